@@ -1,0 +1,95 @@
+//! Command-line arguments (clap) and the printer that owns standard output and error.
+
+mod printer;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use printer::{ColorChoice, Printer};
+
+/// Check, prepare and train chat fine-tuning datasets.
+#[derive(Debug, Parser)]
+#[command(name = "finetune", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint JSONL fine-tuning datasets: structure, roles, tool calls, images, duplicates.
+    Check(CheckArgs),
+    /// Show the documentation of a rule, or list every rule.
+    Rule(RuleArgs),
+}
+
+/// Arguments of `finetune check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// JSONL files to check; `-` reads standard input.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The dataset format; `auto` decides from the lines.
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
+    /// How to print the diagnostics.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub output_format: OutputFormat,
+    /// Exit with 1 when there are warnings, not only errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Run only these rules: codes (FT103), prefixes (FT1) or names (unknown-role), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Skip these rules: codes, prefixes or names, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Stop checking a file after this many errors.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_errors: Option<u64>,
+    /// Print diagnostics only: no summary, and nothing at all for clean files.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Arguments of `finetune rule`.
+#[derive(Debug, Args)]
+#[command(arg_required_else_help = true)]
+pub struct RuleArgs {
+    /// The rule's code (FT103) or name (unknown-role).
+    #[arg(conflicts_with = "all")]
+    pub rule: Option<String>,
+    /// List every rule.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// The dataset format `check` applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Decide from the lines.
+    Auto,
+    /// Supervised chat examples: `{"messages": [...]}`.
+    Supervised,
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Each problem with its line and the value underlined, then a summary.
+    Human,
+    /// One line per problem: `path:line:col: CODE [severity] message`.
+    Concise,
+    /// One JSON document (the report contract in the README).
+    Json,
+    /// GitHub Actions workflow commands, which annotate pull requests.
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}

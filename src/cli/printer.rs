@@ -1,0 +1,74 @@
+//! The printer: the one owner of standard output and standard error.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use clap::ValueEnum;
+
+/// Environment variable that turns colour off (<https://no-color.org>).
+const NO_COLOR: &str = "NO_COLOR";
+/// Width used when standard output is not a terminal.
+const DEFAULT_WIDTH: usize = 100;
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when standard output is a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// Writes results to standard output and problems with the run to standard error.
+pub struct Printer {
+    out: BufWriter<io::Stdout>,
+    color: bool,
+    width: usize,
+}
+
+impl Printer {
+    /// A printer for this process's standard streams.
+    pub fn new(color: ColorChoice) -> Self {
+        let stdout = io::stdout();
+        let is_terminal = stdout.is_terminal();
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && std::env::var_os(NO_COLOR).is_none(),
+        };
+        Self {
+            out: BufWriter::new(stdout),
+            color,
+            width: DEFAULT_WIDTH,
+        }
+    }
+
+    /// Whether output is coloured.
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// The width to wrap text at.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Standard output.
+    pub fn out(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    /// Reports a problem with the run (not with the data) on standard error.
+    pub fn error(&mut self, message: &str) {
+        // Flush first so the message lands after what was already printed.
+        let _ = self.out.flush();
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "finetune: {message}");
+    }
+
+    /// Flushes standard output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,49 @@
+//! One module per subcommand; the only code that prints.
+
+pub mod check;
+pub mod rule;
+
+use std::io;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, Printer};
+
+/// How a run ended; the process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: no errors.
+    Success,
+    /// 1: the data has errors (or warnings under `--deny-warnings`).
+    Failure,
+    /// 2: the tool could not do its job.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Error => 2,
+        })
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    let mut printer = Printer::new(cli.color);
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args, &mut printer),
+        Command::Rule(args) => rule::run(&args, &mut printer),
+    };
+    let result = result.and_then(|status| printer.flush().map(|()| status));
+    match result {
+        Ok(status) => status,
+        // The reader of our output went away (`finetune check … | head`): not a failure.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        Err(error) => {
+            printer.error(&format!("could not write the output: {error}"));
+            ExitStatus::Error
+        }
+    }
+}

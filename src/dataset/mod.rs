@@ -1,0 +1,8 @@
+//! Reading JSONL datasets: newline-aligned chunks, lines with their numbers and offsets, and
+//! the byte span of a JSON pointer within one line.
+
+pub mod pointer;
+pub mod reader;
+
+pub use pointer::locate;
+pub use reader::{Chunk, ChunkReader, Line};

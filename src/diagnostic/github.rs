@@ -1,0 +1,64 @@
+//! The GitHub renderer: workflow commands that annotate the pull request's files.
+
+use std::io::{self, Write};
+
+use super::{Diagnostic, Severity};
+
+/// Writes one diagnostic as a `::error` or `::warning` workflow command.
+pub fn render(path: &str, diagnostic: &Diagnostic, out: &mut dyn Write) -> io::Result<()> {
+    let command = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut properties = format!("file={}", escape_property(path));
+    if let Some(line) = diagnostic.line {
+        properties.push_str(&format!(",line={line}"));
+        if let Some(column) = diagnostic.column {
+            properties.push_str(&format!(",col={column}"));
+        }
+    }
+    let title = format!("{} {}", diagnostic.code, diagnostic.name);
+    properties.push_str(&format!(",title={}", escape_property(&title)));
+    let message = format!("{} ({})", diagnostic.message, diagnostic.help);
+    writeln!(out, "::{command} {properties}::{}", escape_data(&message))
+}
+
+/// Escapes a command's message (`%`, `\r`, `\n`).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command's property value: as data, plus `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_data_and_properties() {
+        let d = Diagnostic {
+            code: "FT103",
+            name: "unknown-role",
+            severity: Severity::Warning,
+            line: Some(2),
+            column: Some(5),
+            pointer: None,
+            span: None,
+            message: "100% bad\nrole".into(),
+            help: "fix: it".into(),
+            labels: Vec::new(),
+            snippet: None,
+        };
+        let mut out = Vec::new();
+        render("dir,a:b.jsonl", &d, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "::warning file=dir%2Ca%3Ab.jsonl,line=2,col=5,title=FT103 unknown-role::100%25 bad%0Arole (fix: it)\n"
+        );
+    }
+}

@@ -1,0 +1,73 @@
+//! The JSON report: one document for the whole run, the contract CI scripts read.
+
+use serde::Serialize;
+
+use super::Diagnostic;
+
+/// Version of the report's shape; bumped on any incompatible change.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// [`REPORT_VERSION`].
+    pub version: u32,
+    /// Totals over every file.
+    pub summary: Summary,
+    /// One entry per checked file, in the order given.
+    pub files: Vec<FileReport>,
+}
+
+/// Totals over every file.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    /// Files checked.
+    pub files: u64,
+    /// Examples in all files.
+    pub examples: u64,
+    /// Error diagnostics.
+    pub errors: u64,
+    /// Warning diagnostics.
+    pub warnings: u64,
+}
+
+/// The report of one file.
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    /// The path as given (`-` for standard input).
+    pub path: String,
+    /// The dataset format the file was checked as.
+    pub method: &'static str,
+    /// Non-blank lines read.
+    pub examples: u64,
+    /// Examples without an error.
+    pub valid_examples: u64,
+    /// Whether `--max-errors` stopped the check before the end of the file.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped_early: bool,
+    /// Every diagnostic, in line order; file-level ones last.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// A report of `files`, with totals computed from them.
+    pub fn new(files: Vec<FileReport>) -> Self {
+        let mut summary = Summary::default();
+        for file in &files {
+            summary.files += 1;
+            summary.examples += file.examples;
+            for diagnostic in &file.diagnostics {
+                if diagnostic.is_error() {
+                    summary.errors += 1;
+                } else {
+                    summary.warnings += 1;
+                }
+            }
+        }
+        Self {
+            version: REPORT_VERSION,
+            summary,
+            files,
+        }
+    }
+}

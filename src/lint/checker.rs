@@ -1,0 +1,482 @@
+//! The pipeline of `check`: read newline-aligned chunks, lint their lines in parallel, then run
+//! the dataset-wide checks in line order and hand sorted diagnostics to a sink.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::dataset::{duplicate_example, too_few_examples};
+use super::syntax::{blank_line, byte_order_mark, invalid_json, invalid_utf8, not_an_object};
+use super::{Finding, Findings, RECORD_CHECKS, Record, RuleFilter};
+use crate::dataset::{Chunk, ChunkReader, Line, locate};
+use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
+
+/// Chunks linted in parallel before their results are merged, per thread.
+const CHUNKS_PER_THREAD: usize = 4;
+/// Bytes of context shown on each side of an underlined value.
+const SNIPPET_CONTEXT: usize = 80;
+/// Longest part of a value that is underlined; longer values are cut with `…`.
+const SNIPPET_MAX_VALUE: usize = 160;
+
+/// What `check` does with a stream, beyond running every rule.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Which rules run.
+    pub filter: RuleFilter,
+    /// Stop reading after this many errors.
+    pub max_errors: Option<u64>,
+}
+
+/// Receives diagnostics in file order as soon as they are final.
+pub trait DiagnosticSink {
+    /// Takes one diagnostic.
+    fn emit(&mut self, diagnostic: Diagnostic) -> io::Result<()>;
+}
+
+impl DiagnosticSink for Vec<Diagnostic> {
+    fn emit(&mut self, diagnostic: Diagnostic) -> io::Result<()> {
+        self.push(diagnostic);
+        Ok(())
+    }
+}
+
+/// Why a stream could not be checked to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Reading the input failed.
+    #[error("could not read the input: {0}")]
+    Read(#[source] io::Error),
+    /// The sink could not take a diagnostic (for example a closed pipe).
+    #[error("could not write the report: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// Counts for one checked stream.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FileSummary {
+    /// Non-blank lines.
+    pub examples: u64,
+    /// Examples with no error.
+    pub valid_examples: u64,
+    /// Error diagnostics emitted.
+    pub errors: u64,
+    /// Warning diagnostics emitted.
+    pub warnings: u64,
+    /// Whether `max_errors` stopped the check before the end of the stream.
+    pub stopped_early: bool,
+}
+
+/// Checks one stream, handing each diagnostic to `sink` in line order; file-level diagnostics
+/// come last.
+pub fn check_stream<R: Read>(
+    input: R,
+    options: &CheckOptions,
+    sink: &mut dyn DiagnosticSink,
+) -> Result<FileSummary, CheckError> {
+    let mut reader = ChunkReader::new(input);
+    let batch_size = rayon::current_num_threads() * CHUNKS_PER_THREAD;
+    let mut merger = Merger::new(options, sink);
+    loop {
+        let mut batch = Vec::with_capacity(batch_size);
+        while batch.len() < batch_size {
+            match reader.next_chunk().map_err(CheckError::Read)? {
+                Some(chunk) => batch.push(chunk),
+                None => break,
+            }
+        }
+        if batch.is_empty() {
+            break;
+        }
+        let reports: Vec<Vec<LineReport>> = batch
+            .par_iter()
+            .map(|chunk| lint_chunk(chunk, &options.filter))
+            .collect();
+        for report in reports.into_iter().flatten() {
+            if !merger.take(report)? {
+                return Ok(merger.summary);
+            }
+        }
+    }
+    merger.finish()
+}
+
+/// Dataset-wide state, fed line reports in line order.
+struct Merger<'a> {
+    options: &'a CheckOptions,
+    sink: &'a mut dyn DiagnosticSink,
+    first_copies: HashMap<u128, u64>,
+    summary: FileSummary,
+}
+
+impl<'a> Merger<'a> {
+    fn new(options: &'a CheckOptions, sink: &'a mut dyn DiagnosticSink) -> Self {
+        Self {
+            options,
+            sink,
+            first_copies: HashMap::new(),
+            summary: FileSummary::default(),
+        }
+    }
+
+    /// Takes one line's report; `false` once `max_errors` is reached.
+    fn take(&mut self, mut report: LineReport) -> Result<bool, CheckError> {
+        if let Some(example) = &report.example {
+            self.summary.examples += 1;
+            if let Some(fingerprint) = example.fingerprint {
+                match self.first_copies.get(&fingerprint) {
+                    Some(&first) if self.options.filter.is_enabled(&duplicate_example::RULE) => {
+                        report.diagnostics.push(duplicate_example::diagnostic(
+                            report.number,
+                            first,
+                            example.span,
+                        ));
+                    }
+                    Some(_) => {}
+                    None => {
+                        self.first_copies.insert(fingerprint, report.number);
+                    }
+                }
+            }
+            if !report.diagnostics.iter().any(Diagnostic::is_error) {
+                self.summary.valid_examples += 1;
+            }
+        }
+        report
+            .diagnostics
+            .sort_by_key(|d| (d.span.map_or(0, |span| span.offset), d.code));
+        for diagnostic in report.diagnostics {
+            if !self.emit(diagnostic)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    fn emit(&mut self, diagnostic: Diagnostic) -> Result<bool, CheckError> {
+        match diagnostic.severity {
+            Severity::Error => self.summary.errors += 1,
+            Severity::Warning => self.summary.warnings += 1,
+        }
+        self.sink.emit(diagnostic).map_err(CheckError::Output)?;
+        let reached = self
+            .options
+            .max_errors
+            .is_some_and(|max| self.summary.errors >= max);
+        self.summary.stopped_early = reached;
+        Ok(!reached)
+    }
+
+    fn finish(mut self) -> Result<FileSummary, CheckError> {
+        if self.options.filter.is_enabled(&too_few_examples::RULE)
+            && let Some(diagnostic) = too_few_examples::diagnostic(self.summary.examples)
+        {
+            self.emit(diagnostic)?;
+        }
+        Ok(self.summary)
+    }
+}
+
+/// The result of linting one line.
+#[derive(Debug)]
+struct LineReport {
+    number: u64,
+    diagnostics: Vec<Diagnostic>,
+    example: Option<Example>,
+}
+
+/// What the dataset pass needs to know of one example.
+#[derive(Debug)]
+struct Example {
+    fingerprint: Option<u128>,
+    span: Span,
+}
+
+fn lint_chunk(chunk: &Chunk, filter: &RuleFilter) -> Vec<LineReport> {
+    chunk
+        .lines()
+        .map(|line| {
+            let is_first_line = line.number == 1;
+            let result = lint_line(line.bytes, is_first_line, filter);
+            let (start, end) = result.content;
+            let example = result.is_example.then(|| Example {
+                fingerprint: result.fingerprint,
+                span: Span {
+                    offset: line.offset + start as u64,
+                    length: (end - start) as u64,
+                },
+            });
+            let diagnostics = result
+                .findings
+                .into_vec()
+                .into_iter()
+                .map(|finding| to_diagnostic(finding, &line, result.content))
+                .collect();
+            LineReport {
+                number: line.number,
+                diagnostics,
+                example,
+            }
+        })
+        .collect()
+}
+
+/// The result of the per-line and per-record passes on one line.
+#[derive(Debug)]
+pub(crate) struct LineResult {
+    /// What the enabled rules found; ranges are relative to the raw line.
+    pub findings: Findings,
+    /// Whether the line counts as an example (it is not blank).
+    pub is_example: bool,
+    /// Identity of the example for duplicate detection, when it parsed.
+    pub fingerprint: Option<u128>,
+    /// Byte range of the line's content, without a byte order mark or a final `\r`.
+    pub content: (usize, usize),
+}
+
+/// Runs the per-line and per-record rules on one raw line (without its `\n`).
+pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, filter: &RuleFilter) -> LineResult {
+    let mut findings = Findings::default();
+    let start = if is_first_line && bytes.starts_with(byte_order_mark::BOM) {
+        byte_order_mark::report(&mut findings);
+        byte_order_mark::BOM.len()
+    } else {
+        0
+    };
+    let end = if bytes[start..].ends_with(b"\r") {
+        bytes.len() - 1
+    } else {
+        bytes.len()
+    };
+    let content = &bytes[start..end];
+    let mut line_findings = Findings::default();
+    let mut fingerprint = None;
+    let is_example = !content.iter().all(u8::is_ascii_whitespace);
+    if is_example {
+        match std::str::from_utf8(content) {
+            Err(error) => invalid_utf8::report(&error, &mut line_findings),
+            Ok(text) => match serde_json::from_str::<Value>(text) {
+                Err(error) => invalid_json::report(&error, content, &mut line_findings),
+                Ok(Value::Object(root)) => {
+                    let record = Record::new(&root);
+                    for check in RECORD_CHECKS {
+                        check(&record, &mut line_findings);
+                    }
+                    fingerprint = Some(duplicate_example::fingerprint(&root));
+                }
+                Ok(other) => not_an_object::report(&other, &mut line_findings),
+            },
+        }
+    } else {
+        blank_line::report(content, &mut line_findings);
+    }
+    for mut finding in line_findings.into_vec() {
+        finding.range = finding.range.map(|(at, len)| (at + start, len));
+        findings.push(finding);
+    }
+    findings.retain(|finding| filter.is_enabled(finding.rule));
+    LineResult {
+        findings,
+        is_example,
+        fingerprint,
+        content: (start, end),
+    }
+}
+
+impl Findings {
+    fn push(&mut self, finding: Finding) {
+        self.items.push(finding);
+    }
+
+    fn retain(&mut self, keep: impl Fn(&Finding) -> bool) {
+        self.items.retain(keep);
+    }
+}
+
+/// Places a finding in the file: span, column and the snippet to underline.
+fn to_diagnostic(finding: Finding, line: &Line<'_>, content: (usize, usize)) -> Diagnostic {
+    let (content_start, content_end) = content;
+    let range = finding.range.or_else(|| {
+        let pointer = finding.pointer.as_deref()?;
+        let text = std::str::from_utf8(&line.bytes[content_start..content_end]).ok()?;
+        locate(text, pointer).map(|(at, len)| (at + content_start, len))
+    });
+    let (column, span, snippet) = match range {
+        Some((at, len)) => {
+            let column = String::from_utf8_lossy(&line.bytes[content_start.min(at)..at])
+                .chars()
+                .count()
+                + 1;
+            let span = Span {
+                offset: line.offset + at as u64,
+                length: len as u64,
+            };
+            let visible_end = content_end.max(at + len).min(line.bytes.len());
+            let snippet = snippet(
+                &line.bytes[..visible_end],
+                content_start.min(at),
+                at,
+                len,
+                column - 1,
+            );
+            (Some(column as u64), Some(span), Some(snippet))
+        }
+        None => (None, None, None),
+    };
+    Diagnostic {
+        code: finding.rule.code,
+        name: finding.rule.name,
+        severity: finding.rule.severity,
+        line: Some(line.number),
+        column,
+        pointer: finding.pointer,
+        span,
+        message: finding.message,
+        help: finding.help.unwrap_or_else(|| finding.rule.help.to_owned()),
+        labels: Vec::new(),
+        snippet: Some(snippet).flatten(),
+    }
+}
+
+/// A window of `bytes` (from `floor` on) around the range `at..at + len`, cut at character
+/// boundaries, with `…` where it was cut. `column` is the character column of `at`.
+fn snippet(bytes: &[u8], floor: usize, at: usize, len: usize, column: usize) -> Snippet {
+    let shown_len = len.min(SNIPPET_MAX_VALUE);
+    let value_end = char_end(bytes, at + shown_len);
+    let window_start = char_start(bytes, at.saturating_sub(SNIPPET_CONTEXT).max(floor));
+    let window_end = char_end(bytes, (value_end + SNIPPET_CONTEXT).min(bytes.len()));
+    let mut text = String::new();
+    if window_start > floor {
+        text.push('…');
+    }
+    text.push_str(&String::from_utf8_lossy(&bytes[window_start..at]));
+    let prefix_chars = text.chars().count() - usize::from(window_start > floor);
+    let start = text.len();
+    text.push_str(&String::from_utf8_lossy(&bytes[at..value_end]));
+    if value_end < at + len {
+        text.push('…');
+    }
+    let length = text.len() - start;
+    text.push_str(&String::from_utf8_lossy(&bytes[value_end..window_end]));
+    if window_end < bytes.len() {
+        text.push('…');
+    }
+    Snippet {
+        text: text.replace('\t', " "),
+        first_column: column - prefix_chars - usize::from(window_start > floor),
+        start,
+        length,
+    }
+}
+
+/// Moves `at` back to the start of a UTF-8 character.
+fn char_start(bytes: &[u8], mut at: usize) -> usize {
+    while at > 0 && at < bytes.len() && (bytes[at] & 0xC0) == 0x80 {
+        at -= 1;
+    }
+    at
+}
+
+/// Moves `at` forward to the end of a UTF-8 character.
+fn char_end(bytes: &[u8], mut at: usize) -> usize {
+    at = at.min(bytes.len());
+    while at < bytes.len() && (bytes[at] & 0xC0) == 0x80 {
+        at += 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str) -> (FileSummary, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let summary =
+            check_stream(input.as_bytes(), &CheckOptions::default(), &mut diagnostics).unwrap();
+        (summary, diagnostics)
+    }
+
+    const GOOD: &str = r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#;
+
+    #[test]
+    fn positions_are_file_offsets_and_character_columns() {
+        let bad = r#"{"messages": [{"role": "bot", "content": "é"}]}"#;
+        let input = format!("{GOOD}\n{bad}\n");
+        let (_, diagnostics) = check(&input);
+        let role = diagnostics.iter().find(|d| d.code == "FT103").unwrap();
+        assert_eq!(role.line, Some(2));
+        assert_eq!(role.column, Some(24));
+        let span = role.span.unwrap();
+        let start = span.offset as usize;
+        assert_eq!(&input[start..start + span.length as usize], "\"bot\"");
+        let snippet = role.snippet.as_ref().unwrap();
+        assert_eq!(
+            &snippet.text[snippet.start..snippet.start + snippet.length],
+            "\"bot\""
+        );
+        assert_eq!(snippet.first_column, 0);
+    }
+
+    #[test]
+    fn summary_counts_examples_and_duplicates() {
+        let lines: Vec<String> = (0..12)
+            .map(|i| GOOD.replace("Hello", &format!("Hello {}", i % 11)))
+            .collect();
+        let (summary, diagnostics) = check(&(lines.join("\n") + "\n"));
+        assert_eq!(summary.examples, 12);
+        assert_eq!(summary.valid_examples, 12);
+        assert_eq!(summary.errors, 0);
+        let codes: Vec<_> = diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(codes, [("FT402", Some(12))]);
+        assert_eq!(diagnostics[0].labels[0].line, 1);
+    }
+
+    #[test]
+    fn max_errors_stops_early() {
+        let input = "x\n".repeat(50);
+        let mut diagnostics = Vec::new();
+        let options = CheckOptions {
+            max_errors: Some(3),
+            ..CheckOptions::default()
+        };
+        let summary = check_stream(input.as_bytes(), &options, &mut diagnostics).unwrap();
+        assert_eq!(diagnostics.len(), 3);
+        assert!(summary.stopped_early);
+        assert_eq!(summary.errors, 3);
+    }
+
+    #[test]
+    fn long_lines_are_shown_as_a_window() {
+        let filler = "a".repeat(1_000_000);
+        let line = format!(
+            r#"{{"messages": [{{"role": "user", "content": "{filler}"}}, {{"role": "bot", "content": "x"}}]}}"#
+        );
+        let (_, diagnostics) = check(&line);
+        let role = diagnostics.iter().find(|d| d.code == "FT103").unwrap();
+        let snippet = role.snippet.as_ref().unwrap();
+        assert!(snippet.text.len() < 400, "{}", snippet.text.len());
+        assert!(snippet.text.starts_with('…'));
+        assert_eq!(
+            &snippet.text[snippet.start..snippet.start + snippet.length],
+            "\"bot\""
+        );
+        assert_eq!(
+            snippet.first_column + snippet.text[..snippet.start].chars().count(),
+            role.column.unwrap() as usize - 1
+        );
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf_keep_offsets_right() {
+        let input = format!("\u{feff}{}\r\n{}\r\n", GOOD.replace("user", "usr"), GOOD);
+        let (_, diagnostics) = check(&input);
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["FT005", "FT103", "FT401"]);
+        let role = &diagnostics[1];
+        let span = role.span.unwrap();
+        let start = span.offset as usize;
+        assert_eq!(&input[start..start + span.length as usize], "\"usr\"");
+    }
+}

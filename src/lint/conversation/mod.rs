@@ -1,0 +1,70 @@
+//! FT2xx: the shape of the conversation: role order, training targets and tool-call pairing.
+
+pub mod invalid_tool_definition;
+pub mod last_not_assistant;
+pub mod no_assistant_message;
+pub mod nothing_trained;
+pub mod repeated_role;
+pub mod system_not_first;
+pub mod tool_call_arguments_invalid_json;
+pub mod tool_call_arguments_not_string;
+pub mod tool_call_missing_id;
+pub mod tool_call_missing_name;
+pub mod undefined_tool_call;
+pub mod unmatched_tool_message;
+
+use serde_json::{Map, Value};
+
+use crate::lint::Record;
+
+/// One function call made by an assistant: a `tool_calls` entry or a legacy `function_call`.
+pub(crate) struct Call<'a> {
+    /// Pointer to the call object (the tool call, or `function_call`).
+    pub pointer: String,
+    /// The call's `function` object (for a legacy call, the `function_call` object itself).
+    pub function: &'a Map<String, Value>,
+    /// The tool call object, `None` for a legacy call.
+    pub tool_call: Option<&'a Map<String, Value>>,
+}
+
+/// Every call made by the example's assistant messages whose `function` is an object.
+pub(crate) fn calls<'a>(record: &Record<'a>) -> Vec<Call<'a>> {
+    let mut calls = Vec::new();
+    for message in record.message_objects().filter(|m| m.is("assistant")) {
+        for (index, call) in message.tool_calls().iter().enumerate() {
+            let Some(tool_call) = call.as_object() else {
+                continue;
+            };
+            if let Some(function) = tool_call.get("function").and_then(Value::as_object) {
+                calls.push(Call {
+                    pointer: format!("{}/tool_calls/{index}", message.pointer()),
+                    function,
+                    tool_call: Some(tool_call),
+                });
+            }
+        }
+        if let Some(function) = message
+            .fields
+            .get("function_call")
+            .and_then(Value::as_object)
+        {
+            calls.push(Call {
+                pointer: message.pointer_to("function_call"),
+                function,
+                tool_call: None,
+            });
+        }
+    }
+    calls
+}
+
+impl Call<'_> {
+    /// Pointer to the call's `function` object.
+    pub fn function_pointer(&self) -> String {
+        if self.tool_call.is_some() {
+            format!("{}/function", self.pointer)
+        } else {
+            self.pointer.clone()
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! FT4xx: rules about the dataset as a whole, run in line order after the parallel pass.
+
+pub mod duplicate_example;
+pub mod too_few_examples;

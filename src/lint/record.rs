@@ -1,0 +1,185 @@
+//! A parsed line seen as a chat example, with the accessors every record rule needs.
+
+use serde_json::{Map, Value};
+
+use super::escape_pointer_token;
+
+/// Roles a supervised chat example may use.
+pub const CHAT_ROLES: &[&str] = &["system", "user", "assistant", "tool", "function"];
+
+/// The keys a message of `role` may have, `weight` aside (it has a rule of its own).
+pub fn message_keys(role: &str) -> &'static [&'static str] {
+    match role {
+        "assistant" => &[
+            "role",
+            "content",
+            "name",
+            "refusal",
+            "tool_calls",
+            "function_call",
+        ],
+        "tool" => &["role", "content", "tool_call_id"],
+        _ => &["role", "content", "name"],
+    }
+}
+
+/// The content part types a message of `role` may hold; `image_url` parts outside user
+/// messages have a rule of their own.
+pub fn part_types(role: &str) -> &'static [&'static str] {
+    match role {
+        "user" => &["text", "image_url"],
+        "assistant" => &["text", "refusal"],
+        _ => &["text"],
+    }
+}
+
+/// One parsed line that is a JSON object.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    root: &'a Map<String, Value>,
+}
+
+impl<'a> Record<'a> {
+    /// Wraps a parsed object.
+    pub fn new(root: &'a Map<String, Value>) -> Self {
+        Self { root }
+    }
+
+    /// The top-level object.
+    pub fn root(&self) -> &'a Map<String, Value> {
+        self.root
+    }
+
+    /// The `messages` array, when there is one.
+    pub fn messages(&self) -> Option<&'a [Value]> {
+        self.root
+            .get("messages")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+    }
+
+    /// Every message that is a JSON object, with its index.
+    pub fn message_objects(&self) -> impl Iterator<Item = Message<'a>> + 'a {
+        self.messages()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(index, value)| {
+                value.as_object().map(|fields| Message {
+                    index,
+                    fields,
+                    role: fields.get("role").and_then(Value::as_str),
+                })
+            })
+    }
+
+    /// Messages whose role is one a chat example may use, in order.
+    pub fn known_role_messages(&self) -> impl Iterator<Item = Message<'a>> + 'a {
+        self.message_objects()
+            .filter(|message| message.role.is_some_and(|role| CHAT_ROLES.contains(&role)))
+    }
+
+    /// The names of the functions the example defines in `tools` and legacy `functions`.
+    pub fn defined_function_names(&self) -> Vec<&'a str> {
+        let from_tools = self
+            .root
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|tool| tool.get("function")?.get("name")?.as_str());
+        let from_functions = self
+            .root
+            .get("functions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|function| function.get("name")?.as_str());
+        from_tools.chain(from_functions).collect()
+    }
+}
+
+/// One message of an example that is a JSON object.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    /// Position in `messages`.
+    pub index: usize,
+    /// The message's keys.
+    pub fields: &'a Map<String, Value>,
+    /// The role, when it is a string.
+    pub role: Option<&'a str>,
+}
+
+impl<'a> Message<'a> {
+    /// JSON pointer of the message itself.
+    pub fn pointer(&self) -> String {
+        format!("/messages/{}", self.index)
+    }
+
+    /// JSON pointer of one of the message's keys.
+    pub fn pointer_to(&self, key: &str) -> String {
+        format!("/messages/{}/{}", self.index, escape_pointer_token(key))
+    }
+
+    /// Whether the message has this role.
+    pub fn is(&self, role: &str) -> bool {
+        self.role == Some(role)
+    }
+
+    /// Whether the assistant message is trained on: its weight is absent or not 0.
+    pub fn is_trained(&self) -> bool {
+        self.fields.get("weight").and_then(Value::as_f64) != Some(0.0)
+    }
+
+    /// The message's tool calls, when `tool_calls` is an array.
+    pub fn tool_calls(&self) -> &'a [Value] {
+        self.fields
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the message calls a tool or a legacy function.
+    pub fn has_calls(&self) -> bool {
+        !self.tool_calls().is_empty()
+            || self
+                .fields
+                .get("function_call")
+                .is_some_and(|call| !call.is_null())
+    }
+
+    /// Every text of the message with the pointer to it: string content and text parts.
+    pub fn texts(&self) -> Vec<(String, &'a str)> {
+        match self.fields.get("content") {
+            Some(Value::String(text)) => vec![(self.pointer_to("content"), text.as_str())],
+            Some(Value::Array(parts)) => parts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, part)| {
+                    let key = match part.get("type")?.as_str()? {
+                        "text" => "text",
+                        "refusal" => "refusal",
+                        _ => return None,
+                    };
+                    let text = part.get(key)?.as_str()?;
+                    Some((format!("{}/content/{i}/{key}", self.pointer()), text))
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every `image_url` content part with its index in `content`.
+    pub fn image_parts(self) -> impl Iterator<Item = (usize, &'a Map<String, Value>)> + 'a {
+        self.fields
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let part = part.as_object()?;
+                (part.get("type")?.as_str()? == "image_url").then_some((i, part))
+            })
+    }
+}

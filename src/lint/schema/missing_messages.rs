@@ -1,0 +1,71 @@
+use crate::diagnostic::Severity;
+use crate::lint::{Family, Findings, Record, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "FT101",
+    name: "missing-messages",
+    family: Family::Schema,
+    severity: Severity::Error,
+    summary: "the example has no `messages` key",
+    help: "write each example as {\"messages\": [{\"role\": ..., \"content\": ...}, ...]}",
+    docs: r#"## What it checks
+The top-level object has a `messages` key.
+
+## Why it matters
+A chat fine-tuning example is a list of messages under `messages`; the platform rejects a line
+without it. Files in the legacy `prompt`/`completion` format and misspelt keys (`message`,
+`Messages`) are the usual causes.
+
+## Example
+```json
+{"prompt": "Hi", "completion": "Hello"}
+```
+"#,
+};
+
+pub fn check(record: &Record<'_>, out: &mut Findings) {
+    let root = record.root();
+    if root.contains_key("messages") {
+        return;
+    }
+    let message = "example has no \"messages\" key".to_owned();
+    if root.contains_key("prompt") || root.contains_key("completion") {
+        out.at_with_help(
+            &RULE,
+            "",
+            message,
+            "this is the legacy prompt/completion format; rewrite it as a user message and an assistant message under \"messages\"".to_owned(),
+        );
+    } else if let Some(similar) = root
+        .keys()
+        .find(|key| key.eq_ignore_ascii_case("messages") || key.as_str() == "message")
+    {
+        out.at_with_help(
+            &RULE,
+            "",
+            message,
+            format!("rename {similar:?} to \"messages\""),
+        );
+    } else {
+        out.at(&RULE, "", message);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::lint::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            &RULE,
+            &[r#"{"messages": []}"#, r#"{"messages": 3}"#],
+            &[
+                "{}",
+                r#"{"prompt": "a", "completion": "b"}"#,
+                r#"{"Messages": []}"#,
+            ],
+        );
+    }
+}

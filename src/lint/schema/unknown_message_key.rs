@@ -1,0 +1,76 @@
+use crate::diagnostic::Severity;
+use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, message_keys, quote};
+
+pub static RULE: Rule = Rule {
+    code: "FT106",
+    name: "unknown-message-key",
+    family: Family::Schema,
+    severity: Severity::Error,
+    summary: "a message has a key its role does not allow",
+    help: "remove the key",
+    docs: r#"## What it checks
+Each message has only the keys its role allows:
+
+| role | keys |
+|---|---|
+| system, user, function | role, content, name |
+| assistant | role, content, name, refusal, tool_calls, function_call, weight |
+| tool | role, content, tool_call_id |
+
+`weight` on other roles is reported by FT111 instead.
+
+## Why it matters
+The platform validates messages strictly and rejects the example. Keys left over from other
+formats (`from`, `value`, `timestamp`, `id`) are the usual cause.
+
+## Example
+```json
+{"messages": [{"role": "user", "content": "Hi", "timestamp": 1700000000}]}
+```
+"#,
+};
+
+pub fn check(record: &Record<'_>, out: &mut Findings) {
+    for message in record.message_objects() {
+        let Some(role) = message.role.filter(|role| CHAT_ROLES.contains(role)) else {
+            continue;
+        };
+        let allowed = message_keys(role);
+        for key in message.fields.keys() {
+            if key == "weight" || allowed.contains(&key.as_str()) {
+                continue;
+            }
+            out.at_with_help(
+                &RULE,
+                message.pointer_to(key),
+                format!("unknown key {} in a {role} message", quote(key)),
+                format!(
+                    "remove it; a {role} message may have {}",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::lint::testing::assert_rule;
+
+    #[test]
+    fn pass_and_fail() {
+        assert_rule(
+            &RULE,
+            &[
+                r#"{"messages": [{"role": "user", "content": "x", "name": "ann"}, {"role": "assistant", "content": "y", "weight": 1}]}"#,
+                r#"{"messages": [{"role": "tool", "tool_call_id": "a", "content": "x"}]}"#,
+            ],
+            &[
+                r#"{"messages": [{"role": "user", "content": "x", "timestamp": 1}]}"#,
+                r#"{"messages": [{"role": "tool", "tool_call_id": "a", "content": "x", "name": "f"}]}"#,
+                r#"{"messages": [{"role": "system", "content": "x", "tool_calls": []}]}"#,
+            ],
+        );
+    }
+}

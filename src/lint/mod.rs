@@ -255,6 +255,16 @@ pub fn quote(value: &str) -> String {
     format!("{shown:?}")
 }
 
+/// The role with its indefinite article, as in "an assistant message".
+pub fn with_article(role: &str) -> String {
+    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {role}")
+}
+
 /// Names a JSON value's type the way messages and help lines speak of it.
 pub fn type_name(value: &serde_json::Value) -> &'static str {
     use serde_json::Value;

@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule};
+use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT303",
@@ -34,7 +34,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             out.at(
                 &RULE,
                 format!("{}/content/{index}", message.pointer()),
-                format!("image in a {role} message"),
+                format!("image in {} message", with_article(role)),
             );
         }
     }

@@ -1,7 +1,9 @@
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
-use crate::lint::{Family, Findings, Message, Record, Rule, part_types, quote, type_name};
+use crate::lint::{
+    Family, Findings, Message, Record, Rule, part_types, quote, type_name, with_article,
+};
 
 /// Values `image_url.detail` may take.
 const DETAILS: &[&str] = &["auto", "low", "high"];
@@ -90,8 +92,9 @@ fn check_part(message: &Message<'_>, index: usize, part: &Value, out: &mut Findi
             &RULE,
             format!("{pointer}/type"),
             format!(
-                "content part type {} is not allowed in a {role} message",
-                quote(kind)
+                "content part type {} is not allowed in {} message",
+                quote(kind),
+                with_article(role)
             ),
             format!("use one of {}", allowed.join(", ")),
         );

@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, message_keys, quote};
+use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, message_keys, quote, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT106",
@@ -43,9 +43,14 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             out.at_with_help(
                 &RULE,
                 message.pointer_to(key),
-                format!("unknown key {} in a {role} message", quote(key)),
                 format!(
-                    "remove it; a {role} message may have {}",
+                    "unknown key {} in {} message",
+                    quote(key),
+                    with_article(role)
+                ),
+                format!(
+                    "remove it; {} message may have {}",
+                    with_article(role),
                     allowed.join(", ")
                 ),
             );

@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule};
+use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT111",
@@ -34,7 +34,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             out.at(
                 &RULE,
                 message.pointer_to("weight"),
-                format!("weight on a {role} message"),
+                format!("weight on {} message", with_article(role)),
             );
         }
     }

@@ -52,7 +52,8 @@ impl HumanRenderer {
         self.handler
             .render_report(&mut text, &report)
             .map_err(|_| io::Error::other("could not render a diagnostic"))?;
-        out.write_all(text.as_bytes())
+        out.write_all(text.as_bytes())?;
+        writeln!(out)
     }
 }
 

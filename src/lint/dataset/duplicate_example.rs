@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     family: Family::Dataset,
     severity: Severity::Warning,
     summary: "the example is an exact copy of an earlier one",
-    help: "remove the copy (finetune dedupe does it); copies weigh an example more and leak into validation splits",
+    help: "remove the copy; copies weigh an example twice and leak into validation splits",
     docs: r#"## What it checks
 Two lines hold the same example: the same keys and values, whatever the key order and the
 white space between JSON tokens. Each later copy is reported with a label naming the line of the

@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
 The types of the fields around the content:
 
 - `name` is a string; a legacy `function` message must have one;
-- `tool_call_id` on a tool message is a string;
+- a tool message has a string `tool_call_id`;
 - `refusal` is a string or null;
 - `tool_calls` is an array of objects with `"type": "function"` and a `function` object;
 - `function_call` is an object or null;
@@ -68,6 +68,15 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
                 expect("tool_calls", Value::is_array, "an array");
             }
             _ => {}
+        }
+        if message.is("tool") && !message.fields.contains_key("tool_call_id") {
+            out.at_with_help(
+                &RULE,
+                message.pointer(),
+                format!("tool message {} has no tool_call_id", message.index),
+                "add the \"tool_call_id\" of the assistant tool call this message answers"
+                    .to_owned(),
+            );
         }
         if message.is("function") && !message.fields.contains_key("name") {
             out.at_with_help(
@@ -138,6 +147,7 @@ mod tests {
                 r#"{"messages": [{"role": "assistant", "tool_calls": [{"id": "a", "type": "function"}]}]}"#,
                 r#"{"messages": [{"role": "assistant", "function_call": "f"}]}"#,
                 r#"{"messages": [{"role": "function", "content": "x"}]}"#,
+                r#"{"messages": [{"role": "tool", "content": "x"}]}"#,
             ],
         );
     }

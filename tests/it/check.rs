@@ -1,0 +1,315 @@
+use std::collections::BTreeSet;
+use std::fs;
+
+use serde_json::Value;
+
+use crate::{example, finetune, project_file, valid_file};
+
+fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+}
+
+fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+fn json_report(args: &[&str], stdin: Option<Vec<u8>>) -> (i32, Value) {
+    let mut command = finetune();
+    command.arg("check").args(args).args(["--output-format", "json"]);
+    if let Some(input) = stdin {
+        command.write_stdin(input);
+    }
+    let output = command.output().unwrap();
+    let report = serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    (output.status.code().unwrap(), report)
+}
+
+fn codes_by_line(report: &Value, file: usize) -> Vec<(Option<u64>, String)> {
+    report["files"][file]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["line"].as_u64(), d["code"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_bundled_dataset_passes() {
+    let assert = finetune()
+        .args(["check", "datasets/sarcastic.jsonl"])
+        .assert()
+        .code(0);
+    assert_eq!(
+        stdout(&assert),
+        "datasets/sarcastic.jsonl: 35 examples, 35 valid, 0 errors, 0 warnings\nAll checks passed: 35 examples in 1 file\n"
+    );
+}
+
+#[test]
+fn the_broken_dataset_reports_exactly_the_expected_lines_and_codes() {
+    let expected: Vec<(Option<u64>, String)> =
+        fs::read_to_string(project_file("datasets/broken.expected.tsv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|row| {
+                let mut cells = row.split('\t');
+                let line = cells.next().unwrap().parse().ok();
+                (line, cells.next().unwrap().to_owned())
+            })
+            .collect();
+    let (code, report) = json_report(&["datasets/broken.jsonl"], None);
+    assert_eq!(code, 1);
+    assert_eq!(codes_by_line(&report, 0), expected);
+    // Errors land on the rejected lines and nowhere else: line 2 is clean, and every rule
+    // family is tripped.
+    let error_lines: BTreeSet<u64> = report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert!(!error_lines.contains(&2));
+    let families: BTreeSet<char> = expected.iter().map(|(_, code)| code.as_bytes()[2] as char).collect();
+    assert_eq!(families, ['0', '1', '2', '3', '4'].into_iter().collect());
+    let every_rule: BTreeSet<&str> = finetune::lint::RULES.iter().map(|r| r.code).collect();
+    let tripped: BTreeSet<&str> = expected.iter().map(|(_, code)| code.as_str()).collect();
+    let untripped: Vec<&str> = every_rule.difference(&tripped).copied().collect();
+    assert_eq!(untripped, ["FT401"], "FT401 needs a file of its own");
+}
+
+#[test]
+fn json_report_has_the_contract_fields() {
+    let (_, report) = json_report(&["datasets/broken.jsonl"], None);
+    assert_eq!(report["version"], 1);
+    let summary = &report["summary"];
+    assert_eq!(summary["files"], 1);
+    assert_eq!(summary["examples"], 39);
+    assert_eq!(summary["errors"], 31);
+    assert_eq!(summary["warnings"], 8);
+    let file = &report["files"][0];
+    assert_eq!(file["path"], "datasets/broken.jsonl");
+    assert_eq!(file["method"], "supervised");
+    assert_eq!(file["examples"], 39);
+    assert_eq!(file["valid_examples"], 9);
+    let role = file["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "FT103")
+        .unwrap();
+    let keys: Vec<&str> = role.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["code", "column", "help", "line", "message", "name", "pointer", "severity", "span"]
+    );
+    assert_eq!(role["pointer"], "/messages/1/role");
+    // The span points at the value in the file.
+    let bytes = fs::read(project_file("datasets/broken.jsonl")).unwrap();
+    let offset = role["span"]["offset"].as_u64().unwrap() as usize;
+    let length = role["span"]["length"].as_u64().unwrap() as usize;
+    assert_eq!(&bytes[offset..offset + length], b"\"bot\"");
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.jsonl");
+    fs::write(&clean, valid_file(12)).unwrap();
+    let warned = dir.path().join("warned.jsonl");
+    fs::write(&warned, valid_file(12) + &example(0) + "\n").unwrap();
+    finetune().arg("check").arg(&clean).assert().code(0);
+    finetune().arg("check").arg(&warned).assert().code(0);
+    finetune()
+        .arg("check")
+        .arg(&warned)
+        .arg("--deny-warnings")
+        .assert()
+        .code(1);
+    finetune()
+        .args(["check", "datasets/broken.jsonl"])
+        .assert()
+        .code(1);
+    finetune().args(["check"]).assert().code(2);
+    finetune()
+        .args(["check", "--output-format", "xml", "datasets/sarcastic.jsonl"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn missing_file_is_exit_2_naming_the_path_and_other_files_are_still_checked() {
+    let assert = finetune()
+        .args(["check", "no/such/file.jsonl", "datasets/sarcastic.jsonl"])
+        .assert()
+        .code(2);
+    assert!(stderr(&assert).contains("could not read no/such/file.jsonl"), "{}", stderr(&assert));
+    assert!(stdout(&assert).contains("datasets/sarcastic.jsonl: 35 examples"));
+}
+
+#[test]
+fn a_directory_is_exit_2() {
+    let assert = finetune().args(["check", "datasets"]).assert().code(2);
+    assert!(stderr(&assert).contains("datasets is a directory"), "{}", stderr(&assert));
+}
+
+#[test]
+fn unknown_selector_is_exit_2() {
+    let assert = finetune()
+        .args(["check", "--select", "FT999", "datasets/sarcastic.jsonl"])
+        .assert()
+        .code(2);
+    assert!(stderr(&assert).contains("`FT999` matches no rule"));
+}
+
+#[test]
+fn standard_input() {
+    let (code, report) = json_report(&["-"], Some(valid_file(10).into_bytes()));
+    assert_eq!(code, 0);
+    assert_eq!(report["files"][0]["path"], "-");
+    assert_eq!(report["files"][0]["examples"], 10);
+}
+
+#[test]
+fn several_files_are_reported_separately() {
+    let (code, report) = json_report(&["datasets/sarcastic.jsonl", "datasets/broken.jsonl"], None);
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["files"], 2);
+    assert_eq!(report["summary"]["examples"], 35 + 39);
+    assert_eq!(report["files"][0]["diagnostics"].as_array().unwrap().len(), 0);
+    assert_eq!(report["files"][1]["path"], "datasets/broken.jsonl");
+}
+
+#[test]
+fn an_empty_file_has_too_few_examples() {
+    let (code, report) = json_report(&["-"], Some(Vec::new()));
+    assert_eq!(code, 1);
+    assert_eq!(codes_by_line(&report, 0), [(None, "FT401".to_owned())]);
+    assert_eq!(
+        report["files"][0]["diagnostics"][0]["message"],
+        "file has 0 examples; at least 10 are needed"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_byte() {
+    let mut input = valid_file(10).into_bytes();
+    input.extend_from_slice(b"{\"messages\": \"\xff\"}\n");
+    let (code, report) = json_report(&["-"], Some(input.clone()));
+    assert_eq!(code, 1);
+    assert_eq!(codes_by_line(&report, 0), [(Some(11), "FT001".to_owned())]);
+    let offset = report["files"][0]["diagnostics"][0]["span"]["offset"].as_u64().unwrap();
+    assert_eq!(input[offset as usize], 0xff);
+}
+
+#[test]
+fn byte_order_mark_is_an_error_and_the_first_line_is_still_checked() {
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    input.extend_from_slice(valid_file(10).as_bytes());
+    let (code, report) = json_report(&["-"], Some(input));
+    assert_eq!(code, 1);
+    assert_eq!(codes_by_line(&report, 0), [(Some(1), "FT005".to_owned())]);
+    assert_eq!(report["files"][0]["valid_examples"], 9);
+}
+
+#[test]
+fn crlf_line_ends_are_accepted() {
+    let input = valid_file(10).replace('\n', "\r\n");
+    let (code, report) = json_report(&["-"], Some(input.into_bytes()));
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["files"][0]["examples"], 10);
+}
+
+#[test]
+fn the_last_line_counts_without_a_final_newline() {
+    let mut input = valid_file(9);
+    input.push_str(r#"{"messages": [{"role": "bot", "content": "x"}]}"#);
+    let (_, report) = json_report(&["-"], Some(input.into_bytes()));
+    assert_eq!(report["files"][0]["examples"], 10);
+    assert!(codes_by_line(&report, 0).contains(&(Some(10), "FT103".to_owned())));
+}
+
+#[test]
+fn a_50_mb_line_is_checked_and_shown_as_a_window() {
+    let filler = "lorem ipsum ".repeat(50 * 1024 * 1024 / 12);
+    let mut input = valid_file(10);
+    input.push_str(&format!(
+        r#"{{"messages": [{{"role": "user", "content": "{filler}"}}, {{"role": "bot", "content": "x"}}]}}"#
+    ));
+    input.push('\n');
+    assert!(input.len() > 50_000_000);
+    let assert = finetune()
+        .arg("check")
+        .arg("-")
+        .write_stdin(input)
+        .assert()
+        .code(1);
+    let text = stdout(&assert);
+    assert!(text.contains("unknown role \"bot\""), "{}", &text[..text.len().min(2000)]);
+    assert!(text.contains("[-:11:"), "{}", &text[..text.len().min(2000)]);
+    assert!(text.len() < 5_000, "output is {} bytes", text.len());
+}
+
+#[test]
+fn select_ignore_and_max_errors() {
+    let (_, report) = json_report(&["datasets/broken.jsonl", "--select", "FT2"], None);
+    assert!(codes_by_line(&report, 0).iter().all(|(_, code)| code.starts_with("FT2")));
+    let (_, report) = json_report(&["datasets/broken.jsonl", "--ignore", "FT1,duplicate-example"], None);
+    let codes = codes_by_line(&report, 0);
+    assert!(codes.iter().all(|(_, code)| !code.starts_with("FT1") && code != "FT402"));
+    assert!(codes.iter().any(|(_, code)| code == "FT201"));
+    let (code, report) = json_report(&["datasets/broken.jsonl", "--max-errors", "3"], None);
+    assert_eq!(code, 1);
+    let codes = codes_by_line(&report, 0);
+    assert_eq!(codes.len(), 3);
+    assert_eq!(report["files"][0]["stopped_early"], true);
+}
+
+#[test]
+fn quiet_prints_nothing_for_clean_files() {
+    let assert = finetune()
+        .args(["check", "--quiet", "datasets/sarcastic.jsonl"])
+        .assert()
+        .code(0);
+    assert_eq!(stdout(&assert), "");
+}
+
+#[test]
+fn output_does_not_depend_on_the_thread_count() {
+    // Over 1 MiB, so several chunks are linted in parallel.
+    let mut input = String::new();
+    for i in 0..20_000 {
+        input.push_str(&example(i % 19_000));
+        input.push('\n');
+        if i % 997 == 0 {
+            input.push_str(r#"{"messages": [{"role": "bot", "content": ""}]}"#);
+            input.push('\n');
+        }
+    }
+    assert!(input.len() > 2 << 20);
+    let run = |threads: &str| {
+        finetune()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["check", "-", "--output-format", "concise"])
+            .write_stdin(input.clone())
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let one = run("1");
+    assert!(String::from_utf8_lossy(&one).contains("FT402"));
+    assert_eq!(one, run("4"));
+}
+
+#[test]
+fn snapshots_of_every_output_format() {
+    for format in ["human", "concise", "json", "github", "sarif"] {
+        let output = finetune()
+            .args(["check", "datasets/broken.jsonl", "--output-format", format])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(output.stdout).unwrap();
+        insta::assert_snapshot!(format!("broken_{format}"), text);
+    }
+}

@@ -1,0 +1,44 @@
+//! The integration tests: the `finetune` binary and the library's public API.
+
+mod check;
+mod fuzz;
+mod rule;
+mod schema;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The project's root, where `datasets/` and `schemas/` live.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under the project's root.
+pub fn project_file(relative: &str) -> PathBuf {
+    root().join(relative)
+}
+
+/// The binary, run from the project's root with a clean environment and no colour.
+pub fn finetune() -> Command {
+    let mut command = Command::cargo_bin("finetune").expect("the binary is built");
+    command
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .current_dir(root())
+        .arg("--color")
+        .arg("never");
+    command
+}
+
+/// A valid example whose assistant reply carries `tag`, so examples differ.
+pub fn example(tag: usize) -> String {
+    format!(
+        r#"{{"messages": [{{"role": "system", "content": "Be brief."}}, {{"role": "user", "content": "Question {tag}?"}}, {{"role": "assistant", "content": "Answer {tag}."}}]}}"#
+    )
+}
+
+/// `n` distinct valid examples, one per line, with a final newline.
+pub fn valid_file(n: usize) -> String {
+    (0..n).map(|i| example(i) + "\n").collect()
+}

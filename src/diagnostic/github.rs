@@ -1,5 +1,6 @@
 //! The GitHub renderer: workflow commands that annotate the pull request's files.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Diagnostic, Severity};
@@ -12,13 +13,13 @@ pub fn render(path: &str, diagnostic: &Diagnostic, out: &mut dyn Write) -> io::R
     };
     let mut properties = format!("file={}", escape_property(path));
     if let Some(line) = diagnostic.line {
-        properties.push_str(&format!(",line={line}"));
+        let _ = write!(properties, ",line={line}");
         if let Some(column) = diagnostic.column {
-            properties.push_str(&format!(",col={column}"));
+            let _ = write!(properties, ",col={column}");
         }
     }
     let title = format!("{} {}", diagnostic.code, diagnostic.name);
-    properties.push_str(&format!(",title={}", escape_property(&title)));
+    let _ = write!(properties, ",title={}", escape_property(&title));
     let message = format!("{} ({})", diagnostic.message, diagnostic.help);
     writeln!(out, "::{command} {properties}::{}", escape_data(&message))
 }

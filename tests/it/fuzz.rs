@@ -46,7 +46,10 @@ fn assert_reported(input: &[u8]) {
         assert!(reported.contains(&line), "line {line} not reported");
     }
     let lines: Vec<u64> = diagnostics.iter().filter_map(|d| d.line).collect();
-    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "diagnostics out of order");
+    assert!(
+        lines.windows(2).all(|w| w[0] <= w[1]),
+        "diagnostics out of order"
+    );
 }
 
 proptest! {

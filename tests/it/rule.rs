@@ -16,7 +16,11 @@ fn rule_all_lists_every_rule() {
     let output = finetune().args(["rule", "--all"]).assert().success();
     let text = String::from_utf8(output.get_output().stdout.clone()).unwrap();
     for rule in finetune::lint::RULES {
-        assert!(text.contains(rule.code) && text.contains(rule.name), "{}", rule.code);
+        assert!(
+            text.contains(rule.code) && text.contains(rule.name),
+            "{}",
+            rule.code
+        );
     }
 }
 

@@ -67,16 +67,18 @@ fn collect_rule_examples(dir: &Path, lines: &mut Vec<(String, String)>) {
 
 #[test]
 fn schema_and_linter_agree_on_structure() {
-    let schema: Value =
-        serde_json::from_str(&fs::read_to_string(project_file("schemas/chat.schema.json")).unwrap())
-            .unwrap();
+    let schema: Value = serde_json::from_str(
+        &fs::read_to_string(project_file("schemas/chat.schema.json")).unwrap(),
+    )
+    .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
     let corpus = corpus();
     assert!(corpus.len() > 150, "corpus has {} lines", corpus.len());
     let mut checked = 0;
     let (mut valid, mut invalid) = (0, 0);
     for (origin, line) in corpus {
-        let Ok(instance) = serde_json::from_str::<Value>(line.trim_start_matches('\u{feff}')) else {
+        let Ok(instance) = serde_json::from_str::<Value>(line.trim_start_matches('\u{feff}'))
+        else {
             continue;
         };
         checked += 1;
@@ -86,7 +88,11 @@ fn schema_and_linter_agree_on_structure() {
             .map(|d| d.code)
             .collect();
         let schema_valid = validator.is_valid(&instance);
-        if schema_valid { valid += 1 } else { invalid += 1 }
+        if schema_valid {
+            valid += 1;
+        } else {
+            invalid += 1;
+        }
         assert_eq!(
             schema_valid,
             structural.is_empty(),
@@ -94,5 +100,8 @@ fn schema_and_linter_agree_on_structure() {
             if schema_valid { "valid" } else { "invalid" }
         );
     }
-    assert!(checked > 150 && valid > 40 && invalid > 40, "{checked} {valid} {invalid}");
+    assert!(
+        checked > 150 && valid > 40 && invalid > 40,
+        "{checked} {valid} {invalid}"
+    );
 }

@@ -29,7 +29,7 @@ truncated payloads and a JPEG labelled `image/png` are the usual causes.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for image in user_image_urls(record) {
+    for image in user_image_urls(*record) {
         let Some(data) = parse_data_url(image.url) else {
             continue;
         };

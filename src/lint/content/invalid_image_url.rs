@@ -26,7 +26,7 @@ prefix are the usual causes.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for image in user_image_urls(record) {
+    for image in user_image_urls(*record) {
         let lower = image.url.get(..8).unwrap_or(image.url).to_ascii_lowercase();
         let remote = ["https://", "http://"]
             .iter()

@@ -24,7 +24,7 @@ pub(crate) struct ImageUrl<'a> {
 }
 
 /// The URL of every image part of every user message.
-pub(crate) fn user_image_urls<'a>(record: &Record<'a>) -> Vec<ImageUrl<'a>> {
+pub(crate) fn user_image_urls(record: Record<'_>) -> Vec<ImageUrl<'_>> {
     record
         .message_objects()
         .filter(|m| m.is("user"))

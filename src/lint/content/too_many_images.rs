@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "the example holds more than 10 images",
     help: "split the conversation into several examples of at most 10 images each",
-    docs: r#"## What it checks
+    docs: r"## What it checks
 An example holds at most 10 image parts across all its messages. The 11th image is reported.
 
 ## Why it matters
@@ -19,7 +19,7 @@ The platform rejects examples with more than 10 images.
 
 ## Example
 A user message whose `content` holds 11 `image_url` parts.
-"#,
+",
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {

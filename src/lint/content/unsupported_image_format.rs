@@ -29,7 +29,7 @@ The platform accepts only JPEG, PNG and WEBP images for fine-tuning and rejects 
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for image in user_image_urls(record) {
+    for image in user_image_urls(*record) {
         if let Some(data) = parse_data_url(image.url) {
             if accepted_media_type(data.media_type).is_none() {
                 out.at(

@@ -24,11 +24,11 @@ pub(crate) struct Call<'a> {
     /// The call's `function` object (for a legacy call, the `function_call` object itself).
     pub function: &'a Map<String, Value>,
     /// The tool call object, `None` for a legacy call.
-    pub tool_call: Option<&'a Map<String, Value>>,
+    pub tool: Option<&'a Map<String, Value>>,
 }
 
 /// Every call made by the example's assistant messages whose `function` is an object.
-pub(crate) fn calls<'a>(record: &Record<'a>) -> Vec<Call<'a>> {
+pub(crate) fn calls(record: Record<'_>) -> Vec<Call<'_>> {
     let mut calls = Vec::new();
     for message in record.message_objects().filter(|m| m.is("assistant")) {
         for (index, call) in message.tool_calls().iter().enumerate() {
@@ -39,7 +39,7 @@ pub(crate) fn calls<'a>(record: &Record<'a>) -> Vec<Call<'a>> {
                 calls.push(Call {
                     pointer: format!("{}/tool_calls/{index}", message.pointer()),
                     function,
-                    tool_call: Some(tool_call),
+                    tool: Some(tool_call),
                 });
             }
         }
@@ -51,7 +51,7 @@ pub(crate) fn calls<'a>(record: &Record<'a>) -> Vec<Call<'a>> {
             calls.push(Call {
                 pointer: message.pointer_to("function_call"),
                 function,
-                tool_call: None,
+                tool: None,
             });
         }
     }
@@ -61,7 +61,7 @@ pub(crate) fn calls<'a>(record: &Record<'a>) -> Vec<Call<'a>> {
 impl Call<'_> {
     /// Pointer to the call's `function` object.
     pub fn function_pointer(&self) -> String {
-        if self.tool_call.is_some() {
+        if self.tool.is_some() {
             format!("{}/function", self.pointer)
         } else {
             self.pointer.clone()

@@ -26,7 +26,7 @@ produces calls your code cannot decode. Python `str(dict)` (single quotes) is th
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for call in calls(record) {
+    for call in calls(*record) {
         let Some(Value::String(arguments)) = call.function.get("arguments") else {
             continue;
         };

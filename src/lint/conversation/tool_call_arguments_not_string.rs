@@ -27,7 +27,7 @@ the usual cause.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for call in calls(record) {
+    for call in calls(*record) {
         match call.function.get("arguments") {
             Some(Value::String(_)) => {}
             Some(other) => out.at(

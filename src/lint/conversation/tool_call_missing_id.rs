@@ -26,8 +26,8 @@ without one.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for call in calls(record) {
-        let Some(tool_call) = call.tool_call else {
+    for call in calls(*record) {
+        let Some(tool_call) = call.tool else {
             continue;
         };
         match tool_call.get("id") {

@@ -26,7 +26,7 @@ The name is what the model learns to call; the platform rejects a call without o
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for call in calls(record) {
+    for call in calls(*record) {
         match call.function.get("name") {
             Some(Value::String(name)) if !name.is_empty() => {}
             Some(other) => out.at(

@@ -27,7 +27,7 @@ inference it will call it from memory, with whatever arguments it guesses.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    let calls = calls(record);
+    let calls = calls(*record);
     if calls.is_empty() {
         return;
     }

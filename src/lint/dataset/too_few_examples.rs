@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "the file has fewer than 10 examples",
     help: "add examples: fine-tuning needs at least 10, and usually improves clearly with 50 to 100",
-    docs: r#"## What it checks
+    docs: r"## What it checks
 The number of examples (non-blank lines) in the file is at least 10.
 
 ## Why it matters
@@ -20,7 +20,7 @@ An empty file is reported here too.
 
 ## Example
 A file with 9 lines.
-"#,
+",
 };
 
 /// The file-level diagnostic when `examples` is under the minimum.

@@ -27,7 +27,10 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         let Some(weight) = message.fields.get("weight") else {
             continue;
         };
-        if !matches!(weight.as_f64(), Some(w) if w == 0.0 || w == 1.0) {
+        // 0 and 1 are exact in floating point; 1.0 is how some writers spell 1.
+        #[allow(clippy::float_cmp)]
+        let is_switch = matches!(weight.as_f64(), Some(w) if w == 0.0 || w == 1.0);
+        if !is_switch {
             out.at(
                 &RULE,
                 message.pointer_to("weight"),

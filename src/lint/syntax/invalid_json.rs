@@ -49,7 +49,7 @@ mod tests {
             &[
                 r#"{"messages": [},"#,
                 "{",
-                r#"{'messages': []}"#,
+                r"{'messages': []}",
                 r#"{"a": 1,}"#,
                 r#"{"a": 1} {"b": 2}"#,
             ],

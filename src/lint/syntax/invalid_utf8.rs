@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     summary: "the line is not valid UTF-8",
     help: "save the file as UTF-8; the bytes shown are not valid in that encoding",
-    docs: r#"## What it checks
+    docs: r"## What it checks
 Every line must be valid UTF-8. The first invalid byte sequence of the line is reported.
 
 ## Why it matters
@@ -17,7 +17,7 @@ as Latin-1 or Windows-1252 by a spreadsheet are the usual cause.
 
 ## Example
 A line containing the byte `0xE9` (Latin-1 `é`) where UTF-8 expects `0xC3 0xA9`.
-"#,
+",
 };
 
 /// Reports the first invalid sequence of a line.

@@ -20,7 +20,7 @@ pub(crate) mod testing;
 
 pub use checker::{CheckError, CheckOptions, DiagnosticSink, FileSummary, check_stream};
 pub use filter::{RuleFilter, UnknownSelector};
-pub use record::{CHAT_ROLES, Message, Record, message_keys, part_types};
+pub use record::{CHAT_ROLES, Message, Record, Text, message_keys, part_types};
 
 use crate::diagnostic::Severity;
 

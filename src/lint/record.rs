@@ -148,25 +148,35 @@ impl<'a> Message<'a> {
                 .is_some_and(|call| !call.is_null())
     }
 
-    /// Every text of the message with the pointer to it: string content and text parts.
-    pub fn texts(&self) -> Vec<(String, &'a str)> {
-        match self.fields.get("content") {
-            Some(Value::String(text)) => vec![(self.pointer_to("content"), text.as_str())],
-            Some(Value::Array(parts)) => parts
-                .iter()
-                .enumerate()
-                .filter_map(|(i, part)| {
-                    let key = match part.get("type")?.as_str()? {
-                        "text" => "text",
-                        "refusal" => "refusal",
-                        _ => return None,
-                    };
-                    let text = part.get(key)?.as_str()?;
-                    Some((format!("{}/content/{i}/{key}", self.pointer()), text))
+    /// Every text of the message: string content, and text and refusal parts.
+    pub fn texts(self) -> impl Iterator<Item = Text<'a>> + 'a {
+        let (whole, parts) = match self.fields.get("content") {
+            Some(Value::String(text)) => (Some(text.as_str()), None),
+            Some(Value::Array(parts)) => (None, Some(parts)),
+            _ => (None, None),
+        };
+        let whole = whole.map(|text| Text {
+            message: self.index,
+            part: None,
+            text,
+        });
+        let parts = parts
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(move |(i, part)| {
+                let key = match part.get("type")?.as_str()? {
+                    "text" => "text",
+                    "refusal" => "refusal",
+                    _ => return None,
+                };
+                Some(Text {
+                    message: self.index,
+                    part: Some((i, key)),
+                    text: part.get(key)?.as_str()?,
                 })
-                .collect(),
-            _ => Vec::new(),
-        }
+            });
+        whole.into_iter().chain(parts)
     }
 
     /// Every `image_url` content part with its index in `content`.
@@ -181,5 +191,24 @@ impl<'a> Message<'a> {
                 let part = part.as_object()?;
                 (part.get("type")?.as_str()? == "image_url").then_some((i, part))
             })
+    }
+}
+
+/// A text of a message: its string content or one text part.
+#[derive(Clone, Copy, Debug)]
+pub struct Text<'a> {
+    message: usize,
+    part: Option<(usize, &'static str)>,
+    /// The text.
+    pub text: &'a str,
+}
+
+impl Text<'_> {
+    /// JSON pointer of the text; built only when a rule reports it.
+    pub fn pointer(&self) -> String {
+        match self.part {
+            None => format!("/messages/{}/content", self.message),
+            Some((part, key)) => format!("/messages/{}/content/{part}/{key}", self.message),
+        }
     }
 }

@@ -28,16 +28,16 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         if message.has_calls() {
             continue;
         }
-        for (pointer, text) in message.texts() {
-            if text.trim().is_empty() {
-                let what = if text.is_empty() {
+        for text in message.texts() {
+            if text.text.trim().is_empty() {
+                let what = if text.text.is_empty() {
                     "empty"
                 } else {
                     "only white space"
                 };
                 out.at(
                     &RULE,
-                    pointer,
+                    text.pointer(),
                     format!(
                         "{} message {} text is {what}",
                         message.role.unwrap_or_default(),

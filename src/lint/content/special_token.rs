@@ -41,14 +41,17 @@ other models' transcripts or chat templates carries them.
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for message in record.known_role_messages() {
-        for (pointer, text) in message.texts() {
-            if memmem::find(text.as_bytes(), b"<|").is_none() {
+        for text in message.texts() {
+            if memmem::find(text.text.as_bytes(), b"<|").is_none() {
                 continue;
             }
-            if let Some(token) = SPECIAL_TOKENS.iter().find(|token| text.contains(**token)) {
+            if let Some(token) = SPECIAL_TOKENS
+                .iter()
+                .find(|token| text.text.contains(**token))
+            {
                 out.at(
                     &RULE,
-                    pointer,
+                    text.pointer(),
                     format!("text contains the special token {}", quote(token)),
                 );
             }

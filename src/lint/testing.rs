@@ -43,3 +43,20 @@ pub(crate) fn messages(rule: &Rule, line: &str) -> Vec<String> {
         .map(|finding| finding.message.clone())
         .collect()
 }
+
+/// A user message holding one image part with `url`, and an assistant reply.
+pub(crate) fn image_line(url: &str) -> String {
+    format!(
+        r#"{{"messages": [{{"role": "user", "content": [{{"type": "image_url", "image_url": {{"url": "{url}"}}}}]}}, {{"role": "assistant", "content": "x"}}]}}"#
+    )
+}
+
+/// [`assert_rule`] on the [`image_line`]s of `pass` and `fail` URLs.
+#[track_caller]
+pub(crate) fn assert_rule_on_image_urls(rule: &Rule, pass: &[&str], fail: &[&str]) {
+    let lines = |urls: &[&str]| urls.iter().map(|url| image_line(url)).collect::<Vec<_>>();
+    let (pass, fail) = (lines(pass), lines(fail));
+    let pass: Vec<&str> = pass.iter().map(String::as_str).collect();
+    let fail: Vec<&str> = fail.iter().map(String::as_str).collect();
+    assert_rule(rule, &pass, &fail);
+}

@@ -89,13 +89,7 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule;
-
-    fn line(url: &str) -> String {
-        format!(
-            r#"{{"messages": [{{"role": "user", "content": [{{"type": "image_url", "image_url": {{"url": "{url}"}}}}]}}]}}"#
-        )
-    }
+    use crate::lint::testing::assert_rule_on_image_urls;
 
     #[test]
     fn pass_and_fail() {
@@ -103,19 +97,14 @@ mod tests {
         let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUg==";
         let jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRg==";
         let webp = "data:image/webp;base64,UklGRiQAAABXRUJQVlA4IA==";
-        let pass = [png, jpeg, webp, "https://example.com/a.png"].map(line);
+        let pass = [png, jpeg, webp, "https://example.com/a.png"];
         let fail = [
             "data:image/png;base64,/9j/4AAQSkZJRg==",
             "data:image/png;base64,not base64!",
             "data:image/png,rawbytes",
             "data:image/jpeg;base64,R0lGODlhAQABAA==",
             "data:image/png;base64,AAAAAAAA",
-        ]
-        .map(line);
-        assert_rule(
-            &RULE,
-            &pass.iter().map(String::as_str).collect::<Vec<_>>(),
-            &fail.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
+        ];
+        assert_rule_on_image_urls(&RULE, &pass, &fail);
     }
 }

@@ -52,13 +52,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule;
-
-    fn line(url: &str) -> String {
-        format!(
-            r#"{{"messages": [{{"role": "user", "content": [{{"type": "image_url", "image_url": {{"url": "{url}"}}}}]}}]}}"#
-        )
-    }
+    use crate::lint::testing::assert_rule_on_image_urls;
 
     #[test]
     fn pass_and_fail() {
@@ -66,20 +60,14 @@ mod tests {
             "https://example.com/a.png",
             "HTTP://example.com/a",
             "data:image/png;base64,iVBORw0KGgo=",
-        ]
-        .map(line);
+        ];
         let fail = [
             "images/cat.png",
             "file:///tmp/a.png",
             "https://",
             "iVBORw0KGgo=",
             "data:image/png;base64",
-        ]
-        .map(line);
-        assert_rule(
-            &RULE,
-            &pass.iter().map(String::as_str).collect::<Vec<_>>(),
-            &fail.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
+        ];
+        assert_rule_on_image_urls(&RULE, &pass, &fail);
     }
 }

@@ -64,13 +64,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule;
-
-    fn line(url: &str) -> String {
-        format!(
-            r#"{{"messages": [{{"role": "user", "content": [{{"type": "image_url", "image_url": {{"url": "{url}"}}}}]}}]}}"#
-        )
-    }
+    use crate::lint::testing::assert_rule_on_image_urls;
 
     #[test]
     fn pass_and_fail() {
@@ -80,19 +74,13 @@ mod tests {
             "https://example.com/a.JPG",
             "data:image/jpg;base64,/9j/",
             "data:image/webp;base64,UklGRg==",
-        ]
-        .map(line);
+        ];
         let fail = [
             "https://example.com/a.gif",
             "https://example.com/a.SVG?v=1",
             "data:image/gif;base64,R0lGODlh",
             "data:text/plain;base64,aGk=",
-        ]
-        .map(line);
-        assert_rule(
-            &RULE,
-            &pass.iter().map(String::as_str).collect::<Vec<_>>(),
-            &fail.iter().map(String::as_str).collect::<Vec<_>>(),
-        );
+        ];
+        assert_rule_on_image_urls(&RULE, &pass, &fail);
     }
 }

@@ -7,6 +7,8 @@
 
 pub mod cli;
 pub mod commands;
+pub mod cost;
 pub mod dataset;
 pub mod diagnostic;
 pub mod lint;
+pub mod tokens;

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cost::Epochs;
+
 pub use printer::{ColorChoice, Printer};
 
 /// Check, prepare and train chat fine-tuning datasets.
@@ -27,6 +29,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the documentation of a rule, or list every rule.
     Rule(RuleArgs),
+    /// List the fine-tunable models: encodings, limits, prices and shutdown dates.
+    Models(ModelsArgs),
 }
 
 /// Arguments of `finetune check`.
@@ -38,6 +42,15 @@ pub struct CheckArgs {
     /// The dataset format; `auto` decides from the lines.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
+    /// The model to count tokens, limits and cost for (`finetune models` lists them).
+    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
+    pub model: String,
+    /// Epochs to estimate the cost for: a number, or `auto` for the platform's heuristic.
+    #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
+    pub epochs: Epochs,
+    /// A price table to use instead of the built-in one (same JSON format as `finetune models --output-format json`).
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
     /// How to print the diagnostics.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub output_format: OutputFormat,
@@ -68,6 +81,41 @@ pub struct RuleArgs {
     /// List every rule.
     #[arg(long)]
     pub all: bool,
+}
+
+/// Arguments of `finetune models`.
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// `human` for a table, `json` for the price table itself.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub output_format: TableFormat,
+    /// A price table to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+}
+
+/// Output formats of listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// A table for people.
+    Human,
+    /// JSON.
+    Json,
+}
+
+/// The model `check` assumes when `--model` is not given.
+pub const DEFAULT_MODEL: &str = "gpt-4o-mini-2024-07-18";
+
+fn parse_epochs(value: &str) -> Result<Epochs, String> {
+    if value == "auto" {
+        return Ok(Epochs::Auto);
+    }
+    match value.parse::<u32>() {
+        Ok(n) if (1..=50).contains(&n) => Ok(Epochs::Fixed(n)),
+        _ => Err(format!(
+            "expected `auto` or a whole number of epochs from 1 to 50, not {value:?}"
+        )),
+    }
 }
 
 /// The dataset format `check` applies.

@@ -5,12 +5,15 @@ use std::io::{self, Read, Write};
 use std::path::Path;
 
 use crate::cli::{CheckArgs, OutputFormat, Printer};
-use crate::commands::ExitStatus;
-use crate::diagnostic::json::{FileReport, Report};
+use crate::commands::{ExitStatus, price_table};
+use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
+use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
 use crate::lint::{
-    CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, check_stream,
+    CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, TokenSettings, TokenSummary,
+    check_stream,
 };
+use crate::tokens::{ESTIMATED_IMAGE_TOKENS, TokenCounter};
 
 /// The path that means standard input.
 const STDIN_PATH: &str = "-";
@@ -24,9 +27,26 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
+    let model = match price_table(args.pricing.as_deref()) {
+        Ok(table) => match table.find(&args.model) {
+            Ok(model) => model.clone(),
+            Err(error) => {
+                printer.error(&error.to_string());
+                return Ok(ExitStatus::Error);
+            }
+        },
+        Err(error) => {
+            printer.error(&error.to_string());
+            return Ok(ExitStatus::Error);
+        }
+    };
     let options = CheckOptions {
         filter,
         max_errors: args.max_errors,
+        tokens: Some(TokenSettings {
+            counter: TokenCounter::new(model.encoding),
+            example_token_limit: model.example_token_limit,
+        }),
     };
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     let mut reports = Vec::new();
@@ -51,7 +71,8 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         match check_stream(input, &options, &mut sink) {
             Ok(summary) => {
                 let diagnostics = sink.collected;
-                reports.push((summary, file_report(display, summary, diagnostics)));
+                let report = file_report(display, &summary, diagnostics, &model, args.epochs);
+                reports.push((summary, report));
             }
             Err(CheckError::Output(error)) => return Err(error),
             Err(CheckError::Read(error)) => {
@@ -73,7 +94,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             writeln!(printer.out())?;
         }
         OutputFormat::Human | OutputFormat::Concise if !args.quiet => {
-            write_summary(printer.out(), &reports, &totals, args.output_format)?;
+            write_summary(printer.out(), &reports, &totals, args.output_format, &model)?;
         }
         _ => {}
     }
@@ -127,7 +148,26 @@ impl DiagnosticSink for Sink<'_> {
     }
 }
 
-fn file_report(path: String, summary: FileSummary, diagnostics: Vec<Diagnostic>) -> FileReport {
+fn file_report(
+    path: String,
+    summary: &FileSummary,
+    diagnostics: Vec<Diagnostic>,
+    model: &ModelEntry,
+    epochs: Epochs,
+) -> FileReport {
+    let tokens = summary.tokens.as_ref().and_then(Tokens::from_summary);
+    let estimate = summary
+        .tokens
+        .as_ref()
+        .filter(|_| tokens.is_some())
+        .map(|counted| {
+            Estimate::new(
+                model,
+                counted.examples,
+                counted.billed_tokens_per_epoch,
+                epochs,
+            )
+        });
     FileReport {
         path,
         method: "supervised",
@@ -135,6 +175,8 @@ fn file_report(path: String, summary: FileSummary, diagnostics: Vec<Diagnostic>)
         valid_examples: summary.valid_examples,
         stopped_early: summary.stopped_early,
         diagnostics,
+        tokens,
+        estimate,
     }
 }
 
@@ -164,6 +206,7 @@ fn write_summary(
     reports: &[(FileSummary, FileReport)],
     totals: &Totals,
     format: OutputFormat,
+    model: &ModelEntry,
 ) -> io::Result<()> {
     if format == OutputFormat::Human {
         for (summary, report) in reports {
@@ -171,11 +214,16 @@ fn write_summary(
                 out,
                 "{}: {} examples, {} valid, {}, {}",
                 report.path,
-                summary.examples,
-                summary.valid_examples,
+                thousands(summary.examples),
+                thousands(summary.valid_examples),
                 plural(summary.errors, "error"),
                 plural(summary.warnings, "warning"),
             )?;
+            if let (Some(counted), Some(tokens), Some(estimate)) =
+                (&summary.tokens, &report.tokens, &report.estimate)
+            {
+                write_tokens(out, counted, tokens, estimate, model)?;
+            }
             if summary.stopped_early {
                 writeln!(
                     out,
@@ -203,10 +251,131 @@ fn write_summary(
     }
 }
 
+/// Bar width of the length histogram, in characters.
+const HISTOGRAM_WIDTH: u64 = 40;
+
+fn write_tokens(
+    out: &mut dyn Write,
+    counted: &TokenSummary,
+    tokens: &Tokens,
+    estimate: &Estimate,
+    model: &ModelEntry,
+) -> io::Result<()> {
+    let d = &tokens.per_example;
+    writeln!(
+        out,
+        "  tokens ({}): {} in all, {} trained; per example min {}, p5 {}, median {}, mean {:.1}, p95 {}, max {}",
+        tokens.encoding,
+        thousands(tokens.total),
+        thousands(tokens.assistant),
+        thousands(d.min.into()),
+        thousands(d.p5.into()),
+        thousands(d.median.into()),
+        d.mean,
+        thousands(d.p95.into()),
+        thousands(d.max.into()),
+    )?;
+    let tallest = counted
+        .histogram
+        .iter()
+        .map(|bin| bin.examples)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let label_width = thousands(d.max.into()).len();
+    for bin in &counted.histogram {
+        let bar = (bin.examples * HISTOGRAM_WIDTH).div_ceil(tallest) as usize;
+        writeln!(
+            out,
+            "  {:>w$} – {:>w$} tokens │{:<bar_w$} {}",
+            thousands(bin.from.into()),
+            thousands(bin.to.into()),
+            "█".repeat(bar),
+            thousands(bin.examples),
+            w = label_width,
+            bar_w = HISTOGRAM_WIDTH as usize,
+        )?;
+    }
+    if counted.over_limit > 0 {
+        writeln!(
+            out,
+            "  {} over the {}-token limit of {}: truncated, and billed at the limit",
+            plural(counted.over_limit, "example"),
+            thousands(model.example_token_limit.unwrap_or_default().into()),
+            model.name,
+        )?;
+    }
+    if counted.estimated_images > 0 {
+        writeln!(
+            out,
+            "  {} behind URLs counted at {ESTIMATED_IMAGE_TOKENS} tokens each (size unknown until downloaded)",
+            plural(counted.estimated_images, "image part"),
+        )?;
+    }
+    let source = match estimate.epochs_source {
+        EpochSource::Auto => "auto",
+        EpochSource::User => "--epochs",
+    };
+    let price = match (estimate.price_per_million_usd, estimate.cost_usd) {
+        (Some(price), Some(cost)) => format!(" × ${price:.2} per 1M = {}", dollars(cost)),
+        _ => format!(
+            "; {} has no per-token supervised training price in the price table, so the cost is unknown",
+            estimate.model
+        ),
+    };
+    writeln!(
+        out,
+        "  estimate for {}: {} ({source}) × {} billed tokens per epoch = {} tokens{price}",
+        estimate.model,
+        plural(estimate.epochs.into(), "epoch"),
+        thousands(estimate.billed_tokens_per_epoch),
+        thousands(estimate.billed_tokens),
+    )
+}
+
+fn dollars(amount: f64) -> String {
+    if amount > 0.0 && amount < 0.01 {
+        format!("${amount:.4}")
+    } else {
+        format!("${amount:.2}")
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn plural(count: u64, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
     } else {
-        format!("{count} {noun}s")
+        format!("{} {noun}s", thousands(count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formatting() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(dollars(0.0296), "$0.03");
+        assert_eq!(dollars(0.004_21), "$0.0042");
+        assert_eq!(dollars(12.5), "$12.50");
+        assert_eq!(plural(1, "epoch"), "1 epoch");
+        assert_eq!(plural(3_000, "example"), "3,000 examples");
     }
 }

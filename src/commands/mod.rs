@@ -1,6 +1,7 @@
 //! One module per subcommand; the only code that prints.
 
 pub mod check;
+pub mod models;
 pub mod rule;
 
 use std::io;
@@ -29,12 +30,23 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
+/// The price table: the file given with `--pricing`, or the built-in one.
+fn price_table(
+    path: Option<&std::path::Path>,
+) -> Result<crate::cost::PriceTable, crate::cost::PricingError> {
+    path.map_or_else(
+        || Ok(crate::cost::PriceTable::embedded()),
+        crate::cost::PriceTable::from_file,
+    )
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
     let mut printer = Printer::new(cli.color);
     let result = match cli.command {
         Command::Check(args) => check::run(&args, &mut printer),
         Command::Rule(args) => rule::run(&args, &mut printer),
+        Command::Models(args) => models::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

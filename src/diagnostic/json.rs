@@ -3,6 +3,9 @@
 use serde::Serialize;
 
 use super::Diagnostic;
+use crate::cost::Estimate;
+use crate::lint::TokenSummary;
+use crate::tokens::Distribution;
 
 /// Version of the report's shape; bumped on any incompatible change.
 pub const REPORT_VERSION: u32 = 1;
@@ -47,6 +50,46 @@ pub struct FileReport {
     pub stopped_early: bool,
     /// Every diagnostic, in line order; file-level ones last.
     pub diagnostics: Vec<Diagnostic>,
+    /// Token counts; absent when no example could be counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Tokens>,
+    /// The cost estimate; absent when no example could be counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<Estimate>,
+}
+
+/// The `tokens` object of a file's report.
+#[derive(Debug, Serialize)]
+pub struct Tokens {
+    /// The encoding counted (`o200k_base`).
+    pub encoding: &'static str,
+    /// Every token of every example.
+    pub total: u64,
+    /// Tokens of trained assistant messages (weight not 0).
+    pub assistant: u64,
+    /// Distribution of example lengths.
+    pub per_example: Distribution,
+    /// Image parts behind URLs, counted at a fixed estimate; absent when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub estimated_image_parts: u64,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Tokens {
+    /// The report's view of a stream's token summary; `None` when nothing was counted.
+    pub fn from_summary(summary: &TokenSummary) -> Option<Self> {
+        Some(Self {
+            encoding: summary.encoding.as_str(),
+            total: summary.total,
+            assistant: summary.trained,
+            per_example: summary.per_example?,
+            estimated_image_parts: summary.estimated_images,
+        })
+    }
 }
 
 impl Report {

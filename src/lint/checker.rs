@@ -7,11 +7,15 @@ use std::io::{self, Read};
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::content::example_too_long;
 use super::dataset::{duplicate_example, too_few_examples};
 use super::syntax::{blank_line, byte_order_mark, invalid_json, invalid_utf8, not_an_object};
 use super::{Finding, Findings, RECORD_CHECKS, Record, RuleFilter};
 use crate::dataset::{Chunk, ChunkReader, Line, locate};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
+use crate::tokens::{
+    Bin, Distribution, Encoding, ExampleTokens, TokenCounter, count_example, histogram,
+};
 
 /// Chunks linted in parallel before their results are merged, per thread.
 const CHUNKS_PER_THREAD: usize = 4;
@@ -27,6 +31,40 @@ pub struct CheckOptions {
     pub filter: RuleFilter,
     /// Stop reading after this many errors.
     pub max_errors: Option<u64>,
+    /// Count tokens, when set.
+    pub tokens: Option<TokenSettings>,
+}
+
+/// How to count tokens.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenSettings {
+    /// The counter of the model's encoding.
+    pub counter: TokenCounter,
+    /// Tokens per example the model trains on; longer examples are reported and billed capped.
+    pub example_token_limit: Option<u32>,
+}
+
+/// Token counts of a whole stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenSummary {
+    /// The encoding counted.
+    pub encoding: Encoding,
+    /// Examples counted (those with a `messages` array).
+    pub examples: u64,
+    /// Every token of every example.
+    pub total: u64,
+    /// Tokens of trained assistant messages.
+    pub trained: u64,
+    /// Distribution of example lengths; `None` when no example was counted.
+    pub per_example: Option<Distribution>,
+    /// A histogram of example lengths.
+    pub histogram: Vec<Bin>,
+    /// Σ min(limit, tokens of the example).
+    pub billed_tokens_per_epoch: u64,
+    /// Examples over the limit.
+    pub over_limit: u64,
+    /// Image parts whose tokens are an estimate (size unknown).
+    pub estimated_images: u64,
 }
 
 /// Receives diagnostics in file order as soon as they are final.
@@ -54,7 +92,7 @@ pub enum CheckError {
 }
 
 /// Counts for one checked stream.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileSummary {
     /// Non-blank lines.
     pub examples: u64,
@@ -66,6 +104,8 @@ pub struct FileSummary {
     pub warnings: u64,
     /// Whether `max_errors` stopped the check before the end of the stream.
     pub stopped_early: bool,
+    /// Token counts, when they were asked for.
+    pub tokens: Option<TokenSummary>,
 }
 
 /// Checks one stream, handing each diagnostic to `sink` in line order; file-level diagnostics
@@ -91,11 +131,11 @@ pub fn check_stream<R: Read>(
         }
         let reports: Vec<Vec<LineReport>> = batch
             .par_iter()
-            .map(|chunk| lint_chunk(chunk, &options.filter))
+            .map(|chunk| lint_chunk(chunk, options))
             .collect();
         for report in reports.into_iter().flatten() {
             if !merger.take(report)? {
-                return Ok(merger.summary);
+                return Ok(merger.into_summary());
             }
         }
     }
@@ -107,7 +147,19 @@ struct Merger<'a> {
     options: &'a CheckOptions,
     sink: &'a mut dyn DiagnosticSink,
     first_copies: HashMap<u128, u64>,
+    lengths: Vec<u32>,
+    tally: TokenTally,
     summary: FileSummary,
+}
+
+/// Running token totals.
+#[derive(Default)]
+struct TokenTally {
+    total: u64,
+    trained: u64,
+    billed_per_epoch: u64,
+    over_limit: u64,
+    estimated_images: u64,
 }
 
 impl<'a> Merger<'a> {
@@ -116,6 +168,8 @@ impl<'a> Merger<'a> {
             options,
             sink,
             first_copies: HashMap::new(),
+            lengths: Vec::new(),
+            tally: TokenTally::default(),
             summary: FileSummary::default(),
         }
     }
@@ -124,6 +178,16 @@ impl<'a> Merger<'a> {
     fn take(&mut self, mut report: LineReport) -> Result<bool, CheckError> {
         if let Some(example) = &report.example {
             self.summary.examples += 1;
+            if let (Some(tokens), Some(settings)) = (example.tokens, &self.options.tokens) {
+                self.lengths.push(tokens.total);
+                let tally = &mut self.tally;
+                tally.total += u64::from(tokens.total);
+                tally.trained += u64::from(tokens.trained);
+                tally.estimated_images += u64::from(tokens.estimated_images);
+                let limit = settings.example_token_limit.unwrap_or(u32::MAX);
+                tally.billed_per_epoch += u64::from(tokens.total.min(limit));
+                tally.over_limit += u64::from(tokens.total > limit);
+            }
             if let Some(fingerprint) = example.fingerprint {
                 match self.first_copies.get(&fingerprint) {
                     Some(&first) if self.options.filter.is_enabled(&duplicate_example::RULE) => {
@@ -174,7 +238,25 @@ impl<'a> Merger<'a> {
         {
             self.emit(diagnostic)?;
         }
-        Ok(self.summary)
+        Ok(self.into_summary())
+    }
+
+    fn into_summary(mut self) -> FileSummary {
+        if let Some(settings) = &self.options.tokens {
+            let per_example = Distribution::of(&mut self.lengths);
+            self.summary.tokens = Some(TokenSummary {
+                encoding: settings.counter.encoding(),
+                examples: self.lengths.len() as u64,
+                total: self.tally.total,
+                trained: self.tally.trained,
+                per_example,
+                histogram: histogram(&self.lengths),
+                billed_tokens_per_epoch: self.tally.billed_per_epoch,
+                over_limit: self.tally.over_limit,
+                estimated_images: self.tally.estimated_images,
+            });
+        }
+        self.summary
     }
 }
 
@@ -191,17 +273,19 @@ struct LineReport {
 struct Example {
     fingerprint: Option<u128>,
     span: Span,
+    tokens: Option<ExampleTokens>,
 }
 
-fn lint_chunk(chunk: &Chunk, filter: &RuleFilter) -> Vec<LineReport> {
+fn lint_chunk(chunk: &Chunk, options: &CheckOptions) -> Vec<LineReport> {
     chunk
         .lines()
         .map(|line| {
             let is_first_line = line.number == 1;
-            let result = lint_line(line.bytes, is_first_line, filter);
+            let result = lint_line(line.bytes, is_first_line, options);
             let (start, end) = result.content;
             let example = result.is_example.then(|| Example {
                 fingerprint: result.fingerprint,
+                tokens: result.tokens,
                 span: Span {
                     offset: line.offset + start as u64,
                     length: (end - start) as u64,
@@ -231,12 +315,14 @@ pub(crate) struct LineResult {
     pub is_example: bool,
     /// Identity of the example for duplicate detection, when it parsed.
     pub fingerprint: Option<u128>,
+    /// Token counts, when asked for and the example has a `messages` array.
+    pub tokens: Option<ExampleTokens>,
     /// Byte range of the line's content, without a byte order mark or a final `\r`.
     pub content: (usize, usize),
 }
 
 /// Runs the per-line and per-record rules on one raw line (without its `\n`).
-pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, filter: &RuleFilter) -> LineResult {
+pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOptions) -> LineResult {
     let mut findings = Findings::default();
     let start = if is_first_line && bytes.starts_with(byte_order_mark::BOM) {
         byte_order_mark::report(&mut findings);
@@ -252,6 +338,7 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, filter: &RuleFilter) 
     let content = &bytes[start..end];
     let mut line_findings = Findings::default();
     let mut fingerprint = None;
+    let mut tokens = None;
     let is_example = !content.iter().all(u8::is_ascii_whitespace);
     if is_example {
         match std::str::from_utf8(content) {
@@ -264,6 +351,14 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, filter: &RuleFilter) 
                         check(&record, &mut line_findings);
                     }
                     fingerprint = Some(duplicate_example::fingerprint(&root));
+                    if let Some(settings) = &options.tokens {
+                        tokens = count_example(&record, &settings.counter);
+                        if let (Some(counted), Some(limit)) = (tokens, settings.example_token_limit)
+                            && counted.total > limit
+                        {
+                            example_too_long::report(counted.total, limit, &mut line_findings);
+                        }
+                    }
                 }
                 Ok(other) => not_an_object::report(&other, &mut line_findings),
             },
@@ -275,11 +370,12 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, filter: &RuleFilter) 
         finding.range = finding.range.map(|(at, len)| (at + start, len));
         findings.push(finding);
     }
-    findings.retain(|finding| filter.is_enabled(finding.rule));
+    findings.retain(|finding| options.filter.is_enabled(finding.rule));
     LineResult {
         findings,
         is_example,
         fingerprint,
+        tokens,
         content: (start, end),
     }
 }

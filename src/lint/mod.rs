@@ -18,7 +18,10 @@ pub mod syntax;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use checker::{CheckError, CheckOptions, DiagnosticSink, FileSummary, check_stream};
+pub use checker::{
+    CheckError, CheckOptions, DiagnosticSink, FileSummary, TokenSettings, TokenSummary,
+    check_stream,
+};
 pub use filter::{RuleFilter, UnknownSelector};
 pub use record::{CHAT_ROLES, Message, Record, Text, message_keys, part_types};
 
@@ -191,6 +194,7 @@ pub static RULES: &[&Rule] = &[
     &content::unsupported_image_format::RULE,
     &content::too_many_images::RULE,
     &content::invalid_image_data::RULE,
+    &content::example_too_long::RULE,
     &dataset::too_few_examples::RULE,
     &dataset::duplicate_example::RULE,
 ];

@@ -1,11 +1,11 @@
 //! Pass/fail harness for rule tests: runs the whole line pipeline on one line.
 
 use super::checker::lint_line;
-use super::{Rule, RuleFilter};
+use super::{CheckOptions, Rule};
 
 /// The codes every rule reports for one line, in report order.
 pub(crate) fn codes(line: &str) -> Vec<&'static str> {
-    lint_line(line.as_bytes(), false, &RuleFilter::default())
+    lint_line(line.as_bytes(), false, &CheckOptions::default())
         .findings
         .iter()
         .map(|finding| finding.rule.code)
@@ -36,7 +36,7 @@ pub(crate) fn assert_rule(rule: &Rule, pass: &[&str], fail: &[&str]) {
 
 /// Messages of one rule's findings on one line, for asserting their wording.
 pub(crate) fn messages(rule: &Rule, line: &str) -> Vec<String> {
-    lint_line(line.as_bytes(), false, &RuleFilter::default())
+    lint_line(line.as_bytes(), false, &CheckOptions::default())
         .findings
         .iter()
         .filter(|finding| finding.rule.code == rule.code)

@@ -4,6 +4,7 @@ mod check;
 mod fuzz;
 mod rule;
 mod schema;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,7 @@
 //! FT3xx: text and image content.
 
 pub mod empty_content;
+pub mod example_too_long;
 pub mod image_outside_user;
 pub mod invalid_image_data;
 pub mod invalid_image_url;
@@ -41,7 +42,7 @@ pub(crate) fn user_image_urls(record: Record<'_>) -> Vec<ImageUrl<'_>> {
 }
 
 /// A parsed `data:` URL.
-pub(crate) struct DataUrl<'a> {
+pub struct DataUrl<'a> {
     /// The media type, lower-cased as written (`image/png`).
     pub media_type: &'a str,
     /// Whether the payload is base64.
@@ -51,7 +52,7 @@ pub(crate) struct DataUrl<'a> {
 }
 
 /// Splits a `data:` URL into its parts; `None` when it is not one or has no comma.
-pub(crate) fn parse_data_url(url: &str) -> Option<DataUrl<'_>> {
+pub fn parse_data_url(url: &str) -> Option<DataUrl<'_>> {
     let rest = url
         .get(..5)
         .filter(|scheme| scheme.eq_ignore_ascii_case("data:"))

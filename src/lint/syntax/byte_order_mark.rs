@@ -37,19 +37,19 @@ pub fn report(out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::RuleFilter;
+    use crate::lint::CheckOptions;
     use crate::lint::checker::lint_line;
 
     #[test]
     fn only_the_first_line_is_checked_and_the_rest_still_is() {
         let line = b"\xEF\xBB\xBF{\"messages\": 1}";
-        let first: Vec<_> = lint_line(line, true, &RuleFilter::default())
+        let first: Vec<_> = lint_line(line, true, &CheckOptions::default())
             .findings
             .iter()
             .map(|f| f.rule.code)
             .collect();
         assert_eq!(first, ["FT005", "FT102"]);
-        let later: Vec<_> = lint_line(line, false, &RuleFilter::default())
+        let later: Vec<_> = lint_line(line, false, &CheckOptions::default())
             .findings
             .iter()
             .map(|f| f.rule.code)

@@ -33,13 +33,13 @@ pub fn report(error: &std::str::Utf8Error, out: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::lint::RuleFilter;
+    use crate::lint::CheckOptions;
     use crate::lint::checker::lint_line;
 
     #[test]
     fn reports_the_first_invalid_byte() {
         let line = b"{\"messages\": \"caf\xe9\"}";
-        let result = lint_line(line, false, &RuleFilter::default());
+        let result = lint_line(line, false, &CheckOptions::default());
         let findings: Vec<_> = result.findings.iter().collect();
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].rule.code, "FT001");
@@ -51,7 +51,7 @@ mod tests {
         let result = lint_line(
             "{\"é\": \"日本\"}".as_bytes(),
             false,
-            &RuleFilter::default(),
+            &CheckOptions::default(),
         );
         assert!(result.findings.iter().all(|f| f.rule.code != "FT001"));
     }

@@ -1,0 +1,172 @@
+//! Tokens of one example.
+//!
+//! For messages made of role, content and name strings, the count is the published cookbook
+//! counting: 3 per message, the tokens of every string value (role included), 1 more per
+//! `name`, and 3 for the reply priming. The extension for everything else:
+//!
+//! - content parts: the tokens of each text or refusal part; images by [`image_tokens`];
+//! - a tool call or legacy function call: the tokens of its name and arguments, plus 1;
+//! - tool and function definitions: the tokens of their compact JSON, once per example;
+//! - `weight` is not text and counts nothing.
+//!
+//! Trained tokens are the content and call tokens of assistant messages whose weight is not 0.
+
+use serde_json::Value;
+
+use super::{TokenCounter, image_tokens};
+use crate::lint::Record;
+
+/// Tokens added for every message.
+const TOKENS_PER_MESSAGE: u32 = 3;
+/// Tokens added for a `name`.
+const TOKENS_PER_NAME: u32 = 1;
+/// Tokens that prime the reply, once per example.
+const REPLY_PRIMING: u32 = 3;
+/// Tokens added for each tool or function call.
+const TOKENS_PER_CALL: u32 = 1;
+
+/// The token counts of one example.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExampleTokens {
+    /// Every token of the example.
+    pub total: u32,
+    /// Tokens of assistant messages that are trained on.
+    pub trained: u32,
+    /// Image parts whose size was unknown and whose tokens are estimated.
+    pub estimated_images: u32,
+}
+
+/// Counts the tokens of an example whose `messages` is an array; `None` otherwise.
+pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<ExampleTokens> {
+    let messages = record.messages()?;
+    let mut tokens = ExampleTokens {
+        total: REPLY_PRIMING,
+        ..ExampleTokens::default()
+    };
+    for key in ["tools", "functions"] {
+        if let Some(definitions) = record.root().get(key) {
+            tokens.total += counter.count(&definitions.to_string());
+        }
+    }
+    for message in messages.iter().filter_map(Value::as_object) {
+        tokens.total += TOKENS_PER_MESSAGE;
+        let trained = message.get("role").and_then(Value::as_str) == Some("assistant")
+            && message.get("weight").and_then(Value::as_f64) != Some(0.0);
+        for (key, value) in message {
+            let (count, is_reply) = match (key.as_str(), value) {
+                ("content", content) => (content_tokens(content, counter, &mut tokens), true),
+                ("tool_calls", Value::Array(calls)) => (
+                    calls
+                        .iter()
+                        .filter_map(|call| call.get("function"))
+                        .map(|function| call_tokens(function, counter))
+                        .sum(),
+                    true,
+                ),
+                ("function_call", function @ Value::Object(_)) => {
+                    (call_tokens(function, counter), true)
+                }
+                ("name", Value::String(name)) => (counter.count(name) + TOKENS_PER_NAME, false),
+                (_, Value::String(text)) => (counter.count(text), false),
+                _ => (0, false),
+            };
+            tokens.total += count;
+            if trained && is_reply {
+                tokens.trained += count;
+            }
+        }
+    }
+    Some(tokens)
+}
+
+fn content_tokens(content: &Value, counter: &TokenCounter, tokens: &mut ExampleTokens) -> u32 {
+    match content {
+        Value::String(text) => counter.count(text),
+        Value::Array(parts) => parts
+            .iter()
+            .map(|part| match part.get("type").and_then(Value::as_str) {
+                Some(kind @ ("text" | "refusal")) => part
+                    .get(kind)
+                    .and_then(Value::as_str)
+                    .map_or(0, |text| counter.count(text)),
+                Some("image_url") => {
+                    let image = part.get("image_url");
+                    let url = image
+                        .and_then(|i| i.get("url"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let detail = image.and_then(|i| i.get("detail")).and_then(Value::as_str);
+                    let (count, estimated) = image_tokens(url, detail);
+                    tokens.estimated_images += u32::from(estimated);
+                    count
+                }
+                _ => 0,
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
+fn call_tokens(function: &Value, counter: &TokenCounter) -> u32 {
+    let text = |key: &str| {
+        function
+            .get(key)
+            .and_then(Value::as_str)
+            .map_or(0, |s| counter.count(s))
+    };
+    text("name") + text("arguments") + TOKENS_PER_CALL
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokens::Encoding;
+
+    fn count(line: &str) -> ExampleTokens {
+        let value: Value = serde_json::from_str(line).unwrap();
+        let counter = TokenCounter::new(Encoding::O200kBase);
+        count_example(&Record::new(value.as_object().unwrap()), &counter).unwrap()
+    }
+
+    #[test]
+    fn weight_zero_assistant_messages_are_not_trained() {
+        let trained = count(
+            r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there"}]}"#,
+        );
+        let untrained = count(
+            r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello there", "weight": 0}]}"#,
+        );
+        assert_eq!(trained.total, untrained.total);
+        assert_eq!(trained.trained, 2);
+        assert_eq!(untrained.trained, 0);
+    }
+
+    #[test]
+    fn tool_definitions_and_calls_are_counted() {
+        let plain = count(
+            r#"{"messages": [{"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]}"#,
+        );
+        let counter = TokenCounter::new(Encoding::O200kBase);
+        // 3 priming + 3 per message + "assistant" + call ("f" + "{}" + 1).
+        assert_eq!(
+            plain.total,
+            3 + 3 + counter.count("assistant") + counter.count("f") + counter.count("{}") + 1
+        );
+        assert_eq!(plain.trained, counter.count("f") + counter.count("{}") + 1);
+        let with_tools = count(
+            r#"{"messages": [{"role": "assistant", "content": null, "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}], "tools": [{"type": "function", "function": {"name": "f"}}]}"#,
+        );
+        assert_eq!(
+            with_tools.total - plain.total,
+            counter.count(r#"[{"function":{"name":"f"},"type":"function"}]"#)
+        );
+    }
+
+    #[test]
+    fn images_by_url_are_estimated() {
+        let line = r#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]}"#;
+        let tokens = count(line);
+        assert_eq!(tokens.estimated_images, 1);
+        assert!(tokens.total > 765);
+    }
+}

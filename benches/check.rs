@@ -4,7 +4,8 @@
 
 use divan::counter::BytesCount;
 use divan::{Bencher, black_box};
-use finetune::lint::{CheckOptions, check_stream};
+use finetune::lint::{CheckOptions, TokenSettings, check_stream};
+use finetune::tokens::{Encoding, TokenCounter};
 
 fn main() {
     divan::main();
@@ -51,18 +52,34 @@ fn dataset() -> Vec<u8> {
     out.into_bytes()
 }
 
+fn run_check(data: &[u8], options: &CheckOptions) {
+    let mut diagnostics = Vec::new();
+    check_stream(black_box(data), options, &mut diagnostics).unwrap();
+}
+
+/// All rules, with token counting and the estimate: what `finetune check` does.
 #[divan::bench]
 fn check(bencher: Bencher) {
     let data = dataset();
-    bencher.counter(BytesCount::of_slice(&data)).bench(|| {
-        let mut diagnostics = Vec::new();
-        check_stream(
-            black_box(data.as_slice()),
-            &CheckOptions::default(),
-            &mut diagnostics,
-        )
-        .unwrap()
-    });
+    let options = CheckOptions {
+        tokens: Some(TokenSettings {
+            counter: TokenCounter::new(Encoding::O200kBase),
+            example_token_limit: Some(65_536),
+        }),
+        ..CheckOptions::default()
+    };
+    bencher
+        .counter(BytesCount::of_slice(&data))
+        .bench(|| run_check(&data, &options));
+}
+
+/// All rules without token counting: the structural part alone.
+#[divan::bench]
+fn check_without_tokens(bencher: Bencher) {
+    let data = dataset();
+    bencher
+        .counter(BytesCount::of_slice(&data))
+        .bench(|| run_check(&data, &CheckOptions::default()));
 }
 
 #[divan::bench]

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cost::Epochs;
+use crate::dataset::Method;
 
 pub use printer::{ColorChoice, Printer};
 
@@ -121,10 +122,26 @@ fn parse_epochs(value: &str) -> Result<Epochs, String> {
 /// The dataset format `check` applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum MethodArg {
-    /// Decide from the lines.
+    /// Decide from each line; the file's method is the majority's.
     Auto,
-    /// Supervised chat examples: `{"messages": [...]}`.
+    /// Supervised chat examples: `{"messages": [...]}` ending with the assistant.
     Supervised,
+    /// Preference examples: `{"input": {...}, "preferred_output": [...], "non_preferred_output": [...]}`.
+    Dpo,
+    /// Reinforcement examples: `{"messages": [...], ...reference fields}` ending with the user.
+    Reinforcement,
+}
+
+impl MethodArg {
+    /// The method to check every line as; `None` for `auto`.
+    pub fn method(self) -> Option<Method> {
+        match self {
+            MethodArg::Auto => None,
+            MethodArg::Supervised => Some(Method::Supervised),
+            MethodArg::Dpo => Some(Method::Dpo),
+            MethodArg::Reinforcement => Some(Method::Reinforcement),
+        }
+    }
 }
 
 /// Output formats of `check`.

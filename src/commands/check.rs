@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::cli::{CheckArgs, OutputFormat, Printer};
 use crate::commands::{ExitStatus, price_table};
 use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
+use crate::dataset::Method;
 use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
 use crate::lint::{
@@ -47,6 +48,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             counter: TokenCounter::new(model.encoding),
             example_token_limit: model.example_token_limit,
         }),
+        method: args.method.method(),
     };
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     let mut reports = Vec::new();
@@ -163,6 +165,7 @@ fn file_report(
         .map(|counted| {
             Estimate::new(
                 model,
+                summary.method,
                 counted.examples,
                 counted.billed_tokens_per_epoch,
                 epochs,
@@ -170,7 +173,7 @@ fn file_report(
         });
     FileReport {
         path,
-        method: "supervised",
+        method: summary.method.as_str(),
         examples: summary.examples,
         valid_examples: summary.valid_examples,
         stopped_early: summary.stopped_early,
@@ -212,9 +215,10 @@ fn write_summary(
         for (summary, report) in reports {
             writeln!(
                 out,
-                "{}: {} examples, {} valid, {}, {}",
+                "{}: {} {} examples, {} valid, {}, {}",
                 report.path,
                 thousands(summary.examples),
+                summary.method.as_str(),
                 thousands(summary.valid_examples),
                 plural(summary.errors, "error"),
                 plural(summary.warnings, "warning"),
@@ -222,7 +226,7 @@ fn write_summary(
             if let (Some(counted), Some(tokens), Some(estimate)) =
                 (&summary.tokens, &report.tokens, &report.estimate)
             {
-                write_tokens(out, counted, tokens, estimate, model)?;
+                write_tokens(out, counted, tokens, estimate, model, summary.method)?;
             }
             if summary.stopped_early {
                 writeln!(
@@ -260,6 +264,7 @@ fn write_tokens(
     tokens: &Tokens,
     estimate: &Estimate,
     model: &ModelEntry,
+    method: Method,
 ) -> io::Result<()> {
     let d = &tokens.per_example;
     writeln!(
@@ -316,13 +321,30 @@ fn write_tokens(
         EpochSource::Auto => "auto",
         EpochSource::User => "--epochs",
     };
-    let price = match (estimate.price_per_million_usd, estimate.cost_usd) {
-        (Some(price), Some(cost)) => format!(" × ${price:.2} per 1M = {}", dollars(cost)),
+    let method = method.as_str();
+    let price = match (
+        estimate.price_per_million_usd,
+        estimate.cost_usd,
+        estimate.price_per_hour_usd,
+    ) {
+        (Some(price), Some(cost), _) => format!(" × ${price:.2} per 1M = {}", dollars(cost)),
+        (_, _, Some(hourly)) => format!(
+            "; {method} training is billed by the hour (${hourly:.2} per hour), so the cost depends on training time"
+        ),
         _ => format!(
-            "; {} has no per-token supervised training price in the price table, so the cost is unknown",
+            "; the price table has no per-token {method} training price for {}, so the cost is unknown",
             estimate.model
         ),
     };
+    if let Some([input, preferred, non_preferred]) = counted.parts {
+        writeln!(
+            out,
+            "  tokens by part: input {}, preferred output {}, non-preferred output {}",
+            thousands(input),
+            thousands(preferred),
+            thousands(non_preferred),
+        )?;
+    }
     writeln!(
         out,
         "  estimate for {}: {} ({source}) × {} billed tokens per epoch = {} tokens{price}",

@@ -27,14 +27,19 @@ pub struct Estimate {
     pub billed_tokens: u64,
     /// Training price per million tokens; `None` when the price table has none for the method.
     pub price_per_million_usd: Option<f64>,
-    /// `billed_tokens × price / 1e6`; `None` when the price is unknown.
+    /// `billed_tokens × price / 1e6`; `None` when the price is unknown or billing is per hour.
     pub cost_usd: Option<f64>,
+    /// The hourly training price, for methods billed by training time (reinforcement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_per_hour_usd: Option<f64>,
 }
 
 impl Estimate {
-    /// The estimate for `examples` examples billing `billed_tokens_per_epoch` tokens per pass.
+    /// The estimate for training `model` with `method` on `examples` examples billing
+    /// `billed_tokens_per_epoch` tokens per pass.
     pub fn new(
         model: &ModelEntry,
+        method: Method,
         examples: u64,
         billed_tokens_per_epoch: u64,
         epochs: Epochs,
@@ -44,7 +49,11 @@ impl Estimate {
             Epochs::Auto => (auto_epochs(examples), EpochSource::Auto),
         };
         let billed_tokens = billed_tokens_per_epoch * u64::from(epochs);
-        let price = model.per_million_tokens(Method::Supervised);
+        let price = model.per_million_tokens(method);
+        let hourly = match model.training.get(&method) {
+            Some(Rate::PerHour { usd_per_hour }) => Some(*usd_per_hour),
+            _ => None,
+        };
         Self {
             model: model.name.clone(),
             epochs,
@@ -53,6 +62,7 @@ impl Estimate {
             billed_tokens,
             price_per_million_usd: price,
             cost_usd: price.map(|price| billed_tokens as f64 * price / 1e6),
+            price_per_hour_usd: hourly,
         }
     }
 }
@@ -65,13 +75,13 @@ mod tests {
     fn cost_is_billed_tokens_times_price() {
         let table = PriceTable::embedded();
         let model = table.find("gpt-4o-mini").unwrap();
-        let estimate = Estimate::new(model, 12, 1234, Epochs::Auto);
+        let estimate = Estimate::new(model, Method::Supervised, 12, 1234, Epochs::Auto);
         assert_eq!(estimate.epochs, 8);
         assert_eq!(estimate.epochs_source, EpochSource::Auto);
         assert_eq!(estimate.billed_tokens, 9872);
         assert_eq!(estimate.price_per_million_usd, Some(3.0));
         assert!((estimate.cost_usd.unwrap() - 0.029_616).abs() < 1e-9);
-        let fixed = Estimate::new(model, 12, 1000, Epochs::Fixed(2));
+        let fixed = Estimate::new(model, Method::Supervised, 12, 1000, Epochs::Fixed(2));
         assert_eq!((fixed.epochs, fixed.billed_tokens), (2, 2000));
         assert_eq!(fixed.epochs_source, EpochSource::User);
     }
@@ -80,8 +90,12 @@ mod tests {
     fn unknown_price_gives_no_cost() {
         let table = PriceTable::embedded();
         let model = table.find("o4-mini").unwrap();
-        let estimate = Estimate::new(model, 100, 1000, Epochs::Auto);
+        let estimate = Estimate::new(model, Method::Reinforcement, 100, 1000, Epochs::Auto);
         assert_eq!(estimate.price_per_million_usd, None);
         assert_eq!(estimate.cost_usd, None);
+        assert_eq!(estimate.price_per_hour_usd, Some(100.0));
+        let gpt = table.find("gpt-4.1").unwrap();
+        let dpo = Estimate::new(gpt, Method::Dpo, 100, 1000, Epochs::Auto);
+        assert_eq!((dpo.price_per_million_usd, dpo.cost_usd), (None, None));
     }
 }

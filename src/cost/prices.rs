@@ -10,17 +10,7 @@ use crate::tokens::Encoding;
 /// The embedded table.
 const EMBEDDED: &str = include_str!("models.json");
 
-/// A fine-tuning method, as the price table and the API name them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Method {
-    /// Supervised fine-tuning on chat examples.
-    Supervised,
-    /// Direct preference optimisation.
-    Dpo,
-    /// Reinforcement fine-tuning with graders.
-    Reinforcement,
-}
+pub use crate::dataset::Method;
 
 /// How a method is billed.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,8 +1,10 @@
 //! Reading JSONL datasets: newline-aligned chunks, lines with their numbers and offsets, and
 //! the byte span of a JSON pointer within one line.
 
+pub mod method;
 pub mod pointer;
 pub mod reader;
 
+pub use method::Method;
 pub use pointer::locate;
 pub use reader::{Chunk, ChunkReader, Line};

@@ -72,6 +72,20 @@ pub struct Tokens {
     /// Image parts behind URLs, counted at a fixed estimate; absent when there are none.
     #[serde(skip_serializing_if = "is_zero")]
     pub estimated_image_parts: u64,
+    /// Preference data only: tokens of the inputs and of each side's outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parts: Option<Parts>,
+}
+
+/// Tokens of a preference dataset's parts.
+#[derive(Debug, Serialize)]
+pub struct Parts {
+    /// The inputs (prompts).
+    pub input: u64,
+    /// The preferred outputs.
+    pub preferred_output: u64,
+    /// The non-preferred outputs.
+    pub non_preferred_output: u64,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)]
@@ -88,6 +102,13 @@ impl Tokens {
             assistant: summary.trained,
             per_example: summary.per_example?,
             estimated_image_parts: summary.estimated_images,
+            parts: summary
+                .parts
+                .map(|[input, preferred_output, non_preferred_output]| Parts {
+                    input,
+                    preferred_output,
+                    non_preferred_output,
+                }),
         })
     }
 }

@@ -8,10 +8,11 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::content::example_too_long;
-use super::dataset::{duplicate_example, too_few_examples};
+use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_few_examples};
 use super::syntax::{blank_line, byte_order_mark, invalid_json, invalid_utf8, not_an_object};
 use super::{Finding, Findings, RECORD_CHECKS, Record, RuleFilter};
-use crate::dataset::{Chunk, ChunkReader, Line, locate};
+use crate::dataset::method::CHAT_KEYS;
+use crate::dataset::{Chunk, ChunkReader, Line, Method, locate};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
 use crate::tokens::{
     Bin, Distribution, Encoding, ExampleTokens, TokenCounter, count_example, histogram,
@@ -33,6 +34,8 @@ pub struct CheckOptions {
     pub max_errors: Option<u64>,
     /// Count tokens, when set.
     pub tokens: Option<TokenSettings>,
+    /// Check every line as this method; `None` decides per line and reports the majority.
+    pub method: Option<Method>,
 }
 
 /// How to count tokens.
@@ -65,6 +68,8 @@ pub struct TokenSummary {
     pub over_limit: u64,
     /// Image parts whose tokens are an estimate (size unknown).
     pub estimated_images: u64,
+    /// For preference data: tokens of the inputs, the preferred and the non-preferred outputs.
+    pub parts: Option<[u64; 3]>,
 }
 
 /// Receives diagnostics in file order as soon as they are final.
@@ -104,6 +109,8 @@ pub struct FileSummary {
     pub warnings: u64,
     /// Whether `max_errors` stopped the check before the end of the stream.
     pub stopped_early: bool,
+    /// The method the file was checked as: the one given, or the majority of its lines.
+    pub method: Method,
     /// Token counts, when they were asked for.
     pub tokens: Option<TokenSummary>,
 }
@@ -149,8 +156,21 @@ struct Merger<'a> {
     first_copies: HashMap<u128, u64>,
     lengths: Vec<u32>,
     tally: TokenTally,
+    /// Lines of each method, and the first line of each.
+    methods: [(u64, Option<u64>); 3],
+    reference_fields: bool,
     summary: FileSummary,
 }
+
+const fn method_index(method: Method) -> usize {
+    match method {
+        Method::Supervised => 0,
+        Method::Dpo => 1,
+        Method::Reinforcement => 2,
+    }
+}
+
+const METHODS: [Method; 3] = [Method::Supervised, Method::Dpo, Method::Reinforcement];
 
 /// Running token totals.
 #[derive(Default)]
@@ -160,6 +180,7 @@ struct TokenTally {
     billed_per_epoch: u64,
     over_limit: u64,
     estimated_images: u64,
+    parts: Option<[u64; 3]>,
 }
 
 impl<'a> Merger<'a> {
@@ -170,6 +191,8 @@ impl<'a> Merger<'a> {
             first_copies: HashMap::new(),
             lengths: Vec::new(),
             tally: TokenTally::default(),
+            methods: [(0, None); 3],
+            reference_fields: false,
             summary: FileSummary::default(),
         }
     }
@@ -178,6 +201,12 @@ impl<'a> Merger<'a> {
     fn take(&mut self, mut report: LineReport) -> Result<bool, CheckError> {
         if let Some(example) = &report.example {
             self.summary.examples += 1;
+            if let Some(method) = example.method {
+                let (count, first) = &mut self.methods[method_index(method)];
+                *count += 1;
+                first.get_or_insert(report.number);
+            }
+            self.reference_fields |= example.has_reference_field;
             if let (Some(tokens), Some(settings)) = (example.tokens, &self.options.tokens) {
                 self.lengths.push(tokens.total);
                 let tally = &mut self.tally;
@@ -187,6 +216,12 @@ impl<'a> Merger<'a> {
                 let limit = settings.example_token_limit.unwrap_or(u32::MAX);
                 tally.billed_per_epoch += u64::from(tokens.total.min(limit));
                 tally.over_limit += u64::from(tokens.total > limit);
+                if let Some(parts) = tokens.parts {
+                    let sums = tally.parts.get_or_insert([0; 3]);
+                    for (sum, part) in sums.iter_mut().zip(parts) {
+                        *sum += u64::from(part);
+                    }
+                }
             }
             if let Some(fingerprint) = example.fingerprint {
                 match self.first_copies.get(&fingerprint) {
@@ -232,7 +267,41 @@ impl<'a> Merger<'a> {
         Ok(!reached)
     }
 
+    /// The method of the file: the one given, or the one most lines have.
+    fn file_method(&self) -> Method {
+        self.options.method.unwrap_or_else(|| {
+            METHODS
+                .into_iter()
+                .max_by_key(|method| {
+                    (
+                        self.methods[method_index(*method)].0,
+                        std::cmp::Reverse(method_index(*method)),
+                    )
+                })
+                .unwrap_or_default()
+        })
+    }
+
     fn finish(mut self) -> Result<FileSummary, CheckError> {
+        let method = self.file_method();
+        if self.options.method.is_none() && self.options.filter.is_enabled(&mixed_formats::RULE) {
+            let others = METHODS.into_iter().filter(|m| *m != method);
+            let first = others
+                .clone()
+                .filter_map(|m| self.methods[method_index(m)].1.map(|line| (line, m)))
+                .min();
+            let count: u64 = others.map(|m| self.methods[method_index(m)].0).sum();
+            if let Some(first) = first {
+                self.emit(mixed_formats::diagnostic(method, first, count))?;
+            }
+        }
+        if method == Method::Reinforcement
+            && !self.reference_fields
+            && self.summary.examples > 0
+            && self.options.filter.is_enabled(&no_reference_fields::RULE)
+        {
+            self.emit(no_reference_fields::diagnostic())?;
+        }
         if self.options.filter.is_enabled(&too_few_examples::RULE)
             && let Some(diagnostic) = too_few_examples::diagnostic(self.summary.examples)
         {
@@ -242,6 +311,7 @@ impl<'a> Merger<'a> {
     }
 
     fn into_summary(mut self) -> FileSummary {
+        self.summary.method = self.file_method();
         if let Some(settings) = &self.options.tokens {
             let per_example = Distribution::of(&mut self.lengths);
             self.summary.tokens = Some(TokenSummary {
@@ -254,6 +324,7 @@ impl<'a> Merger<'a> {
                 billed_tokens_per_epoch: self.tally.billed_per_epoch,
                 over_limit: self.tally.over_limit,
                 estimated_images: self.tally.estimated_images,
+                parts: self.tally.parts,
             });
         }
         self.summary
@@ -271,6 +342,8 @@ struct LineReport {
 /// What the dataset pass needs to know of one example.
 #[derive(Debug)]
 struct Example {
+    method: Option<Method>,
+    has_reference_field: bool,
     fingerprint: Option<u128>,
     span: Span,
     tokens: Option<ExampleTokens>,
@@ -284,6 +357,8 @@ fn lint_chunk(chunk: &Chunk, options: &CheckOptions) -> Vec<LineReport> {
             let result = lint_line(line.bytes, is_first_line, options);
             let (start, end) = result.content;
             let example = result.is_example.then(|| Example {
+                method: result.method,
+                has_reference_field: result.has_reference_field,
                 fingerprint: result.fingerprint,
                 tokens: result.tokens,
                 span: Span {
@@ -317,6 +392,10 @@ pub(crate) struct LineResult {
     pub fingerprint: Option<u128>,
     /// Token counts, when asked for and the example has a `messages` array.
     pub tokens: Option<ExampleTokens>,
+    /// The method the line was checked as, when it parsed as an object.
+    pub method: Option<Method>,
+    /// Whether a reinforcement line has a top-level key besides the chat keys.
+    pub has_reference_field: bool,
     /// Byte range of the line's content, without a byte order mark or a final `\r`.
     pub content: (usize, usize),
 }
@@ -339,6 +418,8 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
     let mut line_findings = Findings::default();
     let mut fingerprint = None;
     let mut tokens = None;
+    let mut method = None;
+    let mut has_reference_field = false;
     let is_example = !content.iter().all(u8::is_ascii_whitespace);
     if is_example {
         match std::str::from_utf8(content) {
@@ -346,9 +427,15 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
             Ok(text) => match serde_json::from_str::<Value>(text) {
                 Err(error) => invalid_json::report(&error, content, &mut line_findings),
                 Ok(Value::Object(root)) => {
-                    let record = Record::new(&root);
-                    for check in RECORD_CHECKS {
-                        check(&record, &mut line_findings);
+                    let line_method = options.method.unwrap_or_else(|| Method::detect(&root));
+                    method = Some(line_method);
+                    has_reference_field = line_method == Method::Reinforcement
+                        && root.keys().any(|key| !CHAT_KEYS.contains(&key.as_str()));
+                    let record = Record::with_method(&root, line_method);
+                    for (check, methods) in RECORD_CHECKS {
+                        if methods.contains(&line_method) {
+                            check(&record, &mut line_findings);
+                        }
                     }
                     fingerprint = Some(duplicate_example::fingerprint(&root));
                     if let Some(settings) = &options.tokens {
@@ -376,6 +463,8 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
         is_example,
         fingerprint,
         tokens,
+        method,
+        has_reference_field,
         content: (start, end),
     }
 }

@@ -23,8 +23,11 @@ pub use checker::{
     check_stream,
 };
 pub use filter::{RuleFilter, UnknownSelector};
-pub use record::{CHAT_ROLES, Message, Record, Text, message_keys, part_types};
+pub use record::{
+    CHAT_ROLES, Message, REINFORCEMENT_ROLES, Record, Text, message_keys, part_types, roles,
+};
 
+use crate::dataset::Method;
 use crate::diagnostic::Severity;
 
 /// The family a rule belongs to; it decides the hundreds digit of the rule's code.
@@ -175,6 +178,9 @@ pub static RULES: &[&Rule] = &[
     &schema::unknown_top_level_key::RULE,
     &schema::invalid_content_part::RULE,
     &schema::invalid_field_type::RULE,
+    &schema::missing_input::RULE,
+    &schema::invalid_preference_output::RULE,
+    &schema::legacy_preference_field::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -187,6 +193,8 @@ pub static RULES: &[&Rule] = &[
     &conversation::unmatched_tool_message::RULE,
     &conversation::invalid_tool_definition::RULE,
     &conversation::undefined_tool_call::RULE,
+    &conversation::input_ends_with_assistant::RULE,
+    &conversation::last_not_user::RULE,
     &content::empty_content::RULE,
     &content::special_token::RULE,
     &content::image_outside_user::RULE,
@@ -195,45 +203,64 @@ pub static RULES: &[&Rule] = &[
     &content::too_many_images::RULE,
     &content::invalid_image_data::RULE,
     &content::example_too_long::RULE,
+    &content::identical_preference_outputs::RULE,
     &dataset::too_few_examples::RULE,
     &dataset::duplicate_example::RULE,
+    &dataset::mixed_formats::RULE,
+    &dataset::no_reference_fields::RULE,
 ];
 
-/// The record-level checks, run on every line that parsed as a JSON object.
-pub(crate) static RECORD_CHECKS: &[RecordCheck] = &[
-    schema::missing_messages::check,
-    schema::messages_not_a_list::check,
-    schema::empty_messages::check,
-    schema::message_not_an_object::check,
-    schema::missing_role::check,
-    schema::unknown_role::check,
-    schema::unknown_message_key::check,
-    schema::invalid_content_type::check,
-    schema::invalid_content_part::check,
-    schema::assistant_without_content::check,
-    schema::invalid_weight::check,
-    schema::weight_on_non_assistant::check,
-    schema::unknown_top_level_key::check,
-    schema::invalid_field_type::check,
-    conversation::no_assistant_message::check,
-    conversation::nothing_trained::check,
-    conversation::system_not_first::check,
-    conversation::repeated_role::check,
-    conversation::last_not_assistant::check,
-    conversation::tool_call_missing_id::check,
-    conversation::tool_call_missing_name::check,
-    conversation::tool_call_arguments_not_string::check,
-    conversation::tool_call_arguments_invalid_json::check,
-    conversation::unmatched_tool_message::check,
-    conversation::invalid_tool_definition::check,
-    conversation::undefined_tool_call::check,
-    content::empty_content::check,
-    content::special_token::check,
-    content::image_outside_user::check,
-    content::invalid_image_url::check,
-    content::unsupported_image_format::check,
-    content::too_many_images::check,
-    content::invalid_image_data::check,
+/// Every method.
+const ALL: &[Method] = &[Method::Supervised, Method::Dpo, Method::Reinforcement];
+/// Supervised examples only.
+const SUPERVISED: &[Method] = &[Method::Supervised];
+/// Preference examples only.
+const DPO: &[Method] = &[Method::Dpo];
+/// Reinforcement examples only.
+const REINFORCEMENT: &[Method] = &[Method::Reinforcement];
+
+/// The record-level checks, run on every line that parsed as a JSON object, with the methods
+/// whose examples each applies to.
+pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
+    (schema::missing_input::check, DPO),
+    (schema::missing_messages::check, ALL),
+    (schema::messages_not_a_list::check, ALL),
+    (schema::empty_messages::check, ALL),
+    (schema::message_not_an_object::check, ALL),
+    (schema::missing_role::check, ALL),
+    (schema::unknown_role::check, ALL),
+    (schema::unknown_message_key::check, ALL),
+    (schema::invalid_content_type::check, ALL),
+    (schema::invalid_content_part::check, ALL),
+    (schema::assistant_without_content::check, ALL),
+    (schema::invalid_weight::check, ALL),
+    (schema::weight_on_non_assistant::check, ALL),
+    (schema::unknown_top_level_key::check, ALL),
+    (schema::invalid_field_type::check, ALL),
+    (schema::invalid_preference_output::check, DPO),
+    (schema::legacy_preference_field::check, DPO),
+    (conversation::no_assistant_message::check, SUPERVISED),
+    (conversation::nothing_trained::check, SUPERVISED),
+    (conversation::system_not_first::check, ALL),
+    (conversation::repeated_role::check, ALL),
+    (conversation::last_not_assistant::check, SUPERVISED),
+    (conversation::input_ends_with_assistant::check, DPO),
+    (conversation::last_not_user::check, REINFORCEMENT),
+    (conversation::tool_call_missing_id::check, ALL),
+    (conversation::tool_call_missing_name::check, ALL),
+    (conversation::tool_call_arguments_not_string::check, ALL),
+    (conversation::tool_call_arguments_invalid_json::check, ALL),
+    (conversation::unmatched_tool_message::check, ALL),
+    (conversation::invalid_tool_definition::check, ALL),
+    (conversation::undefined_tool_call::check, ALL),
+    (content::empty_content::check, ALL),
+    (content::special_token::check, ALL),
+    (content::image_outside_user::check, ALL),
+    (content::invalid_image_url::check, ALL),
+    (content::unsupported_image_format::check, ALL),
+    (content::too_many_images::check, ALL),
+    (content::invalid_image_data::check, ALL),
+    (content::identical_preference_outputs::check, DPO),
 ];
 
 /// Looks a rule up by its code (`FT103`, case-insensitive) or its name (`unknown-role`).

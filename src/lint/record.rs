@@ -3,9 +3,20 @@
 use serde_json::{Map, Value};
 
 use super::escape_pointer_token;
+use crate::dataset::Method;
 
-/// Roles a supervised chat example may use.
+/// Roles a supervised or preference example may use.
 pub const CHAT_ROLES: &[&str] = &["system", "user", "assistant", "tool", "function"];
+/// Roles a reinforcement example may use.
+pub const REINFORCEMENT_ROLES: &[&str] = &["developer", "user", "assistant", "tool"];
+
+/// The roles `method` allows.
+pub fn roles(method: Method) -> &'static [&'static str] {
+    match method {
+        Method::Reinforcement => REINFORCEMENT_ROLES,
+        Method::Supervised | Method::Dpo => CHAT_ROLES,
+    }
+}
 
 /// The keys a message of `role` may have, `weight` aside (it has a rule of its own).
 pub fn message_keys(role: &str) -> &'static [&'static str] {
@@ -33,26 +44,67 @@ pub fn part_types(role: &str) -> &'static [&'static str] {
     }
 }
 
-/// One parsed line that is a JSON object.
+/// One parsed line that is a JSON object, seen as an example of one method.
+///
+/// The conversation (`messages`, `tools`) is the line itself for supervised and reinforcement
+/// examples, and the `input` object for preference examples.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
-    root: &'a Map<String, Value>,
+    line: &'a Map<String, Value>,
+    conversation: Option<&'a Map<String, Value>>,
+    prefix: &'static str,
+    method: Method,
 }
 
 impl<'a> Record<'a> {
-    /// Wraps a parsed object.
-    pub fn new(root: &'a Map<String, Value>) -> Self {
-        Self { root }
+    /// A supervised example.
+    pub fn new(line: &'a Map<String, Value>) -> Self {
+        Self::with_method(line, Method::Supervised)
     }
 
-    /// The top-level object.
-    pub fn root(&self) -> &'a Map<String, Value> {
-        self.root
+    /// An example of `method`.
+    pub fn with_method(line: &'a Map<String, Value>, method: Method) -> Self {
+        let (conversation, prefix) = match method {
+            Method::Dpo => (line.get("input").and_then(Value::as_object), "/input"),
+            Method::Supervised | Method::Reinforcement => (Some(line), ""),
+        };
+        Self {
+            line,
+            conversation,
+            prefix,
+            method,
+        }
+    }
+
+    /// The whole line.
+    pub fn line(&self) -> &'a Map<String, Value> {
+        self.line
+    }
+
+    /// The object holding `messages` and `tools`; `None` for a preference line without an
+    /// `input` object.
+    pub fn conversation(&self) -> Option<&'a Map<String, Value>> {
+        self.conversation
+    }
+
+    /// The method the line is checked as.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The JSON pointer of `suffix` (such as `/messages`) within the conversation.
+    pub fn pointer(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.prefix)
+    }
+
+    /// Whether `role` is a role this method allows.
+    pub fn allows_role(&self, role: &str) -> bool {
+        roles(self.method).contains(&role)
     }
 
     /// The `messages` array, when there is one.
     pub fn messages(&self) -> Option<&'a [Value]> {
-        self.root
+        self.conversation?
             .get("messages")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
@@ -60,36 +112,40 @@ impl<'a> Record<'a> {
 
     /// Every message that is a JSON object, with its index.
     pub fn message_objects(&self) -> impl Iterator<Item = Message<'a>> + 'a {
+        let prefix = self.prefix;
         self.messages()
             .unwrap_or_default()
             .iter()
             .enumerate()
-            .filter_map(|(index, value)| {
+            .filter_map(move |(index, value)| {
                 value.as_object().map(|fields| Message {
                     index,
                     fields,
                     role: fields.get("role").and_then(Value::as_str),
+                    prefix,
                 })
             })
     }
 
-    /// Messages whose role is one a chat example may use, in order.
+    /// Messages whose role is one the method allows, in order.
     pub fn known_role_messages(&self) -> impl Iterator<Item = Message<'a>> + 'a {
+        let allowed = roles(self.method);
         self.message_objects()
-            .filter(|message| message.role.is_some_and(|role| CHAT_ROLES.contains(&role)))
+            .filter(move |message| message.role.is_some_and(|role| allowed.contains(&role)))
     }
 
     /// The names of the functions the example defines in `tools` and legacy `functions`.
     pub fn defined_function_names(&self) -> Vec<&'a str> {
-        let from_tools = self
-            .root
+        let Some(conversation) = self.conversation else {
+            return Vec::new();
+        };
+        let from_tools = conversation
             .get("tools")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(|tool| tool.get("function")?.get("name")?.as_str());
-        let from_functions = self
-            .root
+        let from_functions = conversation
             .get("functions")
             .and_then(Value::as_array)
             .into_iter()
@@ -108,17 +164,19 @@ pub struct Message<'a> {
     pub fields: &'a Map<String, Value>,
     /// The role, when it is a string.
     pub role: Option<&'a str>,
+    /// Pointer prefix of the conversation (`/input` in preference lines).
+    pub prefix: &'static str,
 }
 
 impl<'a> Message<'a> {
     /// JSON pointer of the message itself.
     pub fn pointer(&self) -> String {
-        format!("/messages/{}", self.index)
+        format!("{}/messages/{}", self.prefix, self.index)
     }
 
     /// JSON pointer of one of the message's keys.
     pub fn pointer_to(&self, key: &str) -> String {
-        format!("/messages/{}/{}", self.index, escape_pointer_token(key))
+        format!("{}/{}", self.pointer(), escape_pointer_token(key))
     }
 
     /// Whether the message has this role.
@@ -156,6 +214,7 @@ impl<'a> Message<'a> {
             _ => (None, None),
         };
         let whole = whole.map(|text| Text {
+            prefix: self.prefix,
             message: self.index,
             part: None,
             text,
@@ -171,6 +230,7 @@ impl<'a> Message<'a> {
                     _ => return None,
                 };
                 Some(Text {
+                    prefix: self.prefix,
                     message: self.index,
                     part: Some((i, key)),
                     text: part.get(key)?.as_str()?,
@@ -197,6 +257,7 @@ impl<'a> Message<'a> {
 /// A text of a message: its string content or one text part.
 #[derive(Clone, Copy, Debug)]
 pub struct Text<'a> {
+    prefix: &'static str,
     message: usize,
     part: Option<(usize, &'static str)>,
     /// The text.
@@ -207,8 +268,13 @@ impl Text<'_> {
     /// JSON pointer of the text; built only when a rule reports it.
     pub fn pointer(&self) -> String {
         match self.part {
-            None => format!("/messages/{}/content", self.message),
-            Some((part, key)) => format!("/messages/{}/content/{part}/{key}", self.message),
+            None => format!("{}/messages/{}/content", self.prefix, self.message),
+            Some((part, key)) => {
+                format!(
+                    "{}/messages/{}/content/{part}/{key}",
+                    self.prefix, self.message
+                )
+            }
         }
     }
 }

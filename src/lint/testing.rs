@@ -2,41 +2,35 @@
 
 use super::checker::lint_line;
 use super::{CheckOptions, Rule};
+use crate::dataset::Method;
 
-/// The codes every rule reports for one line, in report order.
+/// Options that check every line as a supervised example, as most rule tests expect.
+fn supervised() -> CheckOptions {
+    CheckOptions {
+        method: Some(Method::Supervised),
+        ..CheckOptions::default()
+    }
+}
+
+/// The codes every rule reports for one supervised line, in report order.
 pub(crate) fn codes(line: &str) -> Vec<&'static str> {
-    lint_line(line.as_bytes(), false, &CheckOptions::default())
+    lint_line(line.as_bytes(), false, &supervised())
         .findings
         .iter()
         .map(|finding| finding.rule.code)
         .collect()
 }
 
-/// Asserts that `rule` reports nothing on each `pass` line and something on each `fail` line.
+/// Asserts that `rule` reports nothing on each `pass` line and something on each `fail` line,
+/// each checked as a supervised example.
 #[track_caller]
 pub(crate) fn assert_rule(rule: &Rule, pass: &[&str], fail: &[&str]) {
-    for line in pass {
-        assert!(
-            !codes(line).contains(&rule.code),
-            "{} ({}) should pass: {line}",
-            rule.code,
-            rule.name
-        );
-    }
-    for line in fail {
-        assert!(
-            codes(line).contains(&rule.code),
-            "{} ({}) should fail: {line}\nreported: {:?}",
-            rule.code,
-            rule.name,
-            codes(line)
-        );
-    }
+    assert_rule_as(Method::Supervised, rule, pass, fail);
 }
 
 /// Messages of one rule's findings on one line, for asserting their wording.
 pub(crate) fn messages(rule: &Rule, line: &str) -> Vec<String> {
-    lint_line(line.as_bytes(), false, &CheckOptions::default())
+    lint_line(line.as_bytes(), false, &supervised())
         .findings
         .iter()
         .filter(|finding| finding.rule.code == rule.code)
@@ -59,4 +53,35 @@ pub(crate) fn assert_rule_on_image_urls(rule: &Rule, pass: &[&str], fail: &[&str
     let pass: Vec<&str> = pass.iter().map(String::as_str).collect();
     let fail: Vec<&str> = fail.iter().map(String::as_str).collect();
     assert_rule(rule, &pass, &fail);
+}
+
+/// [`assert_rule`] with every line checked as an example of `method`.
+#[track_caller]
+pub(crate) fn assert_rule_as(method: Method, rule: &Rule, pass: &[&str], fail: &[&str]) {
+    let options = CheckOptions {
+        method: Some(method),
+        ..CheckOptions::default()
+    };
+    let codes = |line: &str| -> Vec<&'static str> {
+        lint_line(line.as_bytes(), false, &options)
+            .findings
+            .iter()
+            .map(|finding| finding.rule.code)
+            .collect()
+    };
+    for line in pass {
+        assert!(
+            !codes(line).contains(&rule.code),
+            "{} should pass: {line}",
+            rule.code
+        );
+    }
+    for line in fail {
+        assert!(
+            codes(line).contains(&rule.code),
+            "{} should fail: {line}\nreported: {:?}",
+            rule.code,
+            codes(line)
+        );
+    }
 }

@@ -10,10 +10,13 @@
 //! - `weight` is not text and counts nothing.
 //!
 //! Trained tokens are the content and call tokens of assistant messages whose weight is not 0.
+//! A preference example counts its input as above, plus each output message (3 + role +
+//! content); its trained tokens are the two outputs'.
 
 use serde_json::Value;
 
 use super::{TokenCounter, image_tokens};
+use crate::dataset::Method;
 use crate::lint::Record;
 
 /// Tokens added for every message.
@@ -34,6 +37,9 @@ pub struct ExampleTokens {
     pub trained: u32,
     /// Image parts whose size was unknown and whose tokens are estimated.
     pub estimated_images: u32,
+    /// For a preference example: tokens of the input, the preferred and the non-preferred
+    /// output.
+    pub parts: Option<[u32; 3]>,
 }
 
 /// Counts the tokens of an example whose `messages` is an array; `None` otherwise.
@@ -44,7 +50,7 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
         ..ExampleTokens::default()
     };
     for key in ["tools", "functions"] {
-        if let Some(definitions) = record.root().get(key) {
+        if let Some(definitions) = record.conversation().and_then(|c| c.get(key)) {
             tokens.total += counter.count(&definitions.to_string());
         }
     }
@@ -75,6 +81,34 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
                 tokens.trained += count;
             }
         }
+    }
+    if record.method() == Method::Dpo {
+        // Each output is one assistant message; both are trained against each other.
+        let output = |key: &str| -> u32 {
+            let mut scratch = ExampleTokens::default();
+            record
+                .line()
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|message| {
+                    let role = message
+                        .get("role")
+                        .and_then(Value::as_str)
+                        .map_or(0, |r| counter.count(r));
+                    let content = message
+                        .get("content")
+                        .map_or(0, |c| content_tokens(c, counter, &mut scratch));
+                    TOKENS_PER_MESSAGE + role + content
+                })
+                .sum()
+        };
+        let (preferred, non_preferred) =
+            (output("preferred_output"), output("non_preferred_output"));
+        tokens.parts = Some([tokens.total, preferred, non_preferred]);
+        tokens.total += preferred + non_preferred;
+        tokens.trained = preferred + non_preferred;
     }
     Some(tokens)
 }

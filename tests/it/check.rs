@@ -43,52 +43,131 @@ fn the_bundled_dataset_passes() {
         .assert()
         .code(0);
     let text = stdout(&assert);
-    assert!(
-        text.starts_with("datasets/sarcastic.jsonl: 35 examples, 35 valid, 0 errors, 0 warnings\n")
-    );
+    assert!(text.starts_with(
+        "datasets/sarcastic.jsonl: 35 supervised examples, 35 valid, 0 errors, 0 warnings\n"
+    ));
     assert!(text.ends_with("All checks passed: 35 examples in 1 file\n"));
     insta::assert_snapshot!("sarcastic_human", text);
 }
 
-#[test]
-fn the_broken_dataset_reports_exactly_the_expected_lines_and_codes() {
-    let expected: Vec<(Option<u64>, String)> =
-        fs::read_to_string(project_file("datasets/broken.expected.tsv"))
-            .unwrap()
-            .lines()
-            .skip(1)
-            .map(|row| {
-                let mut cells = row.split('\t');
-                let line = cells.next().unwrap().parse().ok();
-                (line, cells.next().unwrap().to_owned())
-            })
-            .collect();
-    let (code, report) = json_report(&["datasets/broken.jsonl"], None);
-    assert_eq!(code, 1);
-    assert_eq!(codes_by_line(&report, 0), expected);
-    // Errors land on the rejected lines and nowhere else: line 2 is clean, and every rule
-    // family is tripped.
-    let error_lines: BTreeSet<u64> = report["files"][0]["diagnostics"]
-        .as_array()
+fn expected(name: &str) -> Vec<(Option<u64>, String)> {
+    fs::read_to_string(project_file(&format!("datasets/{name}.expected.tsv")))
         .unwrap()
-        .iter()
-        .filter(|d| d["severity"] == "error")
-        .map(|d| d["line"].as_u64().unwrap())
-        .collect();
-    assert!(!error_lines.contains(&2));
-    let families: BTreeSet<char> = expected
-        .iter()
-        .map(|(_, code)| code.as_bytes()[2] as char)
-        .collect();
-    assert_eq!(families, ['0', '1', '2', '3', '4'].into_iter().collect());
+        .lines()
+        .skip(1)
+        .map(|row| {
+            let mut cells = row.split('\t');
+            let line = cells.next().unwrap().parse().ok();
+            (line, cells.next().unwrap().to_owned())
+        })
+        .collect()
+}
+
+const BROKEN: [&str; 3] = ["broken", "broken-preference", "broken-reinforcement"];
+
+#[test]
+fn the_broken_datasets_report_exactly_the_expected_lines_and_codes() {
+    for name in BROKEN {
+        let (code, report) = json_report(&[&format!("datasets/{name}.jsonl")], None);
+        assert_eq!(code, 1, "{name}");
+        assert_eq!(codes_by_line(&report, 0), expected(name), "{name}");
+    }
+    // Errors land on the rejected lines and nowhere else: line 2 of broken.jsonl is clean.
+    let (_, report) = json_report(&["datasets/broken.jsonl"], None);
+    assert!(
+        codes_by_line(&report, 0)
+            .iter()
+            .all(|(line, _)| *line != Some(2))
+    );
+    // Together they trip every rule but two that need files of their own.
     let every_rule: BTreeSet<&str> = finetune::lint::RULES.iter().map(|r| r.code).collect();
-    let tripped: BTreeSet<&str> = expected.iter().map(|(_, code)| code.as_str()).collect();
+    let tripped: Vec<(Option<u64>, String)> =
+        BROKEN.iter().flat_map(|name| expected(name)).collect();
+    let tripped: BTreeSet<&str> = tripped.iter().map(|(_, code)| code.as_str()).collect();
     let untripped: Vec<&str> = every_rule.difference(&tripped).copied().collect();
     assert_eq!(
         untripped,
-        ["FT308", "FT401"],
-        "FT308 and FT401 need files of their own"
+        ["FT308", "FT404"],
+        "FT308 and FT404 need files of their own"
     );
+}
+
+#[test]
+fn valid_preference_and_reinforcement_files_pass_with_their_method() {
+    for (name, method) in [
+        ("preference", "dpo"),
+        ("reinforcement", "reinforcement"),
+        ("sarcastic", "supervised"),
+    ] {
+        let (code, report) = json_report(&[&format!("datasets/{name}.jsonl")], None);
+        assert_eq!(code, 0, "{name}: {report}");
+        assert_eq!(report["files"][0]["method"], method);
+        assert_eq!(
+            report["files"][0]["diagnostics"].as_array().unwrap().len(),
+            0
+        );
+    }
+}
+
+#[test]
+fn a_mixed_file_is_an_error_at_the_first_line_unlike_the_majority() {
+    let preference = fs::read_to_string(project_file("datasets/preference.jsonl")).unwrap();
+    let mut lines: Vec<&str> = preference.lines().collect();
+    let chat = example(1);
+    lines.insert(3, &chat);
+    lines.insert(7, &chat);
+    let (code, report) = json_report(&["-"], Some((lines.join("\n") + "\n").into_bytes()));
+    assert_eq!(code, 1);
+    assert_eq!(report["files"][0]["method"], "dpo");
+    let codes = codes_by_line(&report, 0);
+    assert!(codes.contains(&(Some(4), "FT403".to_owned())), "{codes:?}");
+    assert_eq!(codes.iter().filter(|(_, code)| code == "FT403").count(), 1);
+    // Each line is still checked as its own format: the chat lines are valid chat.
+    assert!(
+        codes
+            .iter()
+            .all(|(_, code)| code == "FT403" || code == "FT402"),
+        "{codes:?}"
+    );
+    // With the method given, the odd lines are checked as preference lines instead.
+    let (_, report) = json_report(
+        &["-", "--method", "dpo"],
+        Some((lines.join("\n") + "\n").into_bytes()),
+    );
+    let codes = codes_by_line(&report, 0);
+    assert!(codes.contains(&(Some(4), "FT115".to_owned())), "{codes:?}");
+    assert!(!codes.iter().any(|(_, code)| code == "FT403"));
+}
+
+#[test]
+fn developer_roles_are_for_reinforcement_only() {
+    let (_, report) = json_report(&["-", "--method", "supervised"], Some(
+        br#"{"messages": [{"role": "developer", "content": "d"}, {"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}"#.to_vec(),
+    ));
+    let diagnostic = &report["files"][0]["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "FT103");
+    assert_eq!(
+        diagnostic["help"],
+        "developer messages belong to reinforcement fine-tuning; use \"system\" in supervised data"
+    );
+}
+
+#[test]
+fn reinforcement_without_reference_fields_is_warned() {
+    let line = r#"{"messages": [{"role": "developer", "content": "Answer with a number."}, {"role": "user", "content": "2 + 2?"}]}"#;
+    let input: String = (0..10)
+        .map(|i| line.replace("2 + 2", &format!("{i} + 2")) + "\n")
+        .collect();
+    let (code, report) = json_report(&["-"], Some(input.into_bytes()));
+    assert_eq!(code, 0);
+    assert_eq!(report["files"][0]["method"], "reinforcement");
+    assert_eq!(codes_by_line(&report, 0), [(None, "FT404".to_owned())]);
+    let with_answer = line.replace("]}", "], \"answer\": \"4\"}");
+    let input: String = (0..10)
+        .map(|i| with_answer.replace("2 + 2", &format!("{i} + 2")) + "\n")
+        .collect();
+    let (_, report) = json_report(&["-"], Some(input.into_bytes()));
+    assert!(codes_by_line(&report, 0).is_empty());
 }
 
 #[test]
@@ -173,7 +252,7 @@ fn missing_file_is_exit_2_naming_the_path_and_other_files_are_still_checked() {
         "{}",
         stderr(&assert)
     );
-    assert!(stdout(&assert).contains("datasets/sarcastic.jsonl: 35 examples"));
+    assert!(stdout(&assert).contains("datasets/sarcastic.jsonl: 35 supervised examples"));
 }
 
 #[test]

@@ -300,3 +300,73 @@ fn models_lists_every_model() {
     }
     assert!(text.contains("reinforcement $100"));
 }
+
+#[test]
+fn preference_tokens_are_reported_by_part_and_priced_only_when_known() {
+    let output = finetune()
+        .args([
+            "check",
+            "datasets/preference.jsonl",
+            "--output-format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let file = &report["files"][0];
+    let parts = &file["tokens"]["parts"];
+    let sum = parts["input"].as_u64().unwrap()
+        + parts["preferred_output"].as_u64().unwrap()
+        + parts["non_preferred_output"].as_u64().unwrap();
+    assert_eq!(file["tokens"]["total"], sum);
+    assert_eq!(
+        file["tokens"]["assistant"],
+        parts["preferred_output"].as_u64().unwrap()
+            + parts["non_preferred_output"].as_u64().unwrap()
+    );
+    // The price table has no DPO price: no made-up number.
+    assert_eq!(file["estimate"]["price_per_million_usd"], Value::Null);
+    assert_eq!(file["estimate"]["cost_usd"], Value::Null);
+    let human = finetune()
+        .args(["check", "datasets/preference.jsonl"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(human.contains("tokens by part: input"), "{human}");
+    assert!(human.contains("no per-token dpo training price"), "{human}");
+}
+
+#[test]
+fn reinforcement_cost_is_quoted_per_hour() {
+    let output = finetune()
+        .args([
+            "check",
+            "datasets/reinforcement.jsonl",
+            "--model",
+            "o4-mini",
+            "--output-format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let estimate = &report["files"][0]["estimate"];
+    assert_eq!(estimate["price_per_hour_usd"], 100.0);
+    assert_eq!(estimate["cost_usd"], Value::Null);
+    let human = finetune()
+        .args([
+            "check",
+            "datasets/reinforcement.jsonl",
+            "--model",
+            "o4-mini",
+        ])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        human.contains(
+            "billed by the hour ($100.00 per hour), so the cost depends on training time"
+        ),
+        "{human}"
+    );
+}

@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, with_article};
+use crate::lint::{Family, Findings, Record, Rule, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT303",
@@ -26,7 +26,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     for message in record.message_objects() {
         let Some(role) = message
             .role
-            .filter(|r| *r != "user" && CHAT_ROLES.contains(r))
+            .filter(|r| *r != "user" && record.allows_role(r))
         else {
             continue;
         };

@@ -2,6 +2,7 @@
 
 pub mod empty_content;
 pub mod example_too_long;
+pub mod identical_preference_outputs;
 pub mod image_outside_user;
 pub mod invalid_image_data;
 pub mod invalid_image_url;

@@ -32,19 +32,19 @@ with spaces or dots and parameters given as a bare list of fields are the usual 
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for key in ["tools", "functions"] {
-        let Some(value) = record.root().get(key) else {
+        let Some(value) = record.conversation().and_then(|c| c.get(key)) else {
             continue;
         };
         let Some(items) = value.as_array() else {
             out.at(
                 &RULE,
-                format!("/{key}"),
+                record.pointer(&format!("/{key}")),
                 format!("\"{key}\" is {}, not an array", type_name(value)),
             );
             continue;
         };
         for (index, item) in items.iter().enumerate() {
-            let pointer = format!("/{key}/{index}");
+            let pointer = record.pointer(&format!("/{key}/{index}"));
             let Some(item) = item.as_object() else {
                 out.at(
                     &RULE,

@@ -1,7 +1,9 @@
 //! FT2xx: the shape of the conversation: role order, training targets and tool-call pairing.
 
+pub mod input_ends_with_assistant;
 pub mod invalid_tool_definition;
 pub mod last_not_assistant;
+pub mod last_not_user;
 pub mod no_assistant_message;
 pub mod nothing_trained;
 pub mod repeated_role;

@@ -29,7 +29,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     if !messages.is_empty() && !record.message_objects().any(|m| m.is("assistant")) {
         out.at(
             &RULE,
-            "/messages",
+            record.pointer("/messages"),
             "example has no assistant message".to_owned(),
         );
     }

@@ -30,7 +30,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     if assistants.peek().is_some() && assistants.all(|m| !m.is_trained()) {
         out.at(
             &RULE,
-            "/messages",
+            record.pointer("/messages"),
             "every assistant message has weight 0; nothing in this example is trained".to_owned(),
         );
     }

@@ -25,13 +25,14 @@ first; training on another layout teaches the model a conversation it will not s
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for message in record
         .message_objects()
-        .filter(|m| m.is("system") && m.index > 0)
+        .filter(|m| (m.is("system") || m.is("developer")) && m.index > 0)
     {
         out.at(
             &RULE,
             message.pointer_to("role"),
             format!(
-                "system message at position {} instead of first",
+                "{} message at position {} instead of first",
+                message.role.unwrap_or_default(),
                 message.index
             ),
         );

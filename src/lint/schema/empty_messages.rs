@@ -23,7 +23,11 @@ An example without messages has nothing to train on; the platform rejects it.
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     if record.messages().is_some_and(<[_]>::is_empty) {
-        out.at(&RULE, "/messages", "\"messages\" is empty".to_owned());
+        out.at(
+            &RULE,
+            record.pointer("/messages"),
+            "\"messages\" is empty".to_owned(),
+        );
     }
 }
 

@@ -31,12 +31,14 @@ The platform validates these types and rejects the example.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    if let Some(value) = record.root().get("parallel_tool_calls")
+    if let Some(value) = record
+        .conversation()
+        .and_then(|c| c.get("parallel_tool_calls"))
         && !value.is_boolean()
     {
         out.at(
             &RULE,
-            "/parallel_tool_calls",
+            record.pointer("/parallel_tool_calls"),
             format!(
                 "\"parallel_tool_calls\" is {}, not a boolean",
                 type_name(value)

@@ -27,7 +27,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         if !message.is_object() {
             out.at(
                 &RULE,
-                format!("/messages/{index}"),
+                record.pointer(&format!("/messages/{index}")),
                 format!("message {index} is {}, not an object", type_name(message)),
             );
         }

@@ -26,11 +26,11 @@ usual causes.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    match record.root().get("messages") {
+    match record.conversation().and_then(|c| c.get("messages")) {
         None | Some(Value::Array(_)) => {}
         Some(other) => out.at(
             &RULE,
-            "/messages",
+            record.pointer("/messages"),
             format!("\"messages\" is {}, not an array", type_name(other)),
         ),
     }

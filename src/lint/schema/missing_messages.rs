@@ -24,15 +24,19 @@ without it. Files in the legacy `prompt`/`completion` format and misspelt keys (
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    let root = record.root();
+    // A preference line without an `input` object is reported by FT115.
+    let Some(root) = record.conversation() else {
+        return;
+    };
     if root.contains_key("messages") {
         return;
     }
     let message = "example has no \"messages\" key".to_owned();
+    let pointer = record.pointer("");
     if root.contains_key("prompt") || root.contains_key("completion") {
         out.at_with_help(
             &RULE,
-            "",
+            pointer,
             message,
             "this is the legacy prompt/completion format; rewrite it as a user message and an assistant message under \"messages\"".to_owned(),
         );
@@ -42,12 +46,12 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     {
         out.at_with_help(
             &RULE,
-            "",
+            pointer,
             message,
             format!("rename {similar:?} to \"messages\""),
         );
     } else {
-        out.at(&RULE, "", message);
+        out.at(&RULE, pointer, message);
     }
 }
 

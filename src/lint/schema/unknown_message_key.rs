@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, message_keys, quote, with_article};
+use crate::lint::{Family, Findings, Record, Rule, message_keys, quote, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT106",
@@ -32,7 +32,7 @@ formats (`from`, `value`, `timestamp`, `id`) are the usual cause.
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for message in record.message_objects() {
-        let Some(role) = message.role.filter(|role| CHAT_ROLES.contains(role)) else {
+        let Some(role) = message.role.filter(|role| record.allows_role(role)) else {
             continue;
         };
         let allowed = message_keys(role);

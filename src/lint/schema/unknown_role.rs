@@ -1,5 +1,6 @@
+use crate::dataset::Method;
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, quote};
+use crate::lint::{Family, Findings, Record, Rule, quote, roles};
 
 pub static RULE: Rule = Rule {
     code: "FT103",
@@ -27,36 +28,44 @@ The platform rejects an example with any other role. Data exported from other to
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for message in record.message_objects() {
         let Some(role) = message.role else { continue };
-        if CHAT_ROLES.contains(&role) {
+        if record.allows_role(role) {
             continue;
         }
-        let message_text = format!("unknown role {}", quote(role));
-        let pointer = message.pointer_to("role");
-        match suggestion(role) {
-            Some(help) => out.at_with_help(&RULE, pointer, message_text, help),
-            None => out.at(&RULE, pointer, message_text),
-        }
+        let method = record.method();
+        let text = format!("unknown role {} in {} data", quote(role), method.as_str());
+        let help = suggestion(role, method)
+            .unwrap_or_else(|| format!("use one of {}", roles(method).join(", ")));
+        out.at_with_help(&RULE, message.pointer_to("role"), text, help);
     }
 }
 
-fn suggestion(role: &str) -> Option<String> {
+fn suggestion(role: &str, method: Method) -> Option<String> {
     let lower = role.trim().to_ascii_lowercase();
-    if lower == "developer" {
+    if lower == "developer" && method != Method::Reinforcement {
+        return Some(format!(
+            "developer messages belong to reinforcement fine-tuning; use \"system\" in {} data",
+            method.as_str()
+        ));
+    }
+    if lower == "system" && method == Method::Reinforcement {
         return Some(
-            "developer messages belong to reinforcement fine-tuning; use \"system\" in supervised data"
+            "reinforcement fine-tuning data gives instructions as \"developer\" messages"
                 .to_owned(),
         );
     }
+    let allowed = roles(method);
     let fix = match lower.as_str() {
-        known if CHAT_ROLES.contains(&known) => known,
+        known if allowed.contains(&known) => known,
         "human" | "customer" | "prompter" => "user",
         "bot" | "ai" | "model" | "gpt" | "chatbot" | "agent" => "assistant",
+        "instruction" | "context" if method == Method::Reinforcement => "developer",
         "instruction" | "context" => "system",
         "function_response" | "observation" | "ipython" => "tool",
         _ => return None,
     };
     Some(format!(
-        "use \"{fix}\"; roles are one of system, user, assistant, tool"
+        "use \"{fix}\"; roles are one of {}",
+        allowed.join(", ")
     ))
 }
 

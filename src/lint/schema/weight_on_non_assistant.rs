@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{CHAT_ROLES, Family, Findings, Record, Rule, with_article};
+use crate::lint::{Family, Findings, Record, Rule, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT111",
@@ -26,7 +26,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     for message in record.message_objects() {
         let Some(role) = message
             .role
-            .filter(|r| CHAT_ROLES.contains(r) && *r != "assistant")
+            .filter(|r| record.allows_role(r) && *r != "assistant")
         else {
             continue;
         };

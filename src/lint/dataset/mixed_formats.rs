@@ -1,0 +1,62 @@
+use crate::dataset::Method;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::lint::{Family, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "FT403",
+    name: "mixed-formats",
+    family: Family::Dataset,
+    severity: Severity::Error,
+    summary: "the file mixes dataset formats (supervised, preference, reinforcement)",
+    help: "keep one format per file; a fine-tuning job trains with one method",
+    docs: r"## What it checks
+With `--method auto`, every example is the same format as the majority of the file. The first
+example of another format is reported, with the number of such examples.
+
+## Why it matters
+A job trains with one method and the platform rejects a file whose lines do not all match it.
+Files concatenated from different pipelines are the usual cause. Each line is still checked by
+the rules of its own format, so the report shows what each line needs.
+
+## Example
+A file of preference examples with one supervised chat line in it.
+",
+};
+
+/// The diagnostic for a file whose majority is `majority`, where `first` is the first line of
+/// another format and `others` counts such lines.
+pub fn diagnostic(majority: Method, first: (u64, Method), others: u64) -> Diagnostic {
+    let (line, method) = first;
+    Diagnostic {
+        code: RULE.code,
+        name: RULE.name,
+        severity: RULE.severity,
+        line: Some(line),
+        column: None,
+        pointer: None,
+        span: None,
+        message: if others == 1 {
+            format!(
+                "line is the only {} example in a file of {} examples",
+                method.as_str(),
+                majority.as_str()
+            )
+        } else {
+            format!(
+                "line is the first of {others} examples in a file of {} examples that are not {}",
+                majority.as_str(),
+                majority.as_str()
+            )
+        },
+        help: format!(
+            "{}, or check it with --method {}",
+            RULE.help,
+            majority.as_str()
+        ),
+        labels: vec![Label {
+            line,
+            message: format!("first {} example", method.as_str()),
+        }],
+        snippet: None,
+    }
+}

@@ -11,4 +11,5 @@ pub mod cost;
 pub mod dataset;
 pub mod diagnostic;
 pub mod lint;
+pub mod prepare;
 pub mod tokens;

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cost::Epochs;
 use crate::dataset::Method;
+use crate::prepare::split::ValidationSize;
 
 pub use printer::{ColorChoice, Printer};
 
@@ -32,6 +33,93 @@ pub enum Command {
     Rule(RuleArgs),
     /// List the fine-tunable models: encodings, limits, prices and shutdown dates.
     Models(ModelsArgs),
+    /// Remove exact, same-prompt and near-duplicate examples, writing the rest to a new file.
+    Dedupe(DedupeArgs),
+    /// Split a file into training and validation files, keeping duplicates on one side.
+    Split(SplitArgs),
+}
+
+/// Arguments of `finetune dedupe`.
+#[derive(Debug, Args)]
+pub struct DedupeArgs {
+    /// The JSONL file; it is only read.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Where to write the kept examples.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Similarity (estimated Jaccard of word 3-shingles) from which examples are near duplicates, or `off`.
+    #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
+    pub near: Near,
+    /// `prompt` also removes examples whose prompt (everything before the last assistant message) repeats an earlier one's.
+    #[arg(long, value_enum, default_value_t = DedupeBy::Example)]
+    pub by: DedupeBy,
+    /// Seed of the MinHash functions.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// `human` for a summary, `json` for every decision.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub output_format: TableFormat,
+}
+
+/// Arguments of `finetune split`.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// The JSONL file; it is only read.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The validation side: a share (`0.1`) or a number of examples (`50`).
+    #[arg(long, default_value = "0.1", value_parser = parse_validation, value_name = "SHARE|N")]
+    pub validation: ValidationSize,
+    /// Seed of the shuffle: the same seed and file give the same split.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Similarity from which examples count as near duplicates and stay on one side, or `off`.
+    #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
+    pub near: Near,
+    /// Folder for NAME.train.jsonl and NAME.validation.jsonl (default: the input's folder).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// `human` for a summary, `json` for every line's side.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub output_format: TableFormat,
+}
+
+/// What `dedupe` compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DedupeBy {
+    /// Whole examples (exact and near duplicates).
+    Example,
+    /// Also the prompt alone: the same prompt with another answer is a duplicate.
+    Prompt,
+}
+
+/// A near-duplicate threshold, or none.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Near(pub Option<f64>);
+
+fn parse_near(value: &str) -> Result<Near, String> {
+    if value == "off" {
+        return Ok(Near(None));
+    }
+    match value.parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 1.0 => Ok(Near(Some(t))),
+        _ => Err(format!(
+            "expected a similarity above 0 and at most 1, or `off`, not {value:?}"
+        )),
+    }
+}
+
+fn parse_validation(value: &str) -> Result<ValidationSize, String> {
+    if let Ok(count) = value.parse::<u64>() {
+        return Ok(ValidationSize::Count(count));
+    }
+    match value.parse::<f64>() {
+        Ok(share) if share > 0.0 && share < 1.0 => Ok(ValidationSize::Fraction(share)),
+        _ => Err(format!(
+            "expected a share between 0 and 1 (0.1) or a number of examples (50), not {value:?}"
+        )),
+    }
 }
 
 /// Arguments of `finetune check`.

@@ -1,8 +1,10 @@
 //! One module per subcommand; the only code that prints.
 
 pub mod check;
+pub mod dedupe;
 pub mod models;
 pub mod rule;
+pub mod split;
 
 use std::io;
 use std::process::ExitCode;
@@ -40,6 +42,15 @@ fn price_table(
     )
 }
 
+/// The exit status for a prepare error: 1 when the data is at fault, 2 otherwise.
+fn prepare_failure(error: &crate::prepare::PrepareError, printer: &mut Printer) -> ExitStatus {
+    printer.error(&error.to_string());
+    match error {
+        crate::prepare::PrepareError::InvalidLine { .. } => ExitStatus::Failure,
+        _ => ExitStatus::Error,
+    }
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
     let mut printer = Printer::new(cli.color);
@@ -47,6 +58,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Check(args) => check::run(&args, &mut printer),
         Command::Rule(args) => rule::run(&args, &mut printer),
         Command::Models(args) => models::run(&args, &mut printer),
+        Command::Dedupe(args) => dedupe::run(&args, &mut printer),
+        Command::Split(args) => split::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

@@ -24,6 +24,16 @@ pub fn render(path: &str, diagnostic: &Diagnostic, out: &mut dyn Write) -> io::R
     writeln!(out, "::{command} {properties}::{}", escape_data(&message))
 }
 
+/// Writes a `::notice` about the file `path`, such as its counts.
+pub fn notice(path: &str, message: &str, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "::notice file={},title=finetune check::{}",
+        escape_property(path),
+        escape_data(message)
+    )
+}
+
 /// Escapes a command's message (`%`, `\r`, `\n`).
 fn escape_data(text: &str) -> String {
     text.replace('%', "%25")

@@ -59,6 +59,14 @@ pub fn to_sarif(report: &Report) -> Value {
                 "rules": rules,
             }},
             "results": results,
+            "properties": {
+                "files": report.files.iter().map(|file| json!({
+                    "path": file.path,
+                    "method": file.method,
+                    "examples": file.examples,
+                    "valid_examples": file.valid_examples,
+                })).collect::<Vec<_>>(),
+            },
         }],
     })
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod fuzz;
+mod prepare;
 mod rule;
 mod schema;
 mod tokens;

@@ -1,0 +1,166 @@
+//! From a checked file to a clean train/validation pair: exact and near-duplicate removal, and
+//! a seeded split that keeps duplicates on one side.
+//!
+//! Inputs are never modified; every output is written to a temporary file beside it and
+//! renamed into place.
+
+pub mod dedupe;
+pub mod minhash;
+pub mod normalize;
+pub mod output;
+pub mod split;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::dataset::ChunkReader;
+use minhash::Signature;
+
+/// A file that cannot be deduplicated or split.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// The input could not be read.
+    #[error("could not read {}: {source}", path.display())]
+    Read {
+        /// The input.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A line is not a JSON object; the file needs `finetune check` first.
+    #[error("{}:{line}: {reason}; run `finetune check` and fix the file first", path.display())]
+    InvalidLine {
+        /// The input.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An output could not be written.
+    #[error("could not write {}: {source}", path.display())]
+    Write {
+        /// The output.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The requested split leaves a side too small.
+    #[error("{0}")]
+    Split(String),
+}
+
+/// What deduplication and splitting keep of one example: hashes, not text.
+#[derive(Clone, Debug)]
+pub struct Sketch {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// [`normalize::exact_fingerprint`].
+    pub exact: u128,
+    /// [`normalize::prompt_fingerprint`].
+    pub prompt: Option<u128>,
+    /// MinHash signature of the example's text.
+    pub signature: Signature,
+}
+
+/// The sketches of a file's examples in line order, and the numbers of its blank lines.
+pub struct Sketches {
+    /// One per non-blank line.
+    pub examples: Vec<Sketch>,
+    /// Blank lines, which hold no example.
+    pub blank_lines: Vec<u64>,
+}
+
+/// Reads `path` once, in parallel chunks, keeping a [`Sketch`] of every example.
+///
+/// Memory is proportional to the number of examples, not to their text. A line that is not a
+/// JSON object stops with an error naming the first such line.
+pub fn sketch_file(path: &Path, seed: u64) -> Result<Sketches, PrepareError> {
+    let read_error = |source| PrepareError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut reader = ChunkReader::new(file);
+    let mut sketches = Sketches {
+        examples: Vec::new(),
+        blank_lines: Vec::new(),
+    };
+    let batch_size = rayon::current_num_threads() * 4;
+    loop {
+        let mut batch = Vec::with_capacity(batch_size);
+        while batch.len() < batch_size {
+            match reader.next_chunk().map_err(read_error)? {
+                Some(chunk) => batch.push(chunk),
+                None => break,
+            }
+        }
+        if batch.is_empty() {
+            // Blank lines are the ones between the sketched examples.
+            sketches.blank_lines = blank_lines_between(&sketches.examples, reader.lines_read());
+            return Ok(sketches);
+        }
+        let results: Vec<Vec<LineSketch>> = batch
+            .par_iter()
+            .map(|chunk| {
+                chunk
+                    .lines()
+                    .map(|line| sketch_line(line.number, line.bytes, seed))
+                    .collect()
+            })
+            .collect();
+        for result in results.into_iter().flatten() {
+            match result {
+                Ok(Some(sketch)) => sketches.examples.push(sketch),
+                Ok(None) => {}
+                Err((line, reason)) => {
+                    return Err(PrepareError::InvalidLine {
+                        path: path.to_owned(),
+                        line,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn blank_lines_between(examples: &[Sketch], lines: u64) -> Vec<u64> {
+    let mut blank = Vec::new();
+    let mut next = 1;
+    for example in examples {
+        blank.extend(next..example.line);
+        next = example.line + 1;
+    }
+    blank.extend(next..=lines);
+    blank
+}
+
+/// The sketch of one line: `Ok(None)` for a blank line, `Err((line, reason))` for a bad one.
+type LineSketch = Result<Option<Sketch>, (u64, String)>;
+
+/// The sketch of one line.
+fn sketch_line(number: u64, bytes: &[u8], seed: u64) -> LineSketch {
+    let mut bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if number == 1 {
+        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| (number, "the line is not valid UTF-8".to_owned()))?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(example)) => Ok(Some(Sketch {
+            line: number,
+            exact: normalize::exact_fingerprint(&example),
+            prompt: normalize::prompt_fingerprint(&example),
+            signature: minhash::signature(&normalize::text_of(&example), seed),
+        })),
+        Ok(_) => Err((number, "the line is not a JSON object".to_owned())),
+        Err(error) => Err((number, format!("the line is not valid JSON ({error})"))),
+    }
+}

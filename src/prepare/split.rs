@@ -1,0 +1,215 @@
+//! A seeded train/validation split that keeps duplicates on one side.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::Sketch;
+use super::minhash::{Signature, clusters, similar_pairs};
+use crate::lint::dataset::too_few_examples::MIN_EXAMPLES;
+
+/// How many examples go to validation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ValidationSize {
+    /// A share of the examples, between 0 and 1.
+    Fraction(f64),
+    /// A number of examples.
+    Count(u64),
+}
+
+/// How to split.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SplitOptions {
+    /// The validation side's size.
+    pub validation: ValidationSize,
+    /// Seed of the shuffle: the same seed and input give the same split.
+    pub seed: u64,
+    /// Similarity from which examples count as near duplicates and stay together; `None`
+    /// keeps only exact duplicates together.
+    pub near: Option<f64>,
+}
+
+/// The lines of each side, in input order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SplitReport {
+    /// Training lines.
+    pub train: Vec<u64>,
+    /// Validation lines.
+    pub validation: Vec<u64>,
+    /// Groups of duplicates (exact or near) kept on one side.
+    pub duplicate_groups: usize,
+}
+
+/// A deterministic generator for the shuffle (splitmix64), the same on every platform.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+}
+
+/// Splits `examples`, keeping every group of duplicates on one side; refuses a split that
+/// leaves either side under the platform minimum.
+pub fn split(examples: &[Sketch], options: SplitOptions) -> Result<SplitReport, String> {
+    let n = examples.len() as u64;
+    let wanted = match options.validation {
+        ValidationSize::Count(count) => count,
+        // The share is between 0 and 1, so the product is a non-negative count.
+        #[allow(clippy::cast_sign_loss)]
+        ValidationSize::Fraction(share) => (n as f64 * share).round() as u64,
+    };
+    let too_small = |validation: u64| {
+        format!(
+            "a split of {n} examples into {} for training and {validation} for validation leaves a side under the minimum of {MIN_EXAMPLES} examples; {}",
+            n.saturating_sub(validation),
+            if n < 2 * MIN_EXAMPLES {
+                "the file needs at least 20 examples to split".to_owned()
+            } else {
+                format!(
+                    "ask for between {MIN_EXAMPLES} and {} validation examples",
+                    n - MIN_EXAMPLES
+                )
+            }
+        )
+    };
+    if wanted < MIN_EXAMPLES || n.saturating_sub(wanted) < MIN_EXAMPLES {
+        return Err(too_small(wanted));
+    }
+    let groups = duplicate_groups(examples, options.near);
+    let duplicate_groups = groups.iter().filter(|g| g.len() > 1).count();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    let mut rng = SplitMix(options.seed);
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    let mut in_validation = vec![false; examples.len()];
+    let mut taken = 0u64;
+    for group in order.into_iter().map(|g| &groups[g]) {
+        if taken == wanted {
+            break;
+        }
+        if taken + group.len() as u64 <= wanted {
+            taken += group.len() as u64;
+            for &i in group {
+                in_validation[i] = true;
+            }
+        }
+    }
+    if taken < MIN_EXAMPLES {
+        return Err(too_small(taken));
+    }
+    let (mut train, mut validation) = (Vec::new(), Vec::new());
+    for (example, validation_side) in examples.iter().zip(in_validation) {
+        if validation_side {
+            validation.push(example.line);
+        } else {
+            train.push(example.line);
+        }
+    }
+    Ok(SplitReport {
+        train,
+        validation,
+        duplicate_groups,
+    })
+}
+
+/// Indices of examples grouped so that exact and near duplicates share a group.
+fn duplicate_groups(examples: &[Sketch], near: Option<f64>) -> Vec<Vec<usize>> {
+    let mut pairs = Vec::new();
+    let mut first: FxHashMap<u128, usize> = FxHashMap::default();
+    for (i, example) in examples.iter().enumerate() {
+        if let Some(&j) = first.get(&example.exact) {
+            pairs.push((j, i, 1.0));
+        } else {
+            first.insert(example.exact, i);
+        }
+    }
+    if let Some(threshold) = near {
+        let signatures: Vec<&Signature> = examples.iter().map(|e| &e.signature).collect();
+        pairs.extend(similar_pairs(&signatures, threshold));
+    }
+    clusters(examples.len(), &pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prepare::minhash::signature;
+
+    fn examples(n: u64) -> Vec<Sketch> {
+        (1..=n)
+            .map(|line| Sketch {
+                line,
+                exact: u128::from(line),
+                prompt: None,
+                signature: signature(
+                    &format!("example number {line} with words {}", line * 7919),
+                    1,
+                ),
+            })
+            .collect()
+    }
+
+    fn options(validation: ValidationSize, seed: u64) -> SplitOptions {
+        SplitOptions {
+            validation,
+            seed,
+            near: Some(0.8),
+        }
+    }
+
+    #[test]
+    fn deterministic_for_a_seed_and_different_across_seeds() {
+        let data = examples(100);
+        let a = split(&data, options(ValidationSize::Fraction(0.2), 42)).unwrap();
+        assert_eq!(
+            a,
+            split(&data, options(ValidationSize::Fraction(0.2), 42)).unwrap()
+        );
+        assert_ne!(
+            a,
+            split(&data, options(ValidationSize::Fraction(0.2), 43)).unwrap()
+        );
+        assert_eq!(a.validation.len(), 20);
+        assert_eq!(a.train.len(), 80);
+    }
+
+    #[test]
+    fn duplicates_stay_on_one_side() {
+        let mut data = examples(60);
+        for i in 0..20 {
+            // Lines 41..60 copy lines 1..20.
+            data[40 + i].exact = data[i].exact;
+            data[40 + i].signature = data[i].signature;
+        }
+        for seed in 0..20 {
+            let report = split(&data, options(ValidationSize::Count(15), seed)).unwrap();
+            for i in 0..20u64 {
+                let (a, b) = (i + 1, i + 41);
+                assert_eq!(
+                    report.validation.contains(&a),
+                    report.validation.contains(&b),
+                    "seed {seed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_sides_under_the_minimum() {
+        let data = examples(25);
+        assert!(split(&data, options(ValidationSize::Count(9), 1)).is_err());
+        assert!(split(&data, options(ValidationSize::Count(16), 1)).is_err());
+        assert!(split(&data, options(ValidationSize::Count(10), 1)).is_ok());
+        let error = split(&examples(15), options(ValidationSize::Fraction(0.5), 1)).unwrap_err();
+        assert!(error.contains("needs at least 20 examples"), "{error}");
+    }
+}

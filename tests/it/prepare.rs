@@ -1,0 +1,290 @@
+//! `dedupe` and `split`: duplicates found, nothing lost, no leakage, inputs untouched.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::finetune;
+
+/// A long answer for example `i` from its own pseudo-random words, so different examples share
+/// few shingles and near duplicates have enough of them to compare.
+fn answer(i: usize) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "nu", "pe", "ra", "si", "to", "vu", "we", "xa", "yo", "ze", "bi", "do",
+        "fu",
+    ];
+    let mut state = i as u64 * 2_654_435_761 + 12_345;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let words: Vec<String> = (0..40)
+        .map(|_| (0..3).map(|_| SYLLABLES[next() % 16]).collect())
+        .collect();
+    format!(
+        "Answer {i}: the store closes at six and {}.",
+        words.join(" ")
+    )
+}
+
+fn example(i: usize) -> Value {
+    json!({"messages": [
+        {"role": "user", "content": format!("Question {i} about the hardware store?")},
+        {"role": "assistant", "content": answer(i)}
+    ]})
+}
+
+/// 40 distinct examples, then: an exact copy of line 1 with other key order and spacing, a
+/// copy of line 2 in decomposed Unicode, a near copy of line 3 (its question reworded), and
+/// line 4's prompt with
+/// another answer.
+fn fixture(dir: &Path) -> std::path::PathBuf {
+    let mut lines: Vec<String> = (0..40).map(|i| example(i).to_string()).collect();
+    lines[1] = lines[1].replace("store?", "café?");
+    lines.push(format!(
+        r#"{{ "messages" : [ {{"content": "Question 0 about the hardware store?", "role": "user"}}, {{"content": {}, "role": "assistant"}} ] }}"#,
+        json!(answer(0))
+    ));
+    lines.push(lines[1].replace("café", "cafe\u{301}"));
+    lines.push(lines[2].replace("hardware store", "hardware shop"));
+    let mut other_answer = example(3);
+    other_answer["messages"][1]["content"] = json!("A short, different answer.");
+    lines.push(other_answer.to_string());
+    let path = dir.join("data.jsonl");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+fn run_json(args: &[&str]) -> (i32, Value, String) {
+    let output = finetune()
+        .args(args)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    let stdout = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap(),
+        stdout,
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn dedupe_finds_exact_near_and_same_prompt_duplicates_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let before = fs::read(&input).unwrap();
+    let out = dir.path().join("clean.jsonl");
+    let (code, report, stderr) = run_json(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--by",
+        "prompt",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        fs::read(&input).unwrap(),
+        before,
+        "the input is never modified"
+    );
+    let lines = |key: &str| -> Vec<(u64, u64)> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["line"].as_u64().unwrap(),
+                    c["duplicate_of"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(lines("exact"), [(41, 1), (42, 2)]);
+    assert_eq!(lines("same_prompt"), [(44, 4)]);
+    let near = report["near"].as_array().unwrap();
+    assert_eq!(near.len(), 1);
+    assert_eq!(near[0]["kept"], 3);
+    assert_eq!(near[0]["removed"][0]["line"], 43);
+    assert!(near[0]["removed"][0]["similarity"].as_f64().unwrap() >= 0.8);
+    let kept: Vec<u64> = report["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(kept, (1..=40).collect::<Vec<_>>());
+    // Every input line is accounted for once.
+    assert_eq!(report["lines_in"], 44);
+    // The output holds the kept lines, byte for byte.
+    let input_lines: Vec<&str> = std::str::from_utf8(&before).unwrap().lines().collect();
+    let written = fs::read_to_string(&out).unwrap();
+    assert_eq!(written, input_lines[..40].join("\n") + "\n");
+    finetune().arg("check").arg(&out).assert().code(0);
+}
+
+#[test]
+fn dedupe_without_near_or_prompt_removes_only_exact_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let out = dir.path().join("clean.jsonl");
+    let (_, report, _) = run_json(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--near",
+        "off",
+    ]);
+    assert_eq!(report["exact"].as_array().unwrap().len(), 2);
+    assert!(report["near"].as_array().unwrap().is_empty());
+    assert!(report["same_prompt"].as_array().unwrap().is_empty());
+    assert_eq!(report["kept"].as_array().unwrap().len(), 42);
+}
+
+#[test]
+fn an_invalid_line_stops_dedupe_naming_it_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.jsonl");
+    fs::write(&input, format!("{}\n{{not json\n", example(1))).unwrap();
+    let out = dir.path().join("out.jsonl");
+    let output = finetune()
+        .args([
+            "dedupe",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("bad.jsonl:2: the line is not valid JSON"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn dedupe_refuses_to_overwrite_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let before = fs::read(&input).unwrap();
+    let output = finetune()
+        .args([
+            "dedupe",
+            input.to_str().unwrap(),
+            "-o",
+            input.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("never modified")
+    );
+    assert_eq!(fs::read(&input).unwrap(), before);
+}
+
+fn sides(dir: &Path) -> (String, String) {
+    (
+        fs::read_to_string(dir.join("data.train.jsonl")).unwrap(),
+        fs::read_to_string(dir.join("data.validation.jsonl")).unwrap(),
+    )
+}
+
+#[test]
+fn split_is_deterministic_keeps_duplicates_together_and_passes_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let before = fs::read(&input).unwrap();
+    let args = [
+        "split",
+        input.to_str().unwrap(),
+        "--validation",
+        "12",
+        "--seed",
+        "7",
+    ];
+    let (code, report, stderr) = run_json(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(fs::read(&input).unwrap(), before);
+    let first = sides(dir.path());
+    run_json(&args);
+    assert_eq!(sides(dir.path()), first, "same seed, same split");
+    run_json(&[
+        "split",
+        input.to_str().unwrap(),
+        "--validation",
+        "12",
+        "--seed",
+        "8",
+    ]);
+    assert_ne!(sides(dir.path()), first, "another seed, another split");
+    let train: Vec<u64> = report["train"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let validation: Vec<u64> = report["validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(train.len() + validation.len(), 44);
+    assert!(
+        (10..=12).contains(&validation.len()),
+        "{}",
+        validation.len()
+    );
+    // Exact copies (41 of 1, 42 of 2) and the near copy (43 of 3) are on their original's side.
+    for (copy, original) in [(41, 1), (42, 2), (43, 3)] {
+        assert_eq!(
+            validation.contains(&copy),
+            validation.contains(&original),
+            "line {copy}"
+        );
+    }
+    assert!(report["duplicate_groups"].as_u64().unwrap() >= 3);
+    finetune()
+        .arg("check")
+        .arg(dir.path().join("data.train.jsonl"))
+        .args(["--ignore", "FT402"])
+        .assert()
+        .code(0);
+    finetune()
+        .arg("check")
+        .arg(dir.path().join("data.validation.jsonl"))
+        .args(["--ignore", "FT402"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn split_refuses_sides_under_the_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    for validation in ["5", "40", "0.05"] {
+        let output = finetune()
+            .args(["split", input.to_str().unwrap(), "--validation", validation])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{validation}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("under the minimum of 10 examples"),
+            "{stderr}"
+        );
+    }
+    assert!(!dir.path().join("data.train.jsonl").exists());
+}

@@ -9,6 +9,9 @@
 //! conversations, a long system prompt repeated on every line, tool definitions and calls on
 //! one line in five, and text mixing English, CJK, Cyrillic, accents, emoji and code.
 //!
+//! `generate-short COUNT PATH` writes COUNT short single-turn examples, one in twenty a copy
+//! or near copy of an earlier one, to measure `dedupe` and `split` on.
+//!
 //! `measure PATH` runs `check` (all rules, token counts and the estimate, on every core) and
 //! prints its MB/s of file and examples/s and the process's peak resident memory so far; then it
 //! counts every string `check` counts with the bare tokenizer (no cache, no shortcut) on the same
@@ -41,8 +44,11 @@ fn main() {
             );
         }
         ["measure", path] => measure(path),
+        ["generate-short", count, path] => generate_short(count.parse().expect("a count"), path),
         _ => {
-            eprintln!("usage: throughput generate SIZE_MIB PATH [SEED] | throughput measure PATH");
+            eprintln!(
+                "usage: throughput generate SIZE_MIB PATH [SEED] | generate-short COUNT PATH | measure PATH"
+            );
             std::process::exit(2);
         }
     }
@@ -134,6 +140,40 @@ fn generate(size_mib: u64, path: &str, seed: u64) {
     }
     out.flush().expect("can write");
     println!("{path}: {examples} examples, {written} bytes");
+}
+
+/// `COUNT` short single-turn examples (about 400 bytes each), one in twenty an exact or near
+/// copy of an earlier one: the shape of data `dedupe` and `split` are measured on.
+fn generate_short(count: u64, path: &str) {
+    let mut rng = Rng(7);
+    let mut out = BufWriter::new(File::create(path).expect("can create the output file"));
+    let mut recent: Vec<String> = Vec::new();
+    for i in 0..count {
+        let line = if i % 20 == 19 && !recent.is_empty() {
+            let original = &recent[rng.below(recent.len())];
+            if i % 40 == 19 {
+                original.clone()
+            } else {
+                original.replacen("the", "a", 1)
+            }
+        } else {
+            let (question, answer) = (5 + rng.below(15), 20 + rng.below(40));
+            json!({"messages": [
+                {"role": "user", "content": format!("{} {i}?", rng.text(question))},
+                {"role": "assistant", "content": rng.text(answer)}
+            ]})
+            .to_string()
+        };
+        writeln!(out, "{line}").expect("can write");
+        if recent.len() < 1000 {
+            recent.push(line);
+        } else {
+            let slot = rng.below(1000);
+            recent[slot] = line;
+        }
+    }
+    out.flush().expect("can write");
+    println!("{path}: {count} examples");
 }
 
 fn measure(path: &str) {

@@ -158,6 +158,9 @@ pub struct CheckArgs {
     /// Print diagnostics only: no summary, and nothing at all for clean files.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also check this validation file, and report its examples that copy (exactly or nearly) an example of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub validation: Option<PathBuf>,
 }
 
 /// Arguments of `finetune rule`.

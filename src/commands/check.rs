@@ -10,11 +10,19 @@ use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
 use crate::dataset::Method;
 use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
+use crate::lint::dataset::train_validation_leakage;
 use crate::lint::{
     CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, TokenSettings, TokenSummary,
     check_stream,
 };
+use crate::prepare::leakage::leaks;
+use crate::prepare::sketch_file;
 use crate::tokens::{ESTIMATED_IMAGE_TOKENS, TokenCounter};
+
+/// MinHash seed and similarity for the leakage check, the same as `dedupe`'s and `split`'s
+/// defaults.
+const LEAKAGE_SEED: u64 = 42;
+const LEAKAGE_NEAR: f64 = 0.8;
 
 /// The path that means standard input.
 const STDIN_PATH: &str = "-";
@@ -50,10 +58,16 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }),
         method: args.method.method(),
     };
+    if args.validation.is_some() && args.files.len() != 1 {
+        printer.error(
+            "--validation takes one training file: finetune check TRAIN --validation VALIDATION",
+        );
+        return Ok(ExitStatus::Error);
+    }
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     let mut reports = Vec::new();
     let mut failed = false;
-    for path in &args.files {
+    for path in args.files.iter().chain(&args.validation) {
         let display = path.display().to_string();
         let input = match open(path) {
             Ok(input) => input,
@@ -81,6 +95,25 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
                 printer.error(&format!("could not read {display}: {error}"));
                 failed = true;
             }
+        }
+    }
+    if let (Some(validation), [train]) = (&args.validation, args.files.as_slice())
+        && reports.len() == 2
+        && !failed
+    {
+        let leaks = leakage_diagnostics(train, validation, &options);
+        let (summary, report) = &mut reports[1];
+        for diagnostic in leaks {
+            summary.errors += 1;
+            let mut sink = Sink {
+                format: args.output_format,
+                path: &report.path,
+                renderer: &renderer,
+                out: printer.out(),
+                collected: Vec::new(),
+            };
+            sink.emit(diagnostic)?;
+            report.diagnostics.extend(sink.collected);
         }
     }
     let totals = Totals::of(reports.iter().map(|(summary, _)| summary));
@@ -112,6 +145,35 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// FT405 diagnostics for the validation examples that copy a training example.
+fn leakage_diagnostics(train: &Path, validation: &Path, options: &CheckOptions) -> Vec<Diagnostic> {
+    if !options.filter.is_enabled(&train_validation_leakage::RULE) {
+        return Vec::new();
+    }
+    let (Ok(train_sketches), Ok(validation_sketches)) = (
+        sketch_file(train, LEAKAGE_SEED, true),
+        sketch_file(validation, LEAKAGE_SEED, true),
+    ) else {
+        return Vec::new();
+    };
+    let train_path = train.display().to_string();
+    leaks(
+        &train_sketches.examples,
+        &validation_sketches.examples,
+        Some(LEAKAGE_NEAR),
+    )
+    .into_iter()
+    .map(|leak| {
+        train_validation_leakage::diagnostic(
+            leak.validation_line,
+            &train_path,
+            leak.train_line,
+            leak.similarity,
+        )
+    })
+    .collect()
 }
 
 /// Opens a file for reading, or standard input for `-`; the error names the path.

@@ -13,7 +13,7 @@ const SHOWN: usize = 20;
 
 /// Removes duplicates from a file and writes the rest.
 pub fn run(args: &DedupeArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    let sketches = match sketch_file(&args.file, args.seed) {
+    let sketches = match sketch_file(&args.file, args.seed, false) {
         Ok(sketches) => sketches,
         Err(error) => return Ok(prepare_failure(&error, printer)),
     };

@@ -23,7 +23,7 @@ struct Output<'a> {
 
 /// Splits a file into NAME.train.jsonl and NAME.validation.jsonl.
 pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    let sketches = match sketch_file(&args.file, args.seed) {
+    let sketches = match sketch_file(&args.file, args.seed, false) {
         Ok(sketches) => sketches,
         Err(error) => return Ok(prepare_failure(&error, printer)),
     };

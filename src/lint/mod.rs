@@ -208,6 +208,7 @@ pub static RULES: &[&Rule] = &[
     &dataset::duplicate_example::RULE,
     &dataset::mixed_formats::RULE,
     &dataset::no_reference_fields::RULE,
+    &dataset::train_validation_leakage::RULE,
 ];
 
 /// Every method.

@@ -5,6 +5,7 @@
 //! renamed into place.
 
 pub mod dedupe;
+pub mod leakage;
 pub mod minhash;
 pub mod normalize;
 pub mod output;
@@ -77,8 +78,9 @@ pub struct Sketches {
 /// Reads `path` once, in parallel chunks, keeping a [`Sketch`] of every example.
 ///
 /// Memory is proportional to the number of examples, not to their text. A line that is not a
-/// JSON object stops with an error naming the first such line.
-pub fn sketch_file(path: &Path, seed: u64) -> Result<Sketches, PrepareError> {
+/// JSON object stops with an error naming the first such line, unless `skip_invalid` is set
+/// (for a file whose errors `check` reports anyway).
+pub fn sketch_file(path: &Path, seed: u64, skip_invalid: bool) -> Result<Sketches, PrepareError> {
     let read_error = |source| PrepareError::Read {
         path: path.to_owned(),
         source,
@@ -115,6 +117,7 @@ pub fn sketch_file(path: &Path, seed: u64) -> Result<Sketches, PrepareError> {
         for result in results.into_iter().flatten() {
             match result {
                 Ok(Some(sketch)) => sketches.examples.push(sketch),
+                Ok(None) | Err(_) if skip_invalid => {}
                 Ok(None) => {}
                 Err((line, reason)) => {
                     return Err(PrepareError::InvalidLine {

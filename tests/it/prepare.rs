@@ -288,3 +288,79 @@ fn split_refuses_sides_under_the_minimum() {
     }
     assert!(!dir.path().join("data.train.jsonl").exists());
 }
+
+#[test]
+fn check_reports_validation_examples_that_leak_from_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.jsonl");
+    let validation = dir.path().join("validation.jsonl");
+    let train_lines: Vec<String> = (0..12).map(|i| example(i).to_string()).collect();
+    fs::write(&train, train_lines.join("\n") + "\n").unwrap();
+    let mut validation_lines: Vec<String> = (100..110).map(|i| example(i).to_string()).collect();
+    // Line 11: an exact copy of training line 3 with other spacing; line 12: a near copy of
+    // training line 5 (its question reworded).
+    validation_lines.push(example(2).to_string().replace("\":", "\": "));
+    validation_lines.push(train_lines[4].replace("hardware store", "hardware shop"));
+    fs::write(&validation, validation_lines.join("\n") + "\n").unwrap();
+    let output = finetune()
+        .arg("check")
+        .arg(&train)
+        .arg("--validation")
+        .arg(&validation)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 2);
+    assert_eq!(
+        report["files"][0]["diagnostics"].as_array().unwrap().len(),
+        0
+    );
+    let leaks: Vec<(u64, u64, String)> = report["files"][1]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "FT405")
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["labels"][0]["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(leaks.len(), 2, "{leaks:?}");
+    assert_eq!((leaks[0].0, leaks[0].1), (11, 3));
+    assert!(
+        leaks[0]
+            .2
+            .starts_with("validation example is an exact copy of "),
+        "{}",
+        leaks[0].2
+    );
+    assert_eq!((leaks[1].0, leaks[1].1), (12, 5));
+    assert!(
+        leaks[1].2.contains("a near copy (similarity"),
+        "{}",
+        leaks[1].2
+    );
+    assert_eq!(report["summary"]["errors"], 2);
+    // A clean pair passes; --validation needs exactly one training file.
+    fs::write(&validation, validation_lines[..10].join("\n") + "\n").unwrap();
+    finetune()
+        .arg("check")
+        .arg(&train)
+        .arg("--validation")
+        .arg(&validation)
+        .assert()
+        .code(0);
+    finetune()
+        .arg("check")
+        .arg(&train)
+        .arg(&train)
+        .arg("--validation")
+        .arg(&validation)
+        .assert()
+        .code(2);
+}

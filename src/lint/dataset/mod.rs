@@ -4,3 +4,4 @@ pub mod duplicate_example;
 pub mod mixed_formats;
 pub mod no_reference_fields;
 pub mod too_few_examples;
+pub mod train_validation_leakage;

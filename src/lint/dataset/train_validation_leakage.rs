@@ -1,0 +1,55 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::lint::{Family, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "FT405",
+    name: "train-validation-leakage",
+    family: Family::Dataset,
+    severity: Severity::Error,
+    summary: "a validation example is an exact or near copy of a training example",
+    help: "remove the copy from one side, or split again with `finetune split`, which keeps duplicates on one side",
+    docs: r"## What it checks
+With `finetune check TRAIN --validation VALIDATION`, no validation example is an exact copy
+(after normalising key order, spacing and Unicode) or a near copy (estimated Jaccard similarity
+of word 3-shingles of at least 0.8) of a training example. The validation line is reported,
+naming the training line.
+
+## Why it matters
+The validation loss is meant to show how the model does on examples it has not seen. A copy on
+both sides makes it look better than it is, and hides overfitting. The platform does not check
+this.
+
+## Example
+The same conversation at line 12 of the training file and line 3 of the validation file.
+",
+};
+
+/// The diagnostic for validation `line` leaking training `train_line` of `train_path`;
+/// `similarity` is `None` for an exact copy.
+pub fn diagnostic(
+    line: u64,
+    train_path: &str,
+    train_line: u64,
+    similarity: Option<f64>,
+) -> Diagnostic {
+    let what = match similarity {
+        None => "an exact copy".to_owned(),
+        Some(similarity) => format!("a near copy (similarity {similarity:.2})"),
+    };
+    Diagnostic {
+        code: RULE.code,
+        name: RULE.name,
+        severity: RULE.severity,
+        line: Some(line),
+        column: None,
+        pointer: None,
+        span: None,
+        message: format!("validation example is {what} of {train_path}:{train_line}"),
+        help: RULE.help.to_owned(),
+        labels: vec![Label {
+            line: train_line,
+            message: format!("training example in {train_path}"),
+        }],
+        snippet: None,
+    }
+}

@@ -37,6 +37,46 @@ pub enum Command {
     Dedupe(DedupeArgs),
     /// Split a file into training and validation files, keeping duplicates on one side.
     Split(SplitArgs),
+    /// Check, dedupe and split in one step: from a raw file to a clean train/validation pair.
+    Prepare(PrepareArgs),
+}
+
+/// Arguments of `finetune prepare`.
+#[derive(Debug, Args)]
+pub struct PrepareArgs {
+    /// The JSONL file; it is only read.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Drop the lines with errors (and list them) instead of refusing the file.
+    #[arg(long)]
+    pub drop_invalid: bool,
+    /// The validation side: a share (`0.1`) or a number of examples (`50`).
+    #[arg(long, default_value = "0.1", value_parser = parse_validation, value_name = "SHARE|N")]
+    pub validation: ValidationSize,
+    /// Seed of the shuffle and of the MinHash functions.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Similarity from which examples are near duplicates, or `off`.
+    #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
+    pub near: Near,
+    /// `prompt` also removes examples whose prompt repeats an earlier one's.
+    #[arg(long, value_enum, default_value_t = DedupeBy::Example)]
+    pub by: DedupeBy,
+    /// The model to count tokens, limits and cost for.
+    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
+    pub model: String,
+    /// Epochs to estimate the cost for: a number, or `auto`.
+    #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
+    pub epochs: Epochs,
+    /// A price table to use instead of the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+    /// Folder for NAME.train.jsonl and NAME.validation.jsonl (default: the input's folder).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// `human` for a summary, `json` for every decision.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub output_format: TableFormat,
 }
 
 /// Arguments of `finetune dedupe`.

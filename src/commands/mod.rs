@@ -3,6 +3,7 @@
 pub mod check;
 pub mod dedupe;
 pub mod models;
+pub mod prepare;
 pub mod rule;
 pub mod split;
 
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Models(args) => models::run(&args, &mut printer),
         Command::Dedupe(args) => dedupe::run(&args, &mut printer),
         Command::Split(args) => split::run(&args, &mut printer),
+        Command::Prepare(args) => prepare::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

@@ -89,7 +89,7 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
 }
 
 /// `DIR/NAME.train.jsonl` and `DIR/NAME.validation.jsonl`, NAME being the input's stem.
-fn output_paths(input: &Path, dir: Option<&Path>) -> (PathBuf, PathBuf) {
+pub(crate) fn output_paths(input: &Path, dir: Option<&Path>) -> (PathBuf, PathBuf) {
     let stem = input
         .file_stem()
         .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());

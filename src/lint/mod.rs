@@ -289,7 +289,8 @@ pub fn quote(value: &str) -> String {
 
 /// The role with its indefinite article, as in "an assistant message".
 pub fn with_article(role: &str) -> String {
-    let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+    // By sound: "an assistant", but "a user".
+    let article = if role.starts_with(['a', 'e', 'i', 'o']) {
         "an"
     } else {
         "a"

@@ -9,6 +9,7 @@ pub mod leakage;
 pub mod minhash;
 pub mod normalize;
 pub mod output;
+pub mod pipeline;
 pub mod split;
 
 use std::io;

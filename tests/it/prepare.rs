@@ -364,3 +364,80 @@ fn check_reports_validation_examples_that_leak_from_training() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn prepare_refuses_a_file_with_errors_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    let mut lines: Vec<String> = (0..30).map(|i| example(i).to_string()).collect();
+    lines[4] = r#"{"messages": [{"role": "bot", "content": "x"}]}"#.to_owned();
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = finetune()
+        .args(["prepare", input.to_str().unwrap(), "--validation", "10"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("data.jsonl:5:")
+    );
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("--drop-invalid")
+    );
+    assert!(!dir.path().join("data.train.jsonl").exists());
+    assert!(!dir.path().join("data.validation.jsonl").exists());
+}
+
+#[test]
+fn prepare_drops_invalid_lines_and_accounts_for_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let mut text = fs::read_to_string(&input).unwrap();
+    text.push_str("{\"messages\": \"oops\"}\n\n");
+    fs::write(&input, &text).unwrap();
+    let (code, report, stderr) = run_json(&[
+        "prepare",
+        input.to_str().unwrap(),
+        "--drop-invalid",
+        "--validation",
+        "10",
+        "--by",
+        "prompt",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["lines_in"], 46);
+    let invalid: std::collections::BTreeSet<u64> = report["invalid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(invalid, [45, 46].into_iter().collect());
+    let count = |key: &str| report["duplicates"][key].as_array().unwrap().len();
+    let near: usize = report["duplicates"]["near"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["removed"].as_array().unwrap().len())
+        .sum();
+    let train = report["train"]["lines"].as_array().unwrap().len();
+    let validation = report["validation"]["lines"].as_array().unwrap().len();
+    assert_eq!((count("exact"), count("same_prompt"), near), (2, 1, 1));
+    assert_eq!(train + validation + invalid.len() + 2 + 1 + 1, 46);
+    assert_eq!(validation, 10);
+    assert!(report["estimate"]["cost_usd"].as_f64().unwrap() > 0.0);
+    assert!(report["train_tokens"].as_u64().unwrap() > 0);
+    finetune()
+        .arg("check")
+        .arg(dir.path().join("data.train.jsonl"))
+        .assert()
+        .code(0);
+    finetune()
+        .arg("check")
+        .arg(dir.path().join("data.validation.jsonl"))
+        .assert()
+        .code(0);
+}

@@ -1,0 +1,159 @@
+//! `prepare`: check, then dedupe, then split, then check both outputs.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::dedupe::{DedupeOptions, DedupeReport, dedupe};
+use super::output::write_selected;
+use super::split::{SplitOptions, split};
+use super::{PrepareError, Sketch, sketch_file};
+use crate::diagnostic::Diagnostic;
+use crate::lint::{CheckError, CheckOptions, FileSummary, check_stream};
+
+/// What `prepare` does beyond its steps' own options.
+#[derive(Clone, Debug)]
+pub struct PrepareOptions {
+    /// How the input and the outputs are checked (rules, tokens).
+    pub check: CheckOptions,
+    /// What counts as a duplicate.
+    pub dedupe: DedupeOptions,
+    /// How to split.
+    pub split: SplitOptions,
+    /// Drop the lines with errors instead of refusing the file.
+    pub drop_invalid: bool,
+    /// Where the two files go.
+    pub train_path: PathBuf,
+    /// Where the two files go.
+    pub validation_path: PathBuf,
+}
+
+/// One output of `prepare`.
+#[derive(Debug, Serialize)]
+pub struct Side {
+    /// The file written.
+    pub path: PathBuf,
+    /// Its input lines, in order.
+    pub lines: Vec<u64>,
+    /// The check of the written file.
+    #[serde(skip)]
+    pub summary: FileSummary,
+    /// Errors the written file still has (none unless a file-level rule fails).
+    pub errors: Vec<Diagnostic>,
+}
+
+/// Everything `prepare` decided; every input line is kept (on one side), invalid, blank or a
+/// removed duplicate.
+#[derive(Debug, Serialize)]
+pub struct PrepareReport {
+    /// The input.
+    pub input: PathBuf,
+    /// Its lines.
+    pub lines_in: u64,
+    /// Lines dropped for errors (with `drop_invalid`), with their errors.
+    pub invalid: Vec<Diagnostic>,
+    /// Duplicate removal.
+    pub duplicates: DedupeReport,
+    /// The training file.
+    pub train: Side,
+    /// The validation file.
+    pub validation: Side,
+}
+
+/// Why `prepare` refused the input: the file has errors (and `drop_invalid` is off), or
+/// errors about the whole file, such as too few examples.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The errors.
+    pub errors: Vec<Diagnostic>,
+}
+
+/// The outcome of `prepare` on a readable file.
+#[derive(Debug)]
+pub enum Prepared {
+    /// Both files were written.
+    Written(Box<PrepareReport>),
+    /// Nothing was written.
+    Refused(Refusal),
+}
+
+fn check_file(
+    path: &Path,
+    options: &CheckOptions,
+) -> Result<(FileSummary, Vec<Diagnostic>), PrepareError> {
+    let read_error = |source| PrepareError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(read_error)?;
+    let mut diagnostics = Vec::new();
+    let summary = check_stream(file, options, &mut diagnostics).map_err(|error| match error {
+        CheckError::Read(source) | CheckError::Output(source) => read_error(source),
+    })?;
+    Ok((summary, diagnostics))
+}
+
+/// Runs the steps; writes nothing unless every step succeeds.
+pub fn prepare(input: &Path, options: &PrepareOptions) -> Result<Prepared, PrepareError> {
+    let (_, diagnostics) = check_file(input, &options.check)?;
+    let errors: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect();
+    let file_level = errors.iter().any(|d| d.line.is_none());
+    if file_level || (!errors.is_empty() && !options.drop_invalid) {
+        return Ok(Prepared::Refused(Refusal { errors }));
+    }
+    let invalid_lines: BTreeSet<u64> = errors.iter().filter_map(|d| d.line).collect();
+    let sketches = sketch_file(input, options.split.seed, true)?;
+    let valid: Vec<Sketch> = sketches
+        .examples
+        .into_iter()
+        .filter(|sketch| !invalid_lines.contains(&sketch.line))
+        .collect();
+    let blank: Vec<u64> = sketches
+        .blank_lines
+        .into_iter()
+        .filter(|line| !invalid_lines.contains(line))
+        .collect();
+    let duplicates = dedupe(&valid, &blank, options.dedupe);
+    let kept: BTreeSet<u64> = duplicates.kept.iter().copied().collect();
+    let survivors: Vec<Sketch> = valid
+        .into_iter()
+        .filter(|sketch| kept.contains(&sketch.line))
+        .collect();
+    let sides = split(&survivors, options.split).map_err(PrepareError::Split)?;
+    write_selected(
+        input,
+        &[
+            (options.train_path.clone(), sides.train.as_slice()),
+            (options.validation_path.clone(), sides.validation.as_slice()),
+        ],
+    )?;
+    let side = |path: &PathBuf, lines: Vec<u64>| -> Result<Side, PrepareError> {
+        let (summary, diagnostics) = check_file(path, &options.check)?;
+        let errors = diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect();
+        Ok(Side {
+            path: path.clone(),
+            lines,
+            summary,
+            errors,
+        })
+    };
+    let train = side(&options.train_path, sides.train)?;
+    let validation = side(&options.validation_path, sides.validation)?;
+    let lines_in = duplicates.lines_in + invalid_lines.len() as u64;
+    Ok(Prepared::Written(Box::new(PrepareReport {
+        input: input.to_owned(),
+        lines_in,
+        invalid: errors,
+        duplicates,
+        train,
+        validation,
+    })))
+}

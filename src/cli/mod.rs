@@ -39,6 +39,41 @@ pub enum Command {
     Split(SplitArgs),
     /// Check, dedupe and split in one step: from a raw file to a clean train/validation pair.
     Prepare(PrepareArgs),
+    /// Convert prompt-completion, ShareGPT, Alpaca or CSV data to chat JSONL.
+    Convert(ConvertArgs),
+}
+
+/// Arguments of `finetune convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The file to convert; it is only read.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Where to write the chat JSONL.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// The input's shape.
+    #[arg(long, value_enum)]
+    pub from: ConvertFrom,
+    /// A system message to start every example with (unless it has one).
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// `human` for a summary, `json` for every unconverted row.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub output_format: TableFormat,
+}
+
+/// The shapes `convert` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConvertFrom {
+    /// JSONL of {"prompt": ..., "completion": ...}.
+    PromptCompletion,
+    /// JSONL of {"conversations": [{"from": "human", "value": ...}, ...]}.
+    Sharegpt,
+    /// JSONL of {"instruction": ..., "input": ..., "output": ...}.
+    Alpaca,
+    /// CSV with a header naming a prompt column and an answer column (and optionally system).
+    Csv,
 }
 
 /// Arguments of `finetune prepare`.

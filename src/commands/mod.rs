@@ -1,6 +1,7 @@
 //! One module per subcommand; the only code that prints.
 
 pub mod check;
+pub mod convert;
 pub mod dedupe;
 pub mod models;
 pub mod prepare;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Dedupe(args) => dedupe::run(&args, &mut printer),
         Command::Split(args) => split::run(&args, &mut printer),
         Command::Prepare(args) => prepare::run(&args, &mut printer),
+        Command::Convert(args) => convert::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

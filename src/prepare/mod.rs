@@ -4,6 +4,7 @@
 //! Inputs are never modified; every output is written to a temporary file beside it and
 //! renamed into place.
 
+pub mod convert;
 pub mod dedupe;
 pub mod leakage;
 pub mod minhash;

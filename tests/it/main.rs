@@ -1,6 +1,7 @@
 //! The integration tests: the `finetune` binary and the library's public API.
 
 mod check;
+mod convert;
 mod fuzz;
 mod prepare;
 mod rule;

@@ -1,0 +1,251 @@
+//! `convert`: other common dataset shapes to chat JSONL.
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::PrepareError;
+
+/// The shapes `convert` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// JSONL of `{"prompt": ..., "completion": ...}` (the legacy completions format).
+    PromptCompletion,
+    /// JSONL of `{"conversations": [{"from": "human", "value": ...}, ...]}`.
+    ShareGpt,
+    /// JSONL of `{"instruction": ..., "input": ..., "output": ...}`.
+    Alpaca,
+    /// CSV with a header: a prompt column (`prompt`, `user`, `question`, `instruction` or
+    /// `input`), an answer column (`completion`, `assistant`, `answer`, `response` or
+    /// `output`), and optionally `system`.
+    Csv,
+}
+
+/// A row that could not be converted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Unconverted {
+    /// The line (JSONL) or record (CSV, counting the header as 1) of the input.
+    pub row: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// What `convert` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConvertReport {
+    /// Rows read (blank JSONL lines and the CSV header aside).
+    pub rows: u64,
+    /// Rows converted and written.
+    pub converted: u64,
+    /// Rows that could not be converted, each with its reason.
+    pub unconverted: Vec<Unconverted>,
+}
+
+/// Converts `input` to chat JSONL at `output` (written to a temporary file and renamed), with
+/// an optional system message first in every example.
+pub fn convert(
+    input: &Path,
+    output: &Path,
+    from: SourceFormat,
+    system: Option<&str>,
+) -> Result<ConvertReport, PrepareError> {
+    let read_error = |source| PrepareError::Read {
+        path: input.to_owned(),
+        source,
+    };
+    let write_error = |source| PrepareError::Write {
+        path: output.to_owned(),
+        source,
+    };
+    if std::fs::canonicalize(input).ok() == std::fs::canonicalize(output).ok() && output.exists() {
+        return Err(write_error(std::io::Error::other(
+            "it is the input file, which is never modified",
+        )));
+    }
+    let folder = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let temporary = tempfile::NamedTempFile::new_in(folder).map_err(write_error)?;
+    let mut writer = BufWriter::new(temporary);
+    let mut report = ConvertReport::default();
+    let file = std::fs::File::open(input).map_err(read_error)?;
+    let mut emit = |row: u64, result: Result<Vec<Value>, String>, report: &mut ConvertReport| {
+        report.rows += 1;
+        match result {
+            Ok(mut messages) => {
+                if let Some(system) = system
+                    && messages.first().and_then(|m| m.get("role")) != Some(&json!("system"))
+                {
+                    messages.insert(0, json!({"role": "system", "content": system}));
+                }
+                report.converted += 1;
+                writeln!(writer, "{}", json!({ "messages": messages }))
+            }
+            Err(reason) => {
+                report.unconverted.push(Unconverted { row, reason });
+                Ok(())
+            }
+        }
+    };
+    if from == SourceFormat::Csv {
+        let mut records = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+        let headers = records
+            .headers()
+            .map_err(|error| read_error(std::io::Error::other(error)))?
+            .clone();
+        let column = |names: &[&str]| {
+            headers
+                .iter()
+                .position(|h| names.contains(&h.trim().to_lowercase().as_str()))
+        };
+        let prompt = column(&["prompt", "user", "question", "instruction", "input"]);
+        let answer = column(&["completion", "assistant", "answer", "response", "output"]);
+        let system_column = column(&["system"]);
+        let (Some(prompt), Some(answer)) = (prompt, answer) else {
+            return Err(PrepareError::InvalidLine {
+                path: input.to_owned(),
+                line: 1,
+                reason: format!(
+                    "the CSV header ({}) needs a prompt column (prompt, user, question, instruction or input) and an answer column (completion, assistant, answer, response or output)",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        };
+        for (index, record) in records.records().enumerate() {
+            let row = index as u64 + 2;
+            let result = match record {
+                Err(error) => Err(format!("not readable as CSV: {error}")),
+                Ok(record) => {
+                    let cell = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+                    turns(system_column.map(cell), &cell(prompt), &cell(answer))
+                }
+            };
+            emit(row, result, &mut report).map_err(write_error)?;
+        }
+    } else {
+        for (index, line) in BufReader::new(file).lines().enumerate() {
+            let row = index as u64 + 1;
+            let line = match line {
+                Ok(line) => line,
+                Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
+                    emit(
+                        row,
+                        Err("the line is not valid UTF-8".to_owned()),
+                        &mut report,
+                    )
+                    .map_err(write_error)?;
+                    continue;
+                }
+                Err(error) => return Err(read_error(error)),
+            };
+            let text = line.trim_start_matches('\u{feff}').trim();
+            if text.is_empty() {
+                continue;
+            }
+            let result = match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(object)) => convert_object(&object, from),
+                Ok(_) => Err("the line is not a JSON object".to_owned()),
+                Err(error) => Err(format!("the line is not valid JSON ({error})")),
+            };
+            emit(row, result, &mut report).map_err(write_error)?;
+        }
+    }
+    let temporary = writer
+        .into_inner()
+        .map_err(|error| write_error(error.into_error()))?;
+    temporary
+        .persist(output)
+        .map_err(|error| write_error(error.error))?;
+    Ok(report)
+}
+
+/// A system message (when non-empty), the user's prompt and the assistant's answer.
+fn turns(system: Option<String>, prompt: &str, answer: &str) -> Result<Vec<Value>, String> {
+    if prompt.is_empty() {
+        return Err("the prompt is empty".to_owned());
+    }
+    if answer.is_empty() {
+        return Err("the answer is empty".to_owned());
+    }
+    let mut messages = Vec::new();
+    if let Some(system) = system.filter(|s| !s.is_empty()) {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    messages.push(json!({"role": "user", "content": prompt}));
+    messages.push(json!({"role": "assistant", "content": answer}));
+    Ok(messages)
+}
+
+fn text(object: &Map<String, Value>, key: &str) -> Result<String, String> {
+    match object.get(key) {
+        Some(Value::String(s)) => Ok(s.trim().to_owned()),
+        Some(other) => Err(format!("\"{key}\" is not a string: {other}")),
+        None => Err(format!("no \"{key}\"")),
+    }
+}
+
+fn convert_object(object: &Map<String, Value>, from: SourceFormat) -> Result<Vec<Value>, String> {
+    match from {
+        SourceFormat::PromptCompletion => {
+            turns(None, &text(object, "prompt")?, &text(object, "completion")?)
+        }
+        SourceFormat::Alpaca => {
+            let instruction = text(object, "instruction")?;
+            let input = object
+                .get("input")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .unwrap_or_default();
+            let prompt = if input.is_empty() {
+                instruction
+            } else {
+                format!("{instruction}\n\n{input}")
+            };
+            let system = object
+                .get("system")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            turns(system, &prompt, &text(object, "output")?)
+        }
+        SourceFormat::ShareGpt => {
+            let turns = object
+                .get("conversations")
+                .or_else(|| object.get("messages"))
+                .and_then(Value::as_array)
+                .ok_or("no \"conversations\" list")?;
+            let mut messages = Vec::new();
+            for (i, turn) in turns.iter().enumerate() {
+                let from = turn
+                    .get("from")
+                    .or_else(|| turn.get("role"))
+                    .and_then(Value::as_str);
+                let value = turn
+                    .get("value")
+                    .or_else(|| turn.get("content"))
+                    .and_then(Value::as_str);
+                let (Some(from), Some(value)) = (from, value) else {
+                    return Err(format!("turn {i} has no string \"from\" and \"value\""));
+                };
+                let role = match from.to_lowercase().as_str() {
+                    "human" | "user" | "prompter" => "user",
+                    "gpt" | "assistant" | "chatgpt" | "bard" | "model" | "bot" => "assistant",
+                    "system" => "system",
+                    other => {
+                        return Err(format!(
+                            "turn {i} is from {other:?}, which has no chat role"
+                        ));
+                    }
+                };
+                messages.push(json!({"role": role, "content": value}));
+            }
+            if !messages.iter().any(|m| m["role"] == "assistant") {
+                return Err("the conversation has no assistant turn".to_owned());
+            }
+            Ok(messages)
+        }
+        SourceFormat::Csv => Err("CSV rows are converted by their columns".to_owned()),
+    }
+}

@@ -236,6 +236,12 @@ pub struct CheckArgs {
     /// Also check this validation file, and report its examples that copy (exactly or nearly) an example of FILE.
     #[arg(long, value_name = "FILE")]
     pub validation: Option<PathBuf>,
+    /// Write a repaired copy of FILE to --output (byte order mark, CRLF, blank lines, spaces around keys, legacy functions), then check the copy.
+    #[arg(long, requires = "output")]
+    pub fix: bool,
+    /// Where --fix writes the repaired file.
+    #[arg(short, long, value_name = "OUT", requires = "fix")]
+    pub output: Option<PathBuf>,
 }
 
 /// Arguments of `finetune rule`.

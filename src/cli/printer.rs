@@ -67,6 +67,14 @@ impl Printer {
         let _ = writeln!(stderr, "finetune: {message}");
     }
 
+    /// Tells something that is not a problem on standard error, keeping standard output for a
+    /// machine-readable report.
+    pub fn note(&mut self, message: &str) {
+        let _ = self.out.flush();
+        let mut stderr = io::stderr().lock();
+        let _ = writeln!(stderr, "{message}");
+    }
+
     /// Flushes standard output.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()

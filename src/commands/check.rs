@@ -15,6 +15,7 @@ use crate::lint::{
     CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, TokenSettings, TokenSummary,
     check_stream,
 };
+use crate::prepare::fix::{Fix, fix_file};
 use crate::prepare::leakage::leaks;
 use crate::prepare::sketch_file;
 use crate::tokens::{ESTIMATED_IMAGE_TOKENS, TokenCounter};
@@ -58,7 +59,28 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }),
         method: args.method.method(),
     };
-    if args.validation.is_some() && args.files.len() != 1 {
+    let fixed;
+    let files: &[std::path::PathBuf] = match (&args.output, args.files.as_slice()) {
+        (Some(output), [input]) if args.fix && input.as_os_str() != STDIN_PATH => {
+            match fix_file(input, output) {
+                Ok(repairs) => report_fixes(input, output, &repairs, args.output_format, printer)?,
+                Err(error) => {
+                    printer.error(&error.to_string());
+                    return Ok(ExitStatus::Error);
+                }
+            }
+            fixed = [output.clone()];
+            &fixed
+        }
+        (Some(_), _) => {
+            printer.error(
+                "--fix takes one file (not standard input): finetune check FILE --fix -o OUT",
+            );
+            return Ok(ExitStatus::Error);
+        }
+        (None, files) => files,
+    };
+    if args.validation.is_some() && files.len() != 1 {
         printer.error(
             "--validation takes one training file: finetune check TRAIN --validation VALIDATION",
         );
@@ -67,7 +89,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     let mut reports = Vec::new();
     let mut failed = false;
-    for path in args.files.iter().chain(&args.validation) {
+    for path in files.iter().chain(&args.validation) {
         let display = path.display().to_string();
         let input = match open(path) {
             Ok(input) => input,
@@ -97,7 +119,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             }
         }
     }
-    if let (Some(validation), [train]) = (&args.validation, args.files.as_slice())
+    if let (Some(validation), [train]) = (&args.validation, files)
         && reports.len() == 2
         && !failed
     {
@@ -146,6 +168,49 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         ExitStatus::Success
     })
 }
+
+/// Says what `--fix` changed: on standard output for people, on standard error when standard
+/// output carries a machine-readable report.
+fn report_fixes(
+    input: &Path,
+    output: &Path,
+    fixes: &[Fix],
+    format: OutputFormat,
+    printer: &mut Printer,
+) -> io::Result<()> {
+    let mut lines = Vec::new();
+    for fix in fixes.iter().take(SHOWN_FIXES) {
+        lines.push(format!(
+            "{}:{}: fixed: {}",
+            input.display(),
+            fix.line,
+            fix.change
+        ));
+    }
+    if fixes.len() > SHOWN_FIXES {
+        lines.push(format!("… and {} more fixes", fixes.len() - SHOWN_FIXES));
+    }
+    lines.push(format!(
+        "{}: {} {} made, written to {}; checking the repaired file",
+        input.display(),
+        thousands(fixes.len() as u64),
+        if fixes.len() == 1 { "fix" } else { "fixes" },
+        output.display()
+    ));
+    if matches!(format, OutputFormat::Human | OutputFormat::Concise) {
+        for line in lines {
+            writeln!(printer.out(), "{line}")?;
+        }
+    } else {
+        for line in lines {
+            printer.note(&line);
+        }
+    }
+    Ok(())
+}
+
+/// Fixes listed before "and N more".
+const SHOWN_FIXES: usize = 20;
 
 /// FT405 diagnostics for the validation examples that copy a training example.
 fn leakage_diagnostics(train: &Path, validation: &Path, options: &CheckOptions) -> Vec<Diagnostic> {

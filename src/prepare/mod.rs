@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod dedupe;
+pub mod fix;
 pub mod leakage;
 pub mod minhash;
 pub mod normalize;

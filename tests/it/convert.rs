@@ -167,3 +167,59 @@ fn csv_without_the_needed_columns_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn check_fix_repairs_the_mechanical_problems_and_checks_the_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("legacy.jsonl");
+    let line = r#"{"messages ": [{"role": "user", "content": "Weather N?"}, {"role": "assistant", "function_call": {"name": "w", "arguments": "{}"}}, {"role": "function", "name": "w", "content": "12 C"}, {"role": "assistant", "content": "12 C."}], "functions": [{"name": "w"}]}"#;
+    let mut text = String::from("\u{feff}");
+    for i in 0..11 {
+        text.push_str(&line.replace('N', &i.to_string()));
+        text.push_str("\r\n\r\n");
+    }
+    fs::write(&input, &text).unwrap();
+    let before = finetune().arg("check").arg(&input).output().unwrap();
+    assert_eq!(before.status.code(), Some(1));
+    let out = dir.path().join("fixed.jsonl");
+    let output = finetune()
+        .arg("check")
+        .arg(&input)
+        .arg("--fix")
+        .arg("-o")
+        .arg(&out)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report: Value =
+        serde_json::from_slice(&output.stdout).expect("stdout stays one JSON document");
+    assert_eq!(report["files"][0]["examples"], 11);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("legacy.jsonl:1: fixed: removed the byte order mark"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fixes made, written to"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(&input).unwrap(),
+        text,
+        "the input is never modified"
+    );
+    let fixed = fs::read_to_string(&out).unwrap();
+    assert!(
+        !fixed.contains('\r') && !fixed.contains("functions") && fixed.contains("tool_call_id")
+    );
+    // --fix needs one file and an output.
+    finetune()
+        .arg("check")
+        .arg(&input)
+        .arg("--fix")
+        .assert()
+        .code(2);
+}

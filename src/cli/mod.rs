@@ -152,6 +152,9 @@ pub struct SplitArgs {
     /// Similarity from which examples count as near duplicates and stay on one side, or `off`.
     #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
     pub near: Near,
+    /// Keep each stratum's share on both sides: a top-level key, a dotted path (`metadata.source`), or `tools` for the functions an example calls.
+    #[arg(long, value_name = "KEY")]
+    pub stratify_by: Option<String>,
     /// Folder for NAME.train.jsonl and NAME.validation.jsonl (default: the input's folder).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,

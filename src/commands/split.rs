@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::{Printer, SplitArgs, TableFormat};
 use crate::commands::{ExitStatus, prepare_failure};
 use crate::prepare::output::write_selected;
-use crate::prepare::sketch_file;
+use crate::prepare::sketch_file_stratified;
 use crate::prepare::split::{SplitOptions, SplitReport, split};
 
 /// The JSON output: where each side went and its lines.
@@ -23,10 +23,11 @@ struct Output<'a> {
 
 /// Splits a file into NAME.train.jsonl and NAME.validation.jsonl.
 pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    let sketches = match sketch_file(&args.file, args.seed, false) {
-        Ok(sketches) => sketches,
-        Err(error) => return Ok(prepare_failure(&error, printer)),
-    };
+    let sketches =
+        match sketch_file_stratified(&args.file, args.seed, false, args.stratify_by.as_deref()) {
+            Ok(sketches) => sketches,
+            Err(error) => return Ok(prepare_failure(&error, printer)),
+        };
     let options = SplitOptions {
         validation: args.validation,
         seed: args.seed,

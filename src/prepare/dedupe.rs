@@ -151,6 +151,7 @@ mod tests {
             exact,
             prompt: Some(prompt),
             signature: signature(text, 42),
+            stratum: 0,
         }
     }
 

@@ -79,6 +79,7 @@ mod tests {
             exact,
             prompt: None,
             signature: signature(text, 42),
+            stratum: 0,
         }
     }
 

@@ -68,6 +68,8 @@ pub struct Sketch {
     pub prompt: Option<u128>,
     /// MinHash signature of the example's text.
     pub signature: Signature,
+    /// Hash of the example's stratum (the value of the `--stratify-by` key); 0 without one.
+    pub stratum: u64,
 }
 
 /// The sketches of a file's examples in line order, and the numbers of its blank lines.
@@ -84,6 +86,18 @@ pub struct Sketches {
 /// JSON object stops with an error naming the first such line, unless `skip_invalid` is set
 /// (for a file whose errors `check` reports anyway).
 pub fn sketch_file(path: &Path, seed: u64, skip_invalid: bool) -> Result<Sketches, PrepareError> {
+    sketch_file_stratified(path, seed, skip_invalid, None)
+}
+
+/// [`sketch_file`], also recording each example's stratum: the value at `stratify_by`, a
+/// dotted path of keys (`metadata.source`), or `tools` for the names of the functions the
+/// example calls.
+pub fn sketch_file_stratified(
+    path: &Path,
+    seed: u64,
+    skip_invalid: bool,
+    stratify_by: Option<&str>,
+) -> Result<Sketches, PrepareError> {
     let read_error = |source| PrepareError::Read {
         path: path.to_owned(),
         source,
@@ -113,7 +127,7 @@ pub fn sketch_file(path: &Path, seed: u64, skip_invalid: bool) -> Result<Sketche
             .map(|chunk| {
                 chunk
                     .lines()
-                    .map(|line| sketch_line(line.number, line.bytes, seed))
+                    .map(|line| sketch_line(line.number, line.bytes, seed, stratify_by))
                     .collect()
             })
             .collect();
@@ -149,7 +163,7 @@ fn blank_lines_between(examples: &[Sketch], lines: u64) -> Vec<u64> {
 type LineSketch = Result<Option<Sketch>, (u64, String)>;
 
 /// The sketch of one line.
-fn sketch_line(number: u64, bytes: &[u8], seed: u64) -> LineSketch {
+fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) -> LineSketch {
     let mut bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     if number == 1 {
         bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -165,8 +179,36 @@ fn sketch_line(number: u64, bytes: &[u8], seed: u64) -> LineSketch {
             exact: normalize::exact_fingerprint(&example),
             prompt: normalize::prompt_fingerprint(&example),
             signature: minhash::signature(&normalize::text_of(&example), seed),
+            stratum: stratify_by.map_or(0, |key| stratum(&example, key)),
         })),
         Ok(_) => Err((number, "the line is not a JSON object".to_owned())),
         Err(error) => Err((number, format!("the line is not valid JSON ({error})"))),
     }
+}
+
+/// The hash of an example's stratum: the value at a dotted key path, or for `tools` the sorted
+/// names of the functions its assistant messages call.
+fn stratum(example: &serde_json::Map<String, Value>, key: &str) -> u64 {
+    let value = if key == "tools" {
+        let mut names: Vec<&str> = example
+            .get("messages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("tool_calls")?.as_array())
+            .flatten()
+            .filter_map(|call| call.get("function")?.get("name")?.as_str())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.join(",")
+    } else {
+        let mut parts = key.split('.');
+        let mut current = parts.next().and_then(|first| example.get(first));
+        for part in parts {
+            current = current.and_then(|v| v.get(part));
+        }
+        current.map_or_else(String::new, Value::to_string)
+    };
+    xxhash_rust::xxh3::xxh3_64(value.as_bytes())
 }

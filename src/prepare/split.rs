@@ -90,13 +90,15 @@ pub fn split(examples: &[Sketch], options: SplitOptions) -> Result<SplitReport, 
     for i in (1..order.len()).rev() {
         order.swap(i, rng.below(i + 1));
     }
+    let mut quotas = quotas(examples, wanted);
     let mut in_validation = vec![false; examples.len()];
     let mut taken = 0u64;
     for group in order.into_iter().map(|g| &groups[g]) {
-        if taken == wanted {
-            break;
-        }
-        if taken + group.len() as u64 <= wanted {
+        let Some(quota) = quotas.get_mut(&examples[group[0]].stratum) else {
+            continue;
+        };
+        if group.len() as u64 <= *quota {
+            *quota -= group.len() as u64;
             taken += group.len() as u64;
             for &i in group {
                 in_validation[i] = true;
@@ -119,6 +121,35 @@ pub fn split(examples: &[Sketch], options: SplitOptions) -> Result<SplitReport, 
         validation,
         duplicate_groups,
     })
+}
+
+/// Each stratum's share of the `wanted` validation examples, in proportion to its size (one
+/// stratum when not stratifying); the largest strata are served first and the last takes the
+/// rounding remainder.
+fn quotas(examples: &[Sketch], wanted: u64) -> FxHashMap<u64, u64> {
+    let mut sizes: FxHashMap<u64, u64> = FxHashMap::default();
+    for example in examples {
+        *sizes.entry(example.stratum).or_default() += 1;
+    }
+    let mut strata: Vec<(u64, u64)> = sizes.into_iter().collect();
+    strata.sort_unstable_by_key(|&(key, size)| (std::cmp::Reverse(size), key));
+    let total = examples.len() as u64;
+    let mut remaining = wanted;
+    let last = strata.len().saturating_sub(1);
+    strata
+        .into_iter()
+        .enumerate()
+        .map(|(position, (key, size))| {
+            let share = if position == last {
+                remaining
+            } else {
+                (size * wanted + total / 2) / total
+            };
+            let share = share.min(remaining);
+            remaining -= share;
+            (key, share)
+        })
+        .collect()
 }
 
 /// Indices of examples grouped so that exact and near duplicates share a group.
@@ -154,6 +185,7 @@ mod tests {
                     &format!("example number {line} with words {}", line * 7919),
                     1,
                 ),
+                stratum: 0,
             })
             .collect()
     }
@@ -201,6 +233,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn strata_get_their_share() {
+        let mut data = examples(100);
+        for example in &mut data[..80] {
+            example.stratum = 1;
+        }
+        for example in &mut data[80..] {
+            example.stratum = 2;
+        }
+        let report = split(&data, options(ValidationSize::Count(20), 3)).unwrap();
+        let from_small = report.validation.iter().filter(|line| **line > 80).count();
+        assert_eq!(report.validation.len(), 20);
+        assert_eq!(from_small, 4);
     }
 
     #[test]

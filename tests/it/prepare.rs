@@ -441,3 +441,38 @@ fn prepare_drops_invalid_lines_and_accounts_for_every_line() {
         .assert()
         .code(0);
 }
+
+#[test]
+fn split_stratified_by_a_key_keeps_each_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            let mut line = example(i);
+            line["metadata"] = json!({"source": if i < 30 { "web" } else { "support" }});
+            line.to_string()
+        })
+        .collect();
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let (code, report, stderr) = run_json(&[
+        "split",
+        input.to_str().unwrap(),
+        "--validation",
+        "20",
+        "--stratify-by",
+        "metadata.source",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let validation: Vec<u64> = report["validation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(validation.len(), 20);
+    assert_eq!(
+        validation.iter().filter(|line| **line > 30).count(),
+        5,
+        "{validation:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Reading JSONL datasets: newline-aligned chunks, lines with their numbers and offsets, and
 //! the byte span of a JSON pointer within one line.
 
+pub mod fingerprint;
 pub mod method;
 pub mod pointer;
 pub mod reader;

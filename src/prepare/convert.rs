@@ -1,12 +1,13 @@
 //! `convert`: other common dataset shapes to chat JSONL.
 
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::PrepareError;
+use super::output::AtomicFile;
 
 /// The shapes `convert` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,21 +56,7 @@ pub fn convert(
         path: input.to_owned(),
         source,
     };
-    let write_error = |source| PrepareError::Write {
-        path: output.to_owned(),
-        source,
-    };
-    if std::fs::canonicalize(input).ok() == std::fs::canonicalize(output).ok() && output.exists() {
-        return Err(write_error(std::io::Error::other(
-            "it is the input file, which is never modified",
-        )));
-    }
-    let folder = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temporary = tempfile::NamedTempFile::new_in(folder).map_err(write_error)?;
-    let mut writer = BufWriter::new(temporary);
+    let mut writer = AtomicFile::create(input, output)?;
     let mut report = ConvertReport::default();
     let file = std::fs::File::open(input).map_err(read_error)?;
     let mut emit = |row: u64, result: Result<Vec<Value>, String>, report: &mut ConvertReport| {
@@ -82,7 +69,7 @@ pub fn convert(
                     messages.insert(0, json!({"role": "system", "content": system}));
                 }
                 report.converted += 1;
-                writeln!(writer, "{}", json!({ "messages": messages }))
+                writer.write_line(json!({ "messages": messages }).to_string().as_bytes())
             }
             Err(reason) => {
                 report.unconverted.push(Unconverted { row, reason });
@@ -123,7 +110,7 @@ pub fn convert(
                     turns(system_column.map(cell), &cell(prompt), &cell(answer))
                 }
             };
-            emit(row, result, &mut report).map_err(write_error)?;
+            emit(row, result, &mut report)?;
         }
     } else {
         for (index, line) in BufReader::new(file).lines().enumerate() {
@@ -135,8 +122,7 @@ pub fn convert(
                         row,
                         Err("the line is not valid UTF-8".to_owned()),
                         &mut report,
-                    )
-                    .map_err(write_error)?;
+                    )?;
                     continue;
                 }
                 Err(error) => return Err(read_error(error)),
@@ -150,15 +136,10 @@ pub fn convert(
                 Ok(_) => Err("the line is not a JSON object".to_owned()),
                 Err(error) => Err(format!("the line is not valid JSON ({error})")),
             };
-            emit(row, result, &mut report).map_err(write_error)?;
+            emit(row, result, &mut report)?;
         }
     }
-    let temporary = writer
-        .into_inner()
-        .map_err(|error| write_error(error.into_error()))?;
-    temporary
-        .persist(output)
-        .map_err(|error| write_error(error.error))?;
+    writer.commit()?;
     Ok(report)
 }
 

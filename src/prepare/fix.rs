@@ -5,13 +5,13 @@
 //! `tool_calls` / `tool` messages. A line that does not parse is copied unchanged, for the
 //! check to report. Lines with nothing to repair are copied byte for byte.
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::PrepareError;
+use super::output::AtomicFile;
 use crate::dataset::ChunkReader;
 
 /// One repair.
@@ -29,20 +29,7 @@ pub fn fix_file(input: &Path, output: &Path) -> Result<Vec<Fix>, PrepareError> {
         path: input.to_owned(),
         source,
     };
-    let write_error = |source| PrepareError::Write {
-        path: output.to_owned(),
-        source,
-    };
-    if output.exists() && std::fs::canonicalize(input).ok() == std::fs::canonicalize(output).ok() {
-        return Err(write_error(std::io::Error::other(
-            "it is the input file, which is never modified",
-        )));
-    }
-    let folder = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut writer = BufWriter::new(tempfile::NamedTempFile::new_in(folder).map_err(write_error)?);
+    let mut writer = AtomicFile::create(input, output)?;
     let mut reader = ChunkReader::new(std::fs::File::open(input).map_err(read_error)?);
     let mut fixes = Vec::new();
     while let Some(chunk) = reader.next_chunk().map_err(read_error)? {
@@ -84,23 +71,13 @@ pub fn fix_file(input: &Path, output: &Path) -> Result<Vec<Fix>, PrepareError> {
                             change,
                         });
                     }
-                    writeln!(writer, "{}", Value::Object(object)).map_err(write_error)?;
+                    writer.write_line(Value::Object(object).to_string().as_bytes())?;
                 }
-                None => {
-                    writer
-                        .write_all(bytes)
-                        .and_then(|()| writer.write_all(b"\n"))
-                        .map_err(write_error)?;
-                }
+                None => writer.write_line(bytes)?,
             }
         }
     }
-    let temporary = writer
-        .into_inner()
-        .map_err(|error| write_error(error.into_error()))?;
-    temporary
-        .persist(output)
-        .map_err(|error| write_error(error.error))?;
+    writer.commit()?;
     Ok(fixes)
 }
 

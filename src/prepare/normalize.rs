@@ -1,85 +1,8 @@
-//! What "the same example" means for deduplication: the same keys and values whatever the key
-//! order, the white space between JSON tokens, and the Unicode normal form of the text.
+//! The text of an example that near-duplicate detection compares.
 
 use serde_json::{Map, Value};
-use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
-use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
-/// A 128-bit identity of an example, equal for examples that differ only in key order,
-/// formatting, or Unicode normalisation (NFC).
-pub fn exact_fingerprint(example: &Map<String, Value>) -> u128 {
-    let mut hasher = Xxh3::new();
-    hash_object(example, &mut hasher);
-    hasher.digest128()
-}
-
-/// The identity of the prompt: every message before the last assistant message, and the tools.
-/// `None` when the example has no assistant message.
-pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
-    let messages = example.get("messages")?.as_array()?;
-    let last_reply = messages
-        .iter()
-        .rposition(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))?;
-    let mut hasher = Xxh3::new();
-    hash_value(&Value::Array(messages[..last_reply].to_vec()), &mut hasher);
-    for key in ["tools", "functions"] {
-        if let Some(value) = example.get(key) {
-            hasher.update(key.as_bytes());
-            hash_value(value, &mut hasher);
-        }
-    }
-    Some(hasher.digest128())
-}
-
-fn hash_text(text: &str, hasher: &mut Xxh3) {
-    hasher.update(b"s");
-    if matches!(
-        is_nfc_quick(text.chars()),
-        unicode_normalization::IsNormalized::Yes
-    ) {
-        hasher.update(&(text.len() as u64).to_le_bytes());
-        hasher.update(text.as_bytes());
-    } else {
-        let normalized: String = text.nfc().collect();
-        hasher.update(&(normalized.len() as u64).to_le_bytes());
-        hasher.update(normalized.as_bytes());
-    }
-}
-
-fn hash_value(value: &Value, hasher: &mut Xxh3) {
-    match value {
-        Value::Null => hasher.update(b"n"),
-        Value::Bool(b) => hasher.update(if *b { b"t" } else { b"f" }),
-        Value::Number(n) => {
-            hasher.update(b"#");
-            hasher.update(n.to_string().as_bytes());
-            hasher.update(b";");
-        }
-        Value::String(s) => hash_text(s, hasher),
-        Value::Array(items) => {
-            hasher.update(b"[");
-            hasher.update(&(items.len() as u64).to_le_bytes());
-            for item in items {
-                hash_value(item, hasher);
-            }
-        }
-        Value::Object(map) => hash_object(map, hasher),
-    }
-}
-
-/// Hashes each member on its own and adds the results, so key order does not matter.
-fn hash_object(map: &Map<String, Value>, hasher: &mut Xxh3) {
-    let mut sum: u128 = 0;
-    for (key, value) in map {
-        let mut member = Xxh3::new();
-        hash_text(key, &mut member);
-        hash_value(value, &mut member);
-        sum = sum.wrapping_add(xxh3_128(&member.digest128().to_le_bytes()));
-    }
-    hasher.update(b"{");
-    hasher.update(&(map.len() as u64).to_le_bytes());
-    hasher.update(&sum.to_le_bytes());
-}
+pub use crate::dataset::fingerprint::{exact_fingerprint, prompt_fingerprint};
 
 /// The example's text for near-duplicate detection: every message's role and text, in order.
 pub fn text_of(example: &Map<String, Value>) -> String {
@@ -123,40 +46,5 @@ fn push_content(content: Option<&Value>, text: &mut String) {
             }
         }
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn object(line: &str) -> Map<String, Value> {
-        serde_json::from_str(line).unwrap()
-    }
-
-    #[test]
-    fn exact_ignores_order_spacing_and_normal_form() {
-        let composed = object(r#"{"messages": [{"role": "user", "content": "café"}], "a": 1}"#);
-        let decomposed =
-            object("{\"a\":1,\"messages\":[{\"content\":\"cafe\u{301}\",\"role\":\"user\"}]}");
-        assert_eq!(exact_fingerprint(&composed), exact_fingerprint(&decomposed));
-        let other = object(r#"{"messages": [{"role": "user", "content": "cafe"}], "a": 1}"#);
-        assert_ne!(exact_fingerprint(&composed), exact_fingerprint(&other));
-    }
-
-    #[test]
-    fn prompt_is_everything_before_the_last_reply() {
-        let a = object(
-            r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#,
-        );
-        let b = object(
-            r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hey"}]}"#,
-        );
-        let c = object(
-            r#"{"messages": [{"role": "user", "content": "Yo"}, {"role": "assistant", "content": "Hello"}]}"#,
-        );
-        assert_eq!(prompt_fingerprint(&a), prompt_fingerprint(&b));
-        assert_ne!(prompt_fingerprint(&a), prompt_fingerprint(&c));
-        assert_eq!(prompt_fingerprint(&object(r#"{"messages": []}"#)), None);
     }
 }

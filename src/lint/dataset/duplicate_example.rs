@@ -1,6 +1,6 @@
 use serde_json::{Map, Value};
-use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
+use crate::dataset::fingerprint::exact_fingerprint;
 use crate::diagnostic::{Diagnostic, Label, Severity, Span};
 use crate::lint::{Family, Rule};
 
@@ -12,9 +12,9 @@ pub static RULE: Rule = Rule {
     summary: "the example is an exact copy of an earlier one",
     help: "remove the copy; copies weigh an example twice and leak into validation splits",
     docs: r#"## What it checks
-Two lines hold the same example: the same keys and values, whatever the key order and the
-white space between JSON tokens. Each later copy is reported with a label naming the line of the
-first copy.
+Two lines hold the same example: the same keys and values, whatever the key order, the white
+space between JSON tokens and the Unicode normal form (NFC) of the text. Each later copy is
+reported with a label naming the line of the first copy.
 
 ## Why it matters
 The platform trains on copies without complaint, so a copy is not an error. But it counts the
@@ -29,51 +29,10 @@ the validation loss lie.
 "#,
 };
 
-/// A 128-bit identity of a parsed example that ignores key order and formatting.
+/// A 128-bit identity of a parsed example that ignores key order, formatting and Unicode
+/// normal form.
 pub fn fingerprint(root: &Map<String, Value>) -> u128 {
-    let mut hasher = Xxh3::new();
-    hash_object(root, &mut hasher);
-    hasher.digest128()
-}
-
-fn hash_value(value: &Value, hasher: &mut Xxh3) {
-    match value {
-        Value::Null => hasher.update(b"n"),
-        Value::Bool(b) => hasher.update(if *b { b"t" } else { b"f" }),
-        Value::Number(n) => {
-            hasher.update(b"#");
-            hasher.update(n.to_string().as_bytes());
-            hasher.update(b";");
-        }
-        Value::String(s) => {
-            hasher.update(b"s");
-            hasher.update(&(s.len() as u64).to_le_bytes());
-            hasher.update(s.as_bytes());
-        }
-        Value::Array(items) => {
-            hasher.update(b"[");
-            hasher.update(&(items.len() as u64).to_le_bytes());
-            for item in items {
-                hash_value(item, hasher);
-            }
-        }
-        Value::Object(map) => hash_object(map, hasher),
-    }
-}
-
-/// Hashes each member on its own and adds the results, so key order does not matter.
-fn hash_object(map: &Map<String, Value>, hasher: &mut Xxh3) {
-    let mut sum: u128 = 0;
-    for (key, value) in map {
-        let mut member = Xxh3::new();
-        member.update(&(key.len() as u64).to_le_bytes());
-        member.update(key.as_bytes());
-        hash_value(value, &mut member);
-        sum = sum.wrapping_add(xxh3_128(&member.digest128().to_le_bytes()));
-    }
-    hasher.update(b"{");
-    hasher.update(&(map.len() as u64).to_le_bytes());
-    hasher.update(&sum.to_le_bytes());
+    exact_fingerprint(root)
 }
 
 /// The diagnostic for a copy at `line` of the example first seen at `first`.

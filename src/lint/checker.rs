@@ -549,7 +549,7 @@ fn snippet(bytes: &[u8], floor: usize, at: usize, len: usize, column: usize) -> 
     }
     Snippet {
         text: text.replace('\t', " "),
-        first_column: column - prefix_chars - usize::from(window_start > floor),
+        first_column: column.saturating_sub(prefix_chars + usize::from(window_start > floor)),
         start,
         length,
     }

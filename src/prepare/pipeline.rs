@@ -24,9 +24,9 @@ pub struct PrepareOptions {
     pub split: SplitOptions,
     /// Drop the lines with errors instead of refusing the file.
     pub drop_invalid: bool,
-    /// Where the two files go.
+    /// Where the training file goes.
     pub train_path: PathBuf,
-    /// Where the two files go.
+    /// Where the validation file goes.
     pub validation_path: PathBuf,
 }
 

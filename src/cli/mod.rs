@@ -85,18 +85,12 @@ pub struct PrepareArgs {
     /// Drop the lines with errors (and list them) instead of refusing the file.
     #[arg(long)]
     pub drop_invalid: bool,
-    /// The validation side: a share (`0.1`) or a number of examples (`50`).
-    #[arg(long, default_value = "0.1", value_parser = parse_validation, value_name = "SHARE|N")]
-    pub validation: ValidationSize,
-    /// Seed of the shuffle and of the MinHash functions.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Similarity from which examples are near duplicates, or `off`.
-    #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
-    pub near: Near,
     /// `prompt` also removes examples whose prompt repeats an earlier one's.
     #[arg(long, value_enum, default_value_t = DedupeBy::Example)]
     pub by: DedupeBy,
+    /// How to split, and where the two files go.
+    #[command(flatten)]
+    pub split: SplitSettings,
     /// The model to count tokens, limits and cost for.
     #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
     pub model: String,
@@ -106,9 +100,6 @@ pub struct PrepareArgs {
     /// A price table to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
-    /// Folder for NAME.train.jsonl and NAME.validation.jsonl (default: the input's folder).
-    #[arg(long, value_name = "DIR")]
-    pub output_dir: Option<PathBuf>,
     /// `human` for a summary, `json` for every decision.
     #[arg(long, value_enum, default_value_t = TableFormat::Human)]
     pub output_format: TableFormat,
@@ -143,13 +134,24 @@ pub struct SplitArgs {
     /// The JSONL file; it is only read.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// How to split, and where the two files go.
+    #[command(flatten)]
+    pub split: SplitSettings,
+    /// `human` for a summary, `json` for every line's side.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub output_format: TableFormat,
+}
+
+/// How `split` and `prepare` split, and where the two files go.
+#[derive(Debug, Args)]
+pub struct SplitSettings {
     /// The validation side: a share (`0.1`) or a number of examples (`50`).
     #[arg(long, default_value = "0.1", value_parser = parse_validation, value_name = "SHARE|N")]
     pub validation: ValidationSize,
-    /// Seed of the shuffle: the same seed and file give the same split.
+    /// Seed of the shuffle and of the MinHash functions: the same seed and file give the same result.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Similarity from which examples count as near duplicates and stay on one side, or `off`.
+    /// Similarity (estimated Jaccard of word 3-shingles) from which examples are near duplicates, or `off`.
     #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
     pub near: Near,
     /// Keep each stratum's share on both sides: a top-level key, a dotted path (`metadata.source`), or `tools` for the functions an example calls.
@@ -158,9 +160,6 @@ pub struct SplitArgs {
     /// Folder for NAME.train.jsonl and NAME.validation.jsonl (default: the input's folder).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// `human` for a summary, `json` for every line's side.
-    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
-    pub output_format: TableFormat,
 }
 
 /// What `dedupe` compares.

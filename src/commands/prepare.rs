@@ -41,7 +41,7 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             return Ok(ExitStatus::Error);
         }
     };
-    let (train_path, validation_path) = output_paths(&args.file, args.output_dir.as_deref());
+    let (train_path, validation_path) = output_paths(&args.file, args.split.output_dir.as_deref());
     let options = PrepareOptions {
         check: CheckOptions {
             tokens: Some(TokenSettings {
@@ -51,14 +51,15 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             ..CheckOptions::default()
         },
         dedupe: DedupeOptions {
-            near: args.near.0,
+            near: args.split.near.0,
             by_prompt: args.by == DedupeBy::Prompt,
         },
         split: SplitOptions {
-            validation: args.validation,
-            seed: args.seed,
-            near: args.near.0,
+            validation: args.split.validation,
+            seed: args.split.seed,
+            near: args.split.near.0,
         },
+        stratify_by: args.split.stratify_by.clone(),
         drop_invalid: args.drop_invalid,
         train_path,
         validation_path,

@@ -23,15 +23,19 @@ struct Output<'a> {
 
 /// Splits a file into NAME.train.jsonl and NAME.validation.jsonl.
 pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    let sketches =
-        match sketch_file_stratified(&args.file, args.seed, false, args.stratify_by.as_deref()) {
-            Ok(sketches) => sketches,
-            Err(error) => return Ok(prepare_failure(&error, printer)),
-        };
+    let sketches = match sketch_file_stratified(
+        &args.file,
+        args.split.seed,
+        false,
+        args.split.stratify_by.as_deref(),
+    ) {
+        Ok(sketches) => sketches,
+        Err(error) => return Ok(prepare_failure(&error, printer)),
+    };
     let options = SplitOptions {
-        validation: args.validation,
-        seed: args.seed,
-        near: args.near.0,
+        validation: args.split.validation,
+        seed: args.split.seed,
+        near: args.split.near.0,
     };
     let report = match split(&sketches.examples, options) {
         Ok(report) => report,
@@ -40,7 +44,7 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let (train_file, validation_file) = output_paths(&args.file, args.output_dir.as_deref());
+    let (train_file, validation_file) = output_paths(&args.file, args.split.output_dir.as_deref());
     let targets = [
         (train_file.clone(), report.train.as_slice()),
         (validation_file.clone(), report.validation.as_slice()),
@@ -53,7 +57,7 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         let output = Output {
             train_file: &train_file,
             validation_file: &validation_file,
-            seed: args.seed,
+            seed: args.split.seed,
             report: &report,
         };
         serde_json::to_writer_pretty(&mut *out, &output)?;
@@ -65,7 +69,7 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         "{}: {} examples, seed {}",
         args.file.display(),
         sketches.examples.len(),
-        args.seed
+        args.split.seed
     )?;
     writeln!(
         out,

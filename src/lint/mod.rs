@@ -28,7 +28,7 @@ pub use record::{
 };
 
 use crate::dataset::Method;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// The family a rule belongs to; it decides the hundreds digit of the rule's code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +75,26 @@ pub struct Rule {
     pub help: &'static str,
     /// Markdown docs: what it checks, why it matters, an example.
     pub docs: &'static str,
+}
+
+impl Rule {
+    /// A diagnostic of this rule about a whole line (`line`) or the whole file (`None`), with
+    /// the rule's help; for the dataset rules, which have no value to point at.
+    pub fn diagnostic(&self, line: Option<u64>, message: String) -> Diagnostic {
+        Diagnostic {
+            code: self.code,
+            name: self.name,
+            severity: self.severity,
+            line,
+            column: None,
+            pointer: None,
+            span: None,
+            message,
+            help: self.help.to_owned(),
+            labels: Vec::new(),
+            snippet: None,
+        }
+    }
 }
 
 /// One problem found by a rule on one line, before it gets its position in the file.

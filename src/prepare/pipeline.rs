@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::dedupe::{DedupeOptions, DedupeReport, dedupe};
 use super::output::write_selected;
 use super::split::{SplitOptions, split};
-use super::{PrepareError, Sketch, sketch_file};
+use super::{PrepareError, Sketch, sketch_file_stratified};
 use crate::diagnostic::Diagnostic;
 use crate::lint::{CheckError, CheckOptions, FileSummary, check_stream};
 
@@ -22,6 +22,8 @@ pub struct PrepareOptions {
     pub dedupe: DedupeOptions,
     /// How to split.
     pub split: SplitOptions,
+    /// The key whose strata keep their share on both sides.
+    pub stratify_by: Option<String>,
     /// Drop the lines with errors instead of refusing the file.
     pub drop_invalid: bool,
     /// Where the training file goes.
@@ -107,7 +109,12 @@ pub fn prepare(input: &Path, options: &PrepareOptions) -> Result<Prepared, Prepa
         return Ok(Prepared::Refused(Refusal { errors }));
     }
     let invalid_lines: BTreeSet<u64> = errors.iter().filter_map(|d| d.line).collect();
-    let sketches = sketch_file(input, options.split.seed, true)?;
+    let sketches = sketch_file_stratified(
+        input,
+        options.split.seed,
+        true,
+        options.stratify_by.as_deref(),
+    )?;
     let valid: Vec<Sketch> = sketches
         .examples
         .into_iter()

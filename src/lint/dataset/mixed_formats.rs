@@ -27,36 +27,28 @@ A file of preference examples with one supervised chat line in it.
 /// another format and `others` counts such lines.
 pub fn diagnostic(majority: Method, first: (u64, Method), others: u64) -> Diagnostic {
     let (line, method) = first;
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        line: Some(line),
-        column: None,
-        pointer: None,
-        span: None,
-        message: if others == 1 {
-            format!(
-                "line is the only {} example in a file of {} examples",
-                method.as_str(),
-                majority.as_str()
-            )
-        } else {
-            format!(
-                "line is the first of {others} examples in a file of {} examples that are not {}",
-                majority.as_str(),
-                majority.as_str()
-            )
-        },
-        help: format!(
-            "{}, or check it with --method {}",
-            RULE.help,
+    let message = if others == 1 {
+        format!(
+            "line is the only {} example in a file of {} examples",
+            method.as_str(),
             majority.as_str()
-        ),
-        labels: vec![Label {
-            line,
-            message: format!("first {} example", method.as_str()),
-        }],
-        snippet: None,
-    }
+        )
+    } else {
+        format!(
+            "line is the first of {others} examples in a file of {} examples that are not {}",
+            majority.as_str(),
+            majority.as_str()
+        )
+    };
+    let mut diagnostic = RULE.diagnostic(Some(line), message);
+    diagnostic.help = format!(
+        "{}, or check it with --method {}",
+        RULE.help,
+        majority.as_str()
+    );
+    diagnostic.labels.push(Label {
+        line,
+        message: format!("first {} example", method.as_str()),
+    });
+    diagnostic
 }

@@ -27,17 +27,8 @@ that need no reference (a model grader judging style) are the exception, hence a
 
 /// The file-level diagnostic.
 pub fn diagnostic() -> Diagnostic {
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        line: None,
-        column: None,
-        pointer: None,
-        span: None,
-        message: "no example has a reference field for the graders".to_owned(),
-        help: RULE.help.to_owned(),
-        labels: Vec::new(),
-        snippet: None,
-    }
+    RULE.diagnostic(
+        None,
+        "no example has a reference field for the graders".to_owned(),
+    )
 }

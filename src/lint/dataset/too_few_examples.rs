@@ -25,18 +25,11 @@ A file with 9 lines.
 
 /// The file-level diagnostic when `examples` is under the minimum.
 pub fn diagnostic(examples: u64) -> Option<Diagnostic> {
-    (examples < MIN_EXAMPLES).then(|| Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        line: None,
-        column: None,
-        pointer: None,
-        span: None,
-        message: format!("file has {examples} examples; at least {MIN_EXAMPLES} are needed"),
-        help: RULE.help.to_owned(),
-        labels: Vec::new(),
-        snippet: None,
+    (examples < MIN_EXAMPLES).then(|| {
+        RULE.diagnostic(
+            None,
+            format!("file has {examples} examples; at least {MIN_EXAMPLES} are needed"),
+        )
     })
 }
 

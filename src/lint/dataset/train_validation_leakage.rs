@@ -36,20 +36,13 @@ pub fn diagnostic(
         None => "an exact copy".to_owned(),
         Some(similarity) => format!("a near copy (similarity {similarity:.2})"),
     };
-    Diagnostic {
-        code: RULE.code,
-        name: RULE.name,
-        severity: RULE.severity,
-        line: Some(line),
-        column: None,
-        pointer: None,
-        span: None,
-        message: format!("validation example is {what} of {train_path}:{train_line}"),
-        help: RULE.help.to_owned(),
-        labels: vec![Label {
-            line: train_line,
-            message: format!("training example in {train_path}"),
-        }],
-        snippet: None,
-    }
+    let mut diagnostic = RULE.diagnostic(
+        Some(line),
+        format!("validation example is {what} of {train_path}:{train_line}"),
+    );
+    diagnostic.labels.push(Label {
+        line: train_line,
+        message: format!("training example in {train_path}"),
+    });
+    diagnostic
 }

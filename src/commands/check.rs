@@ -17,7 +17,7 @@ use crate::lint::{
 };
 use crate::prepare::fix::{Fix, fix_file};
 use crate::prepare::leakage::leaks;
-use crate::prepare::sketch_file;
+use crate::prepare::{PrepareError, sketch_file};
 use crate::tokens::{ESTIMATED_IMAGE_TOKENS, TokenCounter};
 
 /// MinHash seed and similarity for the leakage check, the same as `dedupe`'s and `split`'s
@@ -80,9 +80,15 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }
         (None, files) => files,
     };
-    if args.validation.is_some() && files.len() != 1 {
+    if args.validation.is_some()
+        && (files.len() != 1
+            || files
+                .iter()
+                .chain(&args.validation)
+                .any(|path| path.as_os_str() == STDIN_PATH))
+    {
         printer.error(
-            "--validation takes one training file: finetune check TRAIN --validation VALIDATION",
+            "--validation takes one training file, and neither file can be standard input (both are read twice): finetune check TRAIN --validation VALIDATION",
         );
         return Ok(ExitStatus::Error);
     }
@@ -123,7 +129,14 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         && reports.len() == 2
         && !failed
     {
-        let leaks = leakage_diagnostics(train, validation, &options);
+        let leaks = match leakage_diagnostics(train, validation, &options) {
+            Ok(leaks) => leaks,
+            Err(error) => {
+                printer.error(&format!("train/validation leakage not checked: {error}"));
+                failed = true;
+                Vec::new()
+            }
+        };
         let (summary, report) = &mut reports[1];
         for diagnostic in leaks {
             summary.errors += 1;
@@ -213,18 +226,18 @@ fn report_fixes(
 const SHOWN_FIXES: usize = 20;
 
 /// FT405 diagnostics for the validation examples that copy a training example.
-fn leakage_diagnostics(train: &Path, validation: &Path, options: &CheckOptions) -> Vec<Diagnostic> {
+fn leakage_diagnostics(
+    train: &Path,
+    validation: &Path,
+    options: &CheckOptions,
+) -> Result<Vec<Diagnostic>, PrepareError> {
     if !options.filter.is_enabled(&train_validation_leakage::RULE) {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let (Ok(train_sketches), Ok(validation_sketches)) = (
-        sketch_file(train, LEAKAGE_SEED, true),
-        sketch_file(validation, LEAKAGE_SEED, true),
-    ) else {
-        return Vec::new();
-    };
+    let train_sketches = sketch_file(train, LEAKAGE_SEED, true)?;
+    let validation_sketches = sketch_file(validation, LEAKAGE_SEED, true)?;
     let train_path = train.display().to_string();
-    leaks(
+    Ok(leaks(
         &train_sketches.examples,
         &validation_sketches.examples,
         Some(LEAKAGE_NEAR),
@@ -238,7 +251,7 @@ fn leakage_diagnostics(train: &Path, validation: &Path, options: &CheckOptions) 
             leak.similarity,
         )
     })
-    .collect()
+    .collect())
 }
 
 /// Opens a file for reading, or standard input for `-`; the error names the path.

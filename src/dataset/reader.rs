@@ -79,11 +79,6 @@ impl<R: Read> ChunkReader<R> {
         }
     }
 
-    /// Lines in the chunks returned so far.
-    pub fn lines_read(&self) -> u64 {
-        self.next_line - 1
-    }
-
     /// The next chunk, or `None` at the end of the stream.
     pub fn next_chunk(&mut self) -> io::Result<Option<Chunk>> {
         if self.done {

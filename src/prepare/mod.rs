@@ -73,6 +73,7 @@ pub struct Sketch {
 }
 
 /// The sketches of a file's examples in line order, and the numbers of its blank lines.
+#[derive(Debug)]
 pub struct Sketches {
     /// One per non-blank line.
     pub examples: Vec<Sketch>,
@@ -118,8 +119,6 @@ pub fn sketch_file_stratified(
             }
         }
         if batch.is_empty() {
-            // Blank lines are the ones between the sketched examples.
-            sketches.blank_lines = blank_lines_between(&sketches.examples, reader.lines_read());
             return Ok(sketches);
         }
         let results: Vec<Vec<LineSketch>> = batch
@@ -133,9 +132,9 @@ pub fn sketch_file_stratified(
             .collect();
         for result in results.into_iter().flatten() {
             match result {
-                Ok(Some(sketch)) => sketches.examples.push(sketch),
-                Ok(None) | Err(_) if skip_invalid => {}
-                Ok(None) => {}
+                Ok(Sketched::Example(sketch)) => sketches.examples.push(sketch),
+                Ok(Sketched::Blank(line)) => sketches.blank_lines.push(line),
+                Err(_) if skip_invalid => {}
                 Err((line, reason)) => {
                     return Err(PrepareError::InvalidLine {
                         path: path.to_owned(),
@@ -148,19 +147,19 @@ pub fn sketch_file_stratified(
     }
 }
 
-fn blank_lines_between(examples: &[Sketch], lines: u64) -> Vec<u64> {
-    let mut blank = Vec::new();
-    let mut next = 1;
-    for example in examples {
-        blank.extend(next..example.line);
-        next = example.line + 1;
-    }
-    blank.extend(next..=lines);
-    blank
+/// What one line holds.
+// Nearly every line is an example, so boxing the large variant would only add an allocation
+// per example.
+#[allow(clippy::large_enum_variant)]
+enum Sketched {
+    /// An example.
+    Example(Sketch),
+    /// Nothing: the line (this number) is blank.
+    Blank(u64),
 }
 
-/// The sketch of one line: `Ok(None)` for a blank line, `Err((line, reason))` for a bad one.
-type LineSketch = Result<Option<Sketch>, (u64, String)>;
+/// The sketch of one line, or `Err((line, reason))` for a line that is not a JSON object.
+type LineSketch = Result<Sketched, (u64, String)>;
 
 /// The sketch of one line.
 fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) -> LineSketch {
@@ -169,12 +168,12 @@ fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) 
         bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+        return Ok(Sketched::Blank(number));
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| (number, "the line is not valid UTF-8".to_owned()))?;
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(example)) => Ok(Some(Sketch {
+        Ok(Value::Object(example)) => Ok(Sketched::Example(Sketch {
             line: number,
             exact: normalize::exact_fingerprint(&example),
             prompt: normalize::prompt_fingerprint(&example),
@@ -211,4 +210,30 @@ fn stratum(example: &serde_json::Map<String, Value>, key: &str) -> u64 {
         current.map_or_else(String::new, Value::to_string)
     };
     xxhash_rust::xxh3::xxh3_64(value.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_invalid_lines_are_not_blank_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.jsonl");
+        let line = r#"{"messages": [{"role": "user", "content": "Hi"}]}"#;
+        std::fs::write(&path, format!("{line}\nnot json\n\n{line}\n")).unwrap();
+        let sketches = sketch_file(&path, 1, true).unwrap();
+        assert_eq!(
+            sketches.examples.iter().map(|s| s.line).collect::<Vec<_>>(),
+            [1, 4]
+        );
+        assert_eq!(sketches.blank_lines, [3]);
+        let error = sketch_file(&path, 1, false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("data.jsonl:2: the line is not valid JSON"),
+            "{error}"
+        );
+    }
 }

@@ -363,6 +363,18 @@ fn check_reports_validation_examples_that_leak_from_training() {
         .arg(&validation)
         .assert()
         .code(2);
+    let stdin = finetune()
+        .args(["check", "-", "--validation"])
+        .arg(&validation)
+        .write_stdin(train_lines.join("\n"))
+        .output()
+        .unwrap();
+    assert_eq!(stdin.status.code(), Some(2));
+    assert!(
+        String::from_utf8(stdin.stderr)
+            .unwrap()
+            .contains("standard input")
+    );
 }
 
 #[test]

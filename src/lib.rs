@@ -5,6 +5,7 @@
 //! nothing of the command line: [`lint::check_stream`] reads a JSONL stream and hands sorted
 //! [`diagnostic::Diagnostic`]s to a sink.
 
+pub mod api;
 pub mod cli;
 pub mod commands;
 pub mod cost;

@@ -1,0 +1,695 @@
+//! The HTTP client: one method per endpoint, every call through one retry loop.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::HeaderMap;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, RequestBuilder};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Config;
+use super::error::{ApiError, StatusError};
+use super::retry::{RetryPolicy, retryable_status, server_delay};
+use super::types::{
+    ChatCompletion, ChatMessage, ChatRequest, Checkpoint, CreateJob, CreateUpload, Deleted, Event,
+    FileObject, Job, Page, Upload, UploadPart,
+};
+
+/// Called with the bytes sent since the last call; negative when a failed try is taken back.
+pub type UploadProgress = Arc<dyn Fn(i64) + Send + Sync>;
+
+/// The metadata key that carries the client's id for a job request.
+pub const REQUEST_ID_KEY: &str = "finetune_request_id";
+
+/// How far a request may be tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Retry {
+    /// Reading, or changing in a way that is safe to repeat.
+    Always,
+    /// Creating something: only when the server surely did not act on it (connection refused,
+    /// or an error status). A timeout or a cut connection comes back as an ambiguous error for
+    /// the caller to reconcile.
+    IfNotActedOn,
+}
+
+/// A client for one API endpoint and key.
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Config,
+}
+
+/// A failed try, with what the retry loop needs to know.
+struct Failure {
+    error: ApiError,
+    retryable: bool,
+    /// Whether the server may have acted on the request.
+    maybe_acted: bool,
+    wait: Option<Duration>,
+}
+
+impl Client {
+    /// A client for `config`.
+    pub fn new(config: Config) -> Result<Self, ApiError> {
+        // Several clients in one process (tests) share the provider; a second install is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("finetune/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(30))
+            .read_timeout(config.timeout)
+            .build()
+            .map_err(|error| {
+                ApiError::Other(format!("could not start the HTTP client: {error}"))
+            })?;
+        Ok(Self { http, config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url)
+    }
+
+    fn authorize(&self, request: RequestBuilder) -> RequestBuilder {
+        let mut request = request.bearer_auth(self.config.key.expose());
+        if let Some(organization) = &self.config.organization {
+            request = request.header("OpenAI-Organization", organization);
+        }
+        if let Some(project) = &self.config.project {
+            request = request.header("OpenAI-Project", project);
+        }
+        request
+    }
+
+    /// One try: the body of a success, or a classified failure.
+    async fn try_once(
+        &self,
+        method: &Method,
+        path: &str,
+        build: &(dyn Fn(RequestBuilder) -> RequestBuilder + Send + Sync),
+    ) -> Result<Vec<u8>, Failure> {
+        let request = build(self.authorize(self.http.request(method.clone(), self.url(path))));
+        let transport = |error: &reqwest::Error, maybe_acted: bool| Failure {
+            error: ApiError::Transport {
+                method: method.to_string(),
+                path: path.to_owned(),
+                host: self.config.host().to_owned(),
+                message: self.config.key.scrub(&error_chain(error)),
+                unsent: !maybe_acted,
+            },
+            retryable: true,
+            maybe_acted,
+            wait: None,
+        };
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => return Err(transport(&error, !error.is_connect())),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            // A cut-off body: the server did act when the status says success.
+            Err(error) => return Err(transport(&error, true)),
+        };
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let error = self.status_error(method, path, status, &headers, &body);
+        let retryable = retryable_status(status, error.code.as_deref());
+        // An error status means the request was not carried out, except a gateway's 5xx.
+        let maybe_acted = status >= 500 || status == 408;
+        Err(Failure {
+            error: ApiError::Status(Box::new(error)),
+            retryable,
+            maybe_acted,
+            wait: server_delay(&headers),
+        })
+    }
+
+    fn status_error(
+        &self,
+        method: &Method,
+        path: &str,
+        status: u16,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> StatusError {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            error: Body,
+        }
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default, rename = "type")]
+            kind: Option<String>,
+            #[serde(default)]
+            code: Option<serde_json::Value>,
+            #[serde(default)]
+            param: Option<String>,
+        }
+        let scrub = |text: &str| self.config.key.scrub(text);
+        let (message, kind, code, param) = match serde_json::from_slice::<Envelope>(body) {
+            Ok(Envelope { error }) => (
+                error.message.as_deref().map(scrub).unwrap_or_default(),
+                error.kind,
+                error.code.and_then(|code| match code {
+                    serde_json::Value::String(code) => Some(code),
+                    serde_json::Value::Null => None,
+                    other => Some(other.to_string()),
+                }),
+                error.param,
+            ),
+            Err(_) => {
+                let text = String::from_utf8_lossy(body);
+                let text: String = text.trim().chars().take(300).collect();
+                (scrub(&text), None, None, None)
+            }
+        };
+        StatusError {
+            method: method.to_string(),
+            path: path.to_owned(),
+            status,
+            message,
+            kind,
+            code,
+            param,
+            request_id: headers
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned),
+        }
+    }
+
+    /// Sends a request, trying again as `retry` allows. An ambiguous failure of a creating
+    /// request comes back as the error with `maybe_acted` set.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        retry: Retry,
+        build: &(dyn Fn(RequestBuilder) -> RequestBuilder + Send + Sync),
+    ) -> Result<Vec<u8>, (ApiError, bool)> {
+        let policy: RetryPolicy = self.config.retry;
+        let mut tries = 0;
+        loop {
+            match self.try_once(&method, path, build).await {
+                Ok(body) => return Ok(body),
+                Err(failure) => {
+                    let allowed = failure.retryable
+                        && tries < policy.max_retries
+                        && !RetryPolicy::too_long(failure.wait)
+                        && (retry == Retry::Always || !failure.maybe_acted);
+                    if !allowed {
+                        return Err((failure.error, failure.maybe_acted));
+                    }
+                    tokio::time::sleep(policy.delay(tries, failure.wait)).await;
+                    tries += 1;
+                }
+            }
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        build: &(dyn Fn(RequestBuilder) -> RequestBuilder + Send + Sync),
+    ) -> Result<T, ApiError> {
+        let body = self
+            .call(method.clone(), path, Retry::Always, build)
+            .await
+            .map_err(|(error, _)| error)?;
+        decode(&method, path, &body)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        self.json(Method::GET, path, &|request| request).await
+    }
+
+    async fn post<T: DeserializeOwned, B: Serialize + Sync>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        self.json(Method::POST, path, &|request| request.json(body))
+            .await
+    }
+
+    // Files.
+
+    /// Every file, newest first, following pagination; `purpose` filters.
+    pub async fn list_files(&self, purpose: Option<&str>) -> Result<Vec<FileObject>, ApiError> {
+        let mut files = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "10000".to_owned()), ("order", "desc".to_owned())];
+            if let Some(purpose) = purpose {
+                query.push(("purpose", purpose.to_owned()));
+            }
+            if let Some(after) = &after {
+                query.push(("after", after.clone()));
+            }
+            let page: Page<FileObject> = self
+                .json(Method::GET, "/files", &|request| request.query(&query))
+                .await?;
+            let last = page
+                .last_id
+                .clone()
+                .or_else(|| page.data.last().map(|f| f.id.clone()));
+            let more = page.has_more && !page.data.is_empty();
+            files.extend(page.data);
+            match last {
+                Some(last) if more => after = Some(last),
+                _ => return Ok(files),
+            }
+        }
+    }
+
+    /// One file.
+    pub async fn retrieve_file(&self, id: &str) -> Result<FileObject, ApiError> {
+        self.get(&format!("/files/{}", segment(id))).await
+    }
+
+    /// Deletes a file.
+    pub async fn delete_file(&self, id: &str) -> Result<Deleted, ApiError> {
+        self.json(Method::DELETE, &format!("/files/{}", segment(id)), &|r| r)
+            .await
+    }
+
+    /// A file's content.
+    pub async fn file_content(&self, id: &str) -> Result<Vec<u8>, ApiError> {
+        self.call(
+            Method::GET,
+            &format!("/files/{}/content", segment(id)),
+            Retry::Always,
+            &|r| r,
+        )
+        .await
+        .map_err(|(error, _)| error)
+    }
+
+    /// Uploads a file for fine-tuning in one request. After an ambiguous failure it looks for
+    /// the file on the server before trying again, so a retry never leaves two copies.
+    pub async fn upload_file(
+        &self,
+        path: &Path,
+        filename: &str,
+        progress: UploadProgress,
+    ) -> Result<FileObject, ApiError> {
+        let bytes = file_len(path)?;
+        let started = unix_now() - 5;
+        let mut tries = 0;
+        loop {
+            let sent = Arc::new(AtomicI64::new(0));
+            let build = |request: RequestBuilder| {
+                progress(-sent.swap(0, Ordering::Relaxed));
+                let body = file_body(path.to_path_buf(), 0, bytes, &progress, &sent);
+                let part = Part::stream_with_length(body, bytes)
+                    .file_name(filename.to_owned())
+                    .mime_str("application/jsonl")
+                    .expect("a valid mime type");
+                request.multipart(Form::new().text("purpose", "fine-tune").part("file", part))
+            };
+            let result = self
+                .call(Method::POST, "/files", Retry::IfNotActedOn, &build)
+                .await;
+            progress(-sent.swap(0, Ordering::Relaxed));
+            match result {
+                Ok(body) => {
+                    progress(bytes as i64);
+                    return decode(&Method::POST, "/files", &body);
+                }
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => {
+                    let found = self
+                        .list_files(Some("fine-tune"))
+                        .await?
+                        .into_iter()
+                        .find(|f| {
+                            f.filename == filename && f.bytes == bytes && f.created_at >= started
+                        });
+                    if let Some(file) = found {
+                        progress(bytes as i64);
+                        return Ok(file);
+                    }
+                    if tries >= self.config.retry.max_retries {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(self.config.retry.delay(tries, None)).await;
+                    tries += 1;
+                }
+            }
+        }
+    }
+
+    // Uploads (multipart, for large files).
+
+    /// Starts a multipart upload.
+    pub async fn create_upload(&self, filename: &str, bytes: u64) -> Result<Upload, ApiError> {
+        let request = CreateUpload {
+            filename,
+            purpose: "fine-tune",
+            bytes,
+            mime_type: "application/jsonl",
+        };
+        self.post("/uploads", &request).await
+    }
+
+    /// Sends `len` bytes of `path` from `offset` as one part. Parts are independent, so a
+    /// failed one is simply sent again.
+    pub async fn add_upload_part(
+        &self,
+        upload_id: &str,
+        path: &Path,
+        offset: u64,
+        len: u64,
+        progress: UploadProgress,
+    ) -> Result<UploadPart, ApiError> {
+        let sent = Arc::new(AtomicI64::new(0));
+        let route = format!("/uploads/{}/parts", segment(upload_id));
+        let build = |request: RequestBuilder| {
+            // Each try starts from zero: take back what a failed try reported.
+            progress(-sent.swap(0, Ordering::Relaxed));
+            let body = file_body(path.to_path_buf(), offset, len, &progress, &sent);
+            let part = Part::stream_with_length(body, len)
+                .file_name("part")
+                .mime_str("application/octet-stream")
+                .expect("a valid mime type");
+            request.multipart(Form::new().part("data", part))
+        };
+        let result = self.json(Method::POST, &route, &build).await;
+        progress(-sent.swap(0, Ordering::Relaxed));
+        if result.is_ok() {
+            progress(len as i64);
+        }
+        result
+    }
+
+    /// Completes a multipart upload with its parts in order.
+    pub async fn complete_upload(
+        &self,
+        upload_id: &str,
+        part_ids: &[String],
+    ) -> Result<Upload, ApiError> {
+        #[derive(Serialize)]
+        struct Complete<'a> {
+            part_ids: &'a [String],
+        }
+        self.post(
+            &format!("/uploads/{}/complete", segment(upload_id)),
+            &Complete { part_ids },
+        )
+        .await
+    }
+
+    /// Cancels a multipart upload.
+    pub async fn cancel_upload(&self, upload_id: &str) -> Result<Upload, ApiError> {
+        self.json(
+            Method::POST,
+            &format!("/uploads/{}/cancel", segment(upload_id)),
+            &|r| r,
+        )
+        .await
+    }
+
+    // Jobs.
+
+    /// Creates a fine-tuning job exactly once. The request carries a client id in its
+    /// metadata; after an ambiguous failure (timeout, cut connection, gateway error) the job
+    /// list is searched for that id, and the request is sent again only if no job has it.
+    pub async fn create_job(&self, request: &CreateJob) -> Result<Job, ApiError> {
+        let id = request
+            .metadata
+            .get(REQUEST_ID_KEY)
+            .cloned()
+            .ok_or_else(|| ApiError::Other(format!("a job request needs a {REQUEST_ID_KEY}")))?;
+        let mut tries = 0;
+        loop {
+            let result = self
+                .call(
+                    Method::POST,
+                    "/fine_tuning/jobs",
+                    Retry::IfNotActedOn,
+                    &|r| r.json(request),
+                )
+                .await;
+            match result {
+                Ok(body) => return decode(&Method::POST, "/fine_tuning/jobs", &body),
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => {
+                    if let Some(job) = self.find_job(&id).await? {
+                        return Ok(job);
+                    }
+                    if tries >= self.config.retry.max_retries {
+                        return Err(error);
+                    }
+                    tokio::time::sleep(self.config.retry.delay(tries, None)).await;
+                    tries += 1;
+                }
+            }
+        }
+    }
+
+    /// The job created with this client id, if any: asked with the metadata filter, and the
+    /// answer checked again here in case the server ignores the filter.
+    pub async fn find_job(&self, request_id: &str) -> Result<Option<Job>, ApiError> {
+        let filter = format!("metadata[{REQUEST_ID_KEY}]");
+        let query = [(filter.as_str(), request_id), ("limit", "100")];
+        let page: Page<Job> = self
+            .json(Method::GET, "/fine_tuning/jobs", &|r| r.query(&query))
+            .await?;
+        Ok(page.data.into_iter().find(|job| {
+            job.metadata
+                .as_ref()
+                .and_then(|m| m.get(REQUEST_ID_KEY))
+                .is_some_and(|v| v == request_id)
+        }))
+    }
+
+    /// One page of jobs, newest first.
+    pub async fn list_jobs(&self, limit: u32, after: Option<&str>) -> Result<Page<Job>, ApiError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(after) = after {
+            query.push(("after", after.to_owned()));
+        }
+        self.json(Method::GET, "/fine_tuning/jobs", &|r| r.query(&query))
+            .await
+    }
+
+    /// One job.
+    pub async fn retrieve_job(&self, id: &str) -> Result<Job, ApiError> {
+        self.get(&format!("/fine_tuning/jobs/{}", segment(id)))
+            .await
+    }
+
+    /// Cancels, pauses or resumes a job (`action` is `cancel`, `pause` or `resume`).
+    pub async fn job_action(&self, id: &str, action: &str) -> Result<Job, ApiError> {
+        self.json(
+            Method::POST,
+            &format!("/fine_tuning/jobs/{}/{action}", segment(id)),
+            &|r| r,
+        )
+        .await
+    }
+
+    /// One page of a job's events, newest first.
+    pub async fn list_events(
+        &self,
+        id: &str,
+        limit: u32,
+        after: Option<&str>,
+    ) -> Result<Page<Event>, ApiError> {
+        let mut query = vec![("limit", limit.to_string())];
+        if let Some(after) = after {
+            query.push(("after", after.to_owned()));
+        }
+        self.json(
+            Method::GET,
+            &format!("/fine_tuning/jobs/{}/events", segment(id)),
+            &|r| r.query(&query),
+        )
+        .await
+    }
+
+    /// Every event of a job, oldest first.
+    pub async fn all_events(&self, id: &str) -> Result<Vec<Event>, ApiError> {
+        let mut events = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.list_events(id, 100, after.as_deref()).await?;
+            let more = page.has_more && !page.data.is_empty();
+            after = page.data.last().map(|event| event.id.clone());
+            events.extend(page.data);
+            if !more {
+                break;
+            }
+        }
+        events.reverse();
+        Ok(events)
+    }
+
+    /// Every checkpoint of a job, newest first.
+    pub async fn list_checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
+        let route = format!("/fine_tuning/jobs/{}/checkpoints", segment(id));
+        let mut checkpoints = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "100".to_owned())];
+            if let Some(after) = &after {
+                query.push(("after", after.clone()));
+            }
+            let page: Page<Checkpoint> =
+                self.json(Method::GET, &route, &|r| r.query(&query)).await?;
+            let more = page.has_more && !page.data.is_empty();
+            after = page.data.last().map(|c| c.id.clone());
+            checkpoints.extend(page.data);
+            if !more {
+                return Ok(checkpoints);
+            }
+        }
+    }
+
+    // Chat.
+
+    /// A chat completion.
+    pub async fn chat(
+        &self,
+        model: &str,
+        messages: Vec<ChatMessage>,
+    ) -> Result<ChatCompletion, ApiError> {
+        let request = ChatRequest {
+            model: model.to_owned(),
+            messages,
+        };
+        self.post("/chat/completions", &request).await
+    }
+
+    /// Request metadata for a new job: the client id that makes creation safe to retry.
+    pub fn new_request_metadata() -> BTreeMap<String, String> {
+        let id: String = std::iter::repeat_with(|| fastrand::alphanumeric())
+            .take(24)
+            .collect();
+        BTreeMap::from([(REQUEST_ID_KEY.to_owned(), id)])
+    }
+}
+
+fn decode<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|error| ApiError::Decode {
+        method: method.to_string(),
+        path: path.to_owned(),
+        message: error.to_string(),
+    })
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~:".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn file_len(path: &Path) -> Result<u64, ApiError> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|source| ApiError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// A request body streaming `len` bytes of a file from `offset` in 1 MiB chunks, reporting
+/// each chunk to `progress` and adding it to `sent`.
+fn file_body(
+    path: PathBuf,
+    offset: u64,
+    len: u64,
+    progress: &UploadProgress,
+    sent: &Arc<AtomicI64>,
+) -> reqwest::Body {
+    const CHUNK: u64 = 1 << 20;
+    let progress = Arc::clone(progress);
+    let sent = Arc::clone(sent);
+    let mut file: Option<File> = None;
+    let mut left = len;
+    let chunks = std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        if file.is_none() {
+            match File::open(&path).and_then(|mut f| f.seek(SeekFrom::Start(offset)).map(|_| f)) {
+                Ok(f) => file = Some(f),
+                Err(error) => {
+                    left = 0;
+                    return Some(Err(error));
+                }
+            }
+        }
+        let mut buffer = vec![0; CHUNK.min(left) as usize];
+        let result = file
+            .as_mut()
+            .expect("opened above")
+            .read_exact(&mut buffer)
+            .map(|()| {
+                left -= buffer.len() as u64;
+                sent.fetch_add(buffer.len() as i64, Ordering::Relaxed);
+                progress(buffer.len() as i64);
+                buffer
+            });
+        if result.is_err() {
+            left = 0;
+        }
+        Some(result)
+    });
+    reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_one_path_segment() {
+        assert_eq!(segment("ftjob-abc_1"), "ftjob-abc_1");
+        assert_eq!(segment("../files"), "..%2Ffiles");
+        assert_eq!(segment("a b?"), "a%20b%3F");
+    }
+}

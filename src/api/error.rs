@@ -1,0 +1,278 @@
+//! What went wrong talking to the API, said plainly.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// An HTTP answer that was not a success, in the spec's error shape where the server gave one.
+#[derive(Clone, Debug)]
+pub struct StatusError {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path below the base URL, e.g. `/fine_tuning/jobs`.
+    pub path: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// The server's message (with the API key scrubbed out).
+    pub message: String,
+    /// `error.type`.
+    pub kind: Option<String>,
+    /// `error.code`.
+    pub code: Option<String>,
+    /// `error.param`.
+    pub param: Option<String>,
+    /// The `x-request-id` header, for support requests.
+    pub request_id: Option<String>,
+}
+
+/// Why the platform refuses fine-tuning work it used to accept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WindDown {
+    /// The organisation may no longer create fine-tuning jobs.
+    JobsClosed,
+    /// The base model is retired for fine-tuning.
+    ModelRetired,
+}
+
+impl StatusError {
+    /// The plain-language reason the platform refused, when it refused because of the
+    /// fine-tuning wind-down. The spec does not list these answers, so they are recognised by
+    /// status, code and wording.
+    pub fn wind_down(&self) -> Option<WindDown> {
+        let text = format!(
+            "{} {}",
+            self.code.as_deref().unwrap_or_default(),
+            self.message
+        )
+        .to_lowercase();
+        let ended = [
+            "no longer",
+            "not available",
+            "unavailable",
+            "retired",
+            "deprecated",
+            "shut down",
+            "discontinued",
+            "wind-down",
+            "wind down",
+            "sunset",
+        ]
+        .iter()
+        .any(|word| text.contains(word));
+        if !ended
+            || !self.path.starts_with("/fine_tuning/jobs")
+            || !matches!(self.status, 400 | 403 | 404 | 410)
+        {
+            return None;
+        }
+        if self.param.as_deref() == Some("model")
+            || text.contains("model") && (text.contains("retired") || text.contains("deprecated"))
+        {
+            Some(WindDown::ModelRetired)
+        } else if text.contains("fine-tun") || text.contains("fine_tun") {
+            Some(WindDown::JobsClosed)
+        } else {
+            None
+        }
+    }
+
+    /// A line of advice for the statuses users meet most.
+    pub fn hint(&self) -> Option<String> {
+        if let Some(reason) = self.wind_down() {
+            return Some(match reason {
+                WindDown::JobsClosed => "OpenAI stopped new self-serve fine-tuning jobs on 2027-01-06. The dataset is not tied to OpenAI: run the same commands with --provider together or --provider azure.".to_owned(),
+                WindDown::ModelRetired => "OpenAI retired gpt-4o, gpt-4o-mini, gpt-4.1 and gpt-4.1-mini for fine-tuning on 2027-01-14; `finetune models` lists shutdown dates. Train an open model with --provider together, or use an Azure OpenAI deployment.".to_owned(),
+            });
+        }
+        match (self.status, self.code.as_deref()) {
+            (401, _) => Some("the API key was refused: check the key in OPENAI_API_KEY (or the variable --api-key-env names), and OPENAI_BASE_URL".to_owned()),
+            (403, _) => Some("the key is valid but may not do this: check the key's permissions, and the organisation and project (OPENAI_ORG_ID, OPENAI_PROJECT_ID)".to_owned()),
+            (404, Some("model_not_found")) => Some("no such model for this key: a fine-tuned model exists only once its job has succeeded (`finetune retrieve-job ID`)".to_owned()),
+            (404, _) => Some("no such object for this key and endpoint: check the id (`finetune list-files`, `finetune list-jobs`) and OPENAI_BASE_URL".to_owned()),
+            (429, Some("insufficient_quota")) => Some("the account's quota is used up: waiting will not help; check the plan and billing".to_owned()),
+            (429, _) => Some("rate limited even after waiting and trying again; try again later".to_owned()),
+            (status, _) if status >= 500 => Some("the server failed even after trying again; try again later".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} answered HTTP {}",
+            self.method, self.path, self.status
+        )?;
+        if let Some(reason) = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|status| status.canonical_reason())
+        {
+            write!(f, " {reason}")?;
+        }
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        let mut details = Vec::new();
+        if let Some(code) = &self.code {
+            details.push(format!("code {code}"));
+        }
+        if let Some(param) = &self.param {
+            details.push(format!("param {param}"));
+        }
+        if let Some(id) = &self.request_id {
+            details.push(format!("request id {id}"));
+        }
+        if !details.is_empty() {
+            write!(f, " ({})", details.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// An error from the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The server answered with an error status.
+    #[error("{0}")]
+    Status(Box<StatusError>),
+    /// The request never got an answer: refused connection, reset, timeout, truncated body.
+    #[error("{method} {path}: no answer from {host}: {message}")]
+    Transport {
+        method: String,
+        path: String,
+        host: String,
+        message: String,
+        /// Whether the request surely never reached the server (the connection was refused).
+        unsent: bool,
+    },
+    /// The answer was not what the spec describes.
+    #[error("{method} {path}: the answer could not be read: {message}")]
+    Decode {
+        method: String,
+        path: String,
+        message: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Anything else the caller should read as is.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ApiError {
+    /// The HTTP error, when the server gave one.
+    pub fn status(&self) -> Option<&StatusError> {
+        match self {
+            Self::Status(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// A line of advice, when there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Status(error) => error.hint(),
+            Self::Transport { host, .. } => Some(format!(
+                "check the network and the base URL (now {host}); the request was tried again before giving up"
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(
+        status: u16,
+        path: &str,
+        code: Option<&str>,
+        param: Option<&str>,
+        message: &str,
+    ) -> StatusError {
+        StatusError {
+            method: "POST".into(),
+            path: path.into(),
+            status,
+            message: message.into(),
+            kind: Some("invalid_request_error".into()),
+            code: code.map(Into::into),
+            param: param.map(Into::into),
+            request_id: Some("req_123".into()),
+        }
+    }
+
+    #[test]
+    fn the_message_names_status_server_text_code_and_request_id() {
+        let shown = error(
+            401,
+            "/files",
+            Some("invalid_api_key"),
+            None,
+            "Incorrect API key provided.",
+        )
+        .to_string();
+        assert_eq!(
+            shown,
+            "POST /files answered HTTP 401 Unauthorized: Incorrect API key provided. (code invalid_api_key, request id req_123)"
+        );
+    }
+
+    #[test]
+    fn wind_down_refusals_are_recognised() {
+        let closed = error(
+            403,
+            "/fine_tuning/jobs",
+            Some("fine_tuning_unavailable"),
+            None,
+            "Fine-tuning job creation is no longer available for your organization.",
+        );
+        assert_eq!(closed.wind_down(), Some(WindDown::JobsClosed));
+        assert!(closed.hint().unwrap().contains("--provider together"));
+        let retired = error(
+            400,
+            "/fine_tuning/jobs",
+            Some("model_not_available"),
+            Some("model"),
+            "The model gpt-4o-mini-2024-07-18 has been retired and is not available for fine-tuning.",
+        );
+        assert_eq!(retired.wind_down(), Some(WindDown::ModelRetired));
+        let ordinary = error(
+            400,
+            "/fine_tuning/jobs",
+            Some("invalid_value"),
+            Some("suffix"),
+            "suffix is too long",
+        );
+        assert_eq!(ordinary.wind_down(), None);
+        let elsewhere = error(
+            404,
+            "/files/file-1",
+            None,
+            None,
+            "No such file: it is not available",
+        );
+        assert_eq!(elsewhere.wind_down(), None);
+    }
+
+    #[test]
+    fn common_statuses_get_a_hint() {
+        for status in [401, 403, 404, 500] {
+            assert!(
+                error(status, "/files", None, None, "x").hint().is_some(),
+                "{status}"
+            );
+        }
+        assert!(
+            error(429, "/files", Some("insufficient_quota"), None, "x")
+                .hint()
+                .unwrap()
+                .contains("quota")
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! The provider client: files, uploads, fine-tuning jobs, events, checkpoints and chat, with the
+//! retry policy and the errors users see.
+//!
+//! Asynchronous (tokio + reqwest) and silent: it never prints. Progress reaches the caller
+//! through callbacks; problems come back as [`ApiError`]. Responses are decoded leniently
+//! (unknown fields and enum values are kept or ignored, never fatal); requests are exactly the
+//! shapes of the provider's OpenAPI description.
+
+mod client;
+mod config;
+mod error;
+mod retry;
+pub mod state;
+pub mod types;
+
+pub use client::{Client, UploadProgress};
+pub use config::{ApiKey, Config, DEFAULT_BASE_URL};
+pub use error::{ApiError, StatusError, WindDown};
+pub use retry::RetryPolicy;

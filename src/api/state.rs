@@ -1,0 +1,194 @@
+//! The local record of uploads: which file ids hold which content, and multipart uploads that
+//! can be resumed. One small JSON file in the state folder, rewritten atomically.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::Xxh3;
+
+/// The record's file name inside the state folder.
+const FILE_NAME: &str = "uploads.json";
+
+/// A file this machine uploaded.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct UploadedFile {
+    /// The API it went to.
+    pub base_url: String,
+    /// `file-…`.
+    pub file_id: String,
+    /// The name it was uploaded under.
+    pub filename: String,
+    /// Its size.
+    pub bytes: u64,
+    /// XXH3-128 of its content, hex.
+    pub hash: String,
+}
+
+/// A multipart upload that has not been completed.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PendingUpload {
+    /// The API it goes to.
+    pub base_url: String,
+    /// `upload_…`.
+    pub upload_id: String,
+    /// XXH3-128 of the whole file, hex.
+    pub hash: String,
+    /// The file's size.
+    pub bytes: u64,
+    /// The size of every part but the last.
+    pub part_size: u64,
+    /// Unix seconds after which the server forgets it.
+    pub expires_at: i64,
+    /// The id of each part sent so far, by position.
+    pub parts: Vec<Option<String>>,
+}
+
+/// The record, as read from disk.
+#[derive(Debug, Default, Deserialize, Serialize)]
+pub struct UploadRecord {
+    /// Files uploaded from here.
+    #[serde(default)]
+    pub files: Vec<UploadedFile>,
+    /// Multipart uploads in progress.
+    #[serde(default)]
+    pub pending: Vec<PendingUpload>,
+    #[serde(skip)]
+    path: PathBuf,
+}
+
+impl UploadRecord {
+    /// Reads the record in `dir`; an absent record is empty. A damaged one is an error: the
+    /// user should see it rather than lose it silently.
+    pub fn load(dir: &Path) -> io::Result<Self> {
+        let path = dir.join(FILE_NAME);
+        let mut record: Self = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("{}: not a record of uploads: {error}", path.display()),
+                )
+            })?,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Self::default(),
+            Err(error) => return Err(error),
+        };
+        record.path = path;
+        Ok(record)
+    }
+
+    /// Writes the record: to a temporary file in the same folder, then renamed over the old one.
+    pub fn save(&self) -> io::Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer_pretty(&mut file, self)?;
+        file.write_all(b"\n")?;
+        file.persist(&self.path).map_err(|error| error.error)?;
+        Ok(())
+    }
+
+    /// What this machine knows of a file id on this API.
+    pub fn file(&self, base_url: &str, file_id: &str) -> Option<&UploadedFile> {
+        self.files
+            .iter()
+            .find(|f| f.base_url == base_url && f.file_id == file_id)
+    }
+
+    /// Remembers an uploaded file.
+    pub fn add_file(&mut self, file: UploadedFile) {
+        self.files
+            .retain(|f| !(f.base_url == file.base_url && f.file_id == file.file_id));
+        self.files.push(file);
+    }
+
+    /// Forgets files deleted on the server.
+    pub fn remove_file(&mut self, base_url: &str, file_id: &str) {
+        self.files
+            .retain(|f| !(f.base_url == base_url && f.file_id == file_id));
+    }
+
+    /// An unexpired multipart upload of this content to this API.
+    pub fn pending(
+        &self,
+        base_url: &str,
+        hash: &str,
+        part_size: u64,
+        now: i64,
+    ) -> Option<&PendingUpload> {
+        self.pending.iter().find(|p| {
+            p.base_url == base_url
+                && p.hash == hash
+                && p.part_size == part_size
+                && p.expires_at > now + 60
+        })
+    }
+
+    /// Adds or replaces a pending upload.
+    pub fn set_pending(&mut self, upload: PendingUpload) {
+        self.pending.retain(|p| p.upload_id != upload.upload_id);
+        self.pending.push(upload);
+    }
+
+    /// Forgets a pending upload.
+    pub fn remove_pending(&mut self, upload_id: &str) {
+        self.pending.retain(|p| p.upload_id != upload_id);
+    }
+}
+
+/// XXH3-128 of a file's content, as 32 hex digits.
+pub fn content_hash(path: &Path) -> io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Xxh3::new();
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(format!("{:032x}", hasher.digest128()));
+        }
+        hasher.update(&buffer[..read]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_survives_a_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut record = UploadRecord::load(dir.path()).unwrap();
+        assert!(record.files.is_empty());
+        record.add_file(UploadedFile {
+            base_url: "http://a".into(),
+            file_id: "file-1".into(),
+            filename: "x.jsonl".into(),
+            bytes: 3,
+            hash: "00".into(),
+        });
+        record.set_pending(PendingUpload {
+            base_url: "http://a".into(),
+            upload_id: "upload_1".into(),
+            hash: "ff".into(),
+            bytes: 10,
+            part_size: 4,
+            expires_at: 2_000_000_000,
+            parts: vec![Some("part_1".into()), None, None],
+        });
+        record.save().unwrap();
+        let again = UploadRecord::load(dir.path()).unwrap();
+        assert_eq!(
+            again.file("http://a", "file-1").unwrap().filename,
+            "x.jsonl"
+        );
+        assert!(again.file("http://b", "file-1").is_none());
+        assert!(again.pending("http://a", "ff", 4, 1_000).is_some());
+        assert!(again.pending("http://a", "ff", 8, 1_000).is_none());
+    }
+
+    #[test]
+    fn a_damaged_record_is_an_error_not_a_fresh_start() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), "{not json").unwrap();
+        assert!(UploadRecord::load(dir.path()).is_err());
+    }
+}

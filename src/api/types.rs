@@ -1,0 +1,410 @@
+//! The API's objects. Responses are read leniently: missing optional fields default, unknown
+//! fields are ignored and statuses are kept as strings, so a new enum value never breaks a
+//! command. Requests serialise to exactly the spec's shapes, leaving out what the user did not set.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A list page: `{"object": "list", "data": [...], "has_more": ...}`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Page<T> {
+    /// The objects.
+    #[serde(default = "Vec::new")]
+    pub data: Vec<T>,
+    /// Whether another page follows.
+    #[serde(default)]
+    pub has_more: bool,
+    /// The last object's id, where the endpoint gives it.
+    #[serde(default)]
+    pub last_id: Option<String>,
+}
+
+/// An uploaded file.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FileObject {
+    /// `file-…`.
+    pub id: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// The name it was uploaded under.
+    pub filename: String,
+    /// `fine-tune`, `fine-tune-results`, …
+    pub purpose: String,
+    /// `uploaded`, `processed`, `error` (deprecated by the platform, still shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Unix seconds, when the file expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// `DELETE /files/{id}`'s answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Deleted {
+    /// The id.
+    pub id: String,
+    /// Whether it is gone.
+    pub deleted: bool,
+}
+
+/// A multipart upload.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Upload {
+    /// `upload_…`.
+    pub id: String,
+    /// `pending`, `completed`, `cancelled`, `expired`.
+    pub status: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// The file, once completed.
+    pub file: Option<FileObject>,
+}
+
+/// One part of a multipart upload.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UploadPart {
+    /// `part_…`.
+    pub id: String,
+}
+
+/// `POST /uploads`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateUpload<'a> {
+    /// The file's name.
+    pub filename: &'a str,
+    /// Always `fine-tune` here.
+    pub purpose: &'a str,
+    /// The whole file's size.
+    pub bytes: u64,
+    /// `application/jsonl`.
+    pub mime_type: &'a str,
+}
+
+/// A fine-tuning job.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Job {
+    /// `ftjob-…`.
+    pub id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Why it failed.
+    pub error: Option<JobError>,
+    /// The trained model's name, once it succeeded.
+    pub fine_tuned_model: Option<String>,
+    /// Unix seconds.
+    pub finished_at: Option<i64>,
+    /// As the platform resolved them.
+    pub hyperparameters: Option<Value>,
+    /// The base model.
+    pub model: String,
+    /// `validating_files`, `queued`, `running`, `paused`, `succeeded`, `failed`, `cancelled`.
+    pub status: String,
+    /// Tokens billed.
+    pub trained_tokens: Option<u64>,
+    /// The training file's id.
+    pub training_file: String,
+    /// The validation file's id.
+    pub validation_file: Option<String>,
+    /// Result files (a metrics CSV).
+    pub result_files: Vec<String>,
+    /// The seed.
+    pub seed: Option<i64>,
+    /// Unix seconds.
+    pub estimated_finish: Option<i64>,
+    /// The method with its hyperparameters.
+    pub method: Option<Value>,
+    /// Key-value pairs given at creation.
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// The suffix given at creation.
+    pub user_provided_suffix: Option<String>,
+}
+
+impl Job {
+    /// Whether the job has ended and will not change again.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "succeeded" | "failed" | "cancelled")
+    }
+
+    /// Whether the job still reads its files.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "validating_files" | "queued" | "running" | "paused"
+        )
+    }
+
+    /// The method's name: `supervised` unless the job says otherwise.
+    pub fn method_name(&self) -> &str {
+        self.method
+            .as_ref()
+            .and_then(|method| method.get("type"))
+            .and_then(Value::as_str)
+            .unwrap_or("supervised")
+    }
+
+    /// The hyperparameters the job runs with: the method's, else the top-level ones.
+    pub fn effective_hyperparameters(&self) -> Option<&Value> {
+        let method = self.method_name();
+        self.method
+            .as_ref()
+            .and_then(|m| m.get(method))
+            .and_then(|m| m.get("hyperparameters"))
+            .or(self.hyperparameters.as_ref())
+    }
+}
+
+/// Why a job failed.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct JobError {
+    /// A machine-readable code.
+    pub code: Option<String>,
+    /// What happened.
+    pub message: Option<String>,
+    /// The request parameter at fault.
+    pub param: Option<String>,
+}
+
+/// A job event.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Event {
+    /// `ftevent-…`.
+    pub id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// `info`, `warn`, `error`.
+    pub level: String,
+    /// What happened.
+    pub message: String,
+    /// `message` or `metrics`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// For metrics events: step, total_steps, train_loss, valid_loss, …
+    pub data: Option<Value>,
+}
+
+impl Event {
+    /// A number from the event's data.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.data.as_ref()?.get(name)?.as_f64()
+    }
+}
+
+/// A checkpoint saved during training.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Checkpoint {
+    /// `ftckpt_…`.
+    pub id: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// The model name to prompt the checkpoint with.
+    pub fine_tuned_model_checkpoint: String,
+    /// The step it was saved at.
+    pub step_number: u64,
+    /// Losses and accuracies at that step.
+    pub metrics: BTreeMap<String, Value>,
+}
+
+/// A value for a hyperparameter: `"auto"` or a number.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Hyper {
+    /// Let the platform choose.
+    #[serde(serialize_with = "auto")]
+    Auto,
+    /// An integer (epochs, batch size).
+    Int(u32),
+    /// A number (learning-rate multiplier, beta).
+    Number(f64),
+}
+
+fn auto<S: serde::Serializer>(serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("auto")
+}
+
+/// Hyperparameters of a method; unset ones are left to the platform.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Hyperparameters {
+    /// Epochs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_epochs: Option<Hyper>,
+    /// Batch size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch_size: Option<Hyper>,
+    /// Learning-rate multiplier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learning_rate_multiplier: Option<Hyper>,
+    /// DPO's beta.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beta: Option<Hyper>,
+}
+
+/// `{"hyperparameters": {...}}`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MethodSettings {
+    /// The method's hyperparameters.
+    pub hyperparameters: Hyperparameters,
+}
+
+/// The `method` object of a job request.
+#[derive(Clone, Debug, Serialize)]
+pub struct MethodSpec {
+    /// `supervised` or `dpo`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Set when `kind` is `supervised`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supervised: Option<MethodSettings>,
+    /// Set when `kind` is `dpo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<MethodSettings>,
+}
+
+impl MethodSpec {
+    /// Supervised fine-tuning with these hyperparameters.
+    pub fn supervised(hyperparameters: Hyperparameters) -> Self {
+        Self {
+            kind: "supervised",
+            supervised: Some(MethodSettings { hyperparameters }),
+            dpo: None,
+        }
+    }
+
+    /// Direct preference optimisation with these hyperparameters.
+    pub fn dpo(hyperparameters: Hyperparameters) -> Self {
+        Self {
+            kind: "dpo",
+            supervised: None,
+            dpo: Some(MethodSettings { hyperparameters }),
+        }
+    }
+}
+
+/// `POST /fine_tuning/jobs`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreateJob {
+    /// The base model.
+    pub model: String,
+    /// The training file's id.
+    pub training_file: String,
+    /// The validation file's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_file: Option<String>,
+    /// Up to 64 characters added to the model name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suffix: Option<String>,
+    /// For reproducible training.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u32>,
+    /// The method and its hyperparameters.
+    pub method: MethodSpec,
+    /// Key-value pairs; holds the client's request id that makes creation safe to retry.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// `POST /chat/completions` (the part a prompt needs).
+#[derive(Clone, Debug, Serialize)]
+pub struct ChatRequest {
+    /// The model.
+    pub model: String,
+    /// The conversation.
+    pub messages: Vec<ChatMessage>,
+}
+
+/// A message of a chat request.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChatMessage {
+    /// `system`, `user`, …
+    pub role: &'static str,
+    /// The text.
+    pub content: String,
+}
+
+/// A chat completion.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChatCompletion {
+    /// The model that answered.
+    pub model: String,
+    /// The answers.
+    pub choices: Vec<ChatChoice>,
+    /// Tokens used.
+    pub usage: Option<Value>,
+}
+
+/// One answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChatChoice {
+    /// The message.
+    pub message: ChatAnswer,
+    /// `stop`, `length`, …
+    pub finish_reason: Option<String>,
+}
+
+/// The assistant's message.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChatAnswer {
+    /// The text.
+    pub content: Option<String>,
+    /// A refusal, when the model refused.
+    pub refusal: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_statuses_never_break_decoding() {
+        let job: Job = serde_json::from_value(json!({
+            "id": "ftjob-1", "status": "something_new", "brand_new_field": {"x": 1},
+            "hyperparameters": {"n_epochs": 3}, "error": null
+        }))
+        .unwrap();
+        assert_eq!(job.status, "something_new");
+        assert!(!job.is_finished());
+        assert_eq!(job.method_name(), "supervised");
+    }
+
+    #[test]
+    fn a_job_request_sends_only_what_was_set() {
+        let request = CreateJob {
+            model: "gpt-4o-mini-2024-07-18".into(),
+            training_file: "file-1".into(),
+            validation_file: None,
+            suffix: Some("sarcasm".into()),
+            seed: None,
+            method: MethodSpec::dpo(Hyperparameters {
+                n_epochs: Some(Hyper::Int(2)),
+                beta: Some(Hyper::Auto),
+                learning_rate_multiplier: Some(Hyper::Number(0.5)),
+                ..Hyperparameters::default()
+            }),
+            metadata: BTreeMap::from([("finetune_request_id".into(), "abc".into())]),
+        };
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({
+                "model": "gpt-4o-mini-2024-07-18", "training_file": "file-1", "suffix": "sarcasm",
+                "method": {"type": "dpo", "dpo": {"hyperparameters": {
+                    "n_epochs": 2, "learning_rate_multiplier": 0.5, "beta": "auto"}}},
+                "metadata": {"finetune_request_id": "abc"}
+            })
+        );
+    }
+}

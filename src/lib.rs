@@ -13,4 +13,5 @@ pub mod dataset;
 pub mod diagnostic;
 pub mod lint;
 pub mod prepare;
+pub mod standin;
 pub mod tokens;

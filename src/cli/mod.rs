@@ -41,6 +41,317 @@ pub enum Command {
     Prepare(PrepareArgs),
     /// Convert prompt-completion, ShareGPT, Alpaca or CSV data to chat JSONL.
     Convert(ConvertArgs),
+    /// Check a dataset and upload it for fine-tuning; prints the file id.
+    UploadDataset(UploadArgs),
+    /// List uploaded files.
+    ListFiles(ListFilesArgs),
+    /// Delete every uploaded file with a name, after showing them and asking.
+    DeleteFilesByName(DeleteArgs),
+    /// Create a fine-tuning job from a local file, an uploaded file's name or a file id.
+    TrainModel(TrainArgs),
+    /// List fine-tuning jobs, newest first.
+    ListJobs(ListJobsArgs),
+    /// Show a job: status, models, trained tokens, hyperparameters, error.
+    RetrieveJob(JobArgs),
+    /// Cancel a job.
+    CancelJob(JobArgs),
+    /// Pause a running job.
+    PauseJob(JobArgs),
+    /// Resume a paused job.
+    ResumeJob(JobArgs),
+    /// List a job's checkpoints.
+    ListCheckpoints(JobArgs),
+    /// Show a job's events, oldest first; `--follow` streams them until the job ends.
+    ListJobEvents(EventsArgs),
+    /// Wait for a job to end, showing its progress; exit 0 when it succeeded, 1 otherwise.
+    Wait(WaitArgs),
+    /// Download a job's metrics, write them as CSV and draw the loss curve.
+    Metrics(MetricsArgs),
+    /// Ask a fine-tuned model (or a job's model, by job id) one question.
+    FineTunePrompt(PromptArgs),
+    /// Run the local stand-in of the fine-tuning API, to try the workflow without an account.
+    StandIn(StandInArgs),
+}
+
+/// Where the API is and how to reach it; shared by every API command.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The API's base URL (any endpoint that speaks the OpenAI API).
+    #[arg(long, env = "OPENAI_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL, value_name = "URL")]
+    pub base_url: String,
+    /// The environment variable that holds the API key.
+    #[arg(long, default_value = "OPENAI_API_KEY", value_name = "VAR")]
+    pub api_key_env: String,
+    /// The organisation to bill (`OpenAI-Organization` header).
+    #[arg(long, env = "OPENAI_ORG_ID", value_name = "ID")]
+    pub organization: Option<String>,
+    /// The project to bill (`OpenAI-Project` header).
+    #[arg(long, env = "OPENAI_PROJECT_ID", value_name = "ID")]
+    pub project: Option<String>,
+    /// Tries after the first for requests that fail on the way (connection, 408, 409, 429, 5xx).
+    #[arg(
+        long,
+        env = "FINETUNE_MAX_RETRIES",
+        default_value_t = 4,
+        value_name = "N"
+    )]
+    pub max_retries: u32,
+}
+
+/// `human` tables or `json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Human,
+    /// The API's objects as JSON.
+    Json,
+}
+
+/// How `check` runs before an upload.
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// Upload even if `check` finds errors (with a warning).
+    #[arg(long)]
+    pub no_check: bool,
+    /// The format to check the file as.
+    #[arg(long = "check-method", value_enum, default_value_t = MethodArg::Auto, value_name = "METHOD")]
+    pub check_method: MethodArg,
+    /// Upload again even if the same file is already there.
+    #[arg(long)]
+    pub force: bool,
+    /// Files above this many bytes go through the multipart Uploads API.
+    #[arg(long, default_value_t = 512_000_000, value_name = "BYTES")]
+    pub multipart_above: u64,
+    /// The size of each part of a multipart upload (at most 64 MB).
+    #[arg(long, default_value_t = 64_000_000, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=64_000_000))]
+    pub part_size: u64,
+}
+
+/// Arguments of `finetune upload-dataset`.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The JSONL file to check and upload.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The model whose limits `check` applies.
+    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
+    pub model: String,
+    #[command(flatten)]
+    pub preflight: PreflightArgs,
+    /// `human` prints the file id; `json` the file object.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub output_format: ListFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune list-files`.
+#[derive(Debug, Args)]
+pub struct ListFilesArgs {
+    /// Only files with this purpose (`fine-tune`, `fine-tune-results`, …).
+    #[arg(long, value_name = "PURPOSE")]
+    pub purpose: Option<String>,
+    /// Table or JSON.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub output_format: ListFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune delete-files-by-name`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The file name to delete (every file uploaded under it).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Delete without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// The fine-tuning methods a job can be created with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TrainMethod {
+    /// The file's format decides (what `check` detects).
+    Auto,
+    /// Supervised fine-tuning.
+    Supervised,
+    /// Direct preference optimisation.
+    Dpo,
+}
+
+/// Arguments of `finetune train-model`.
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The training data: a local JSONL file (checked and uploaded first), the name of an
+    /// uploaded file (the newest of that name), or a file id.
+    #[arg(value_name = "FILE_OR_NAME_OR_ID")]
+    pub training: String,
+    /// The base model.
+    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
+    pub model: String,
+    /// Validation data, given the same ways as the training data.
+    #[arg(long, value_name = "FILE_OR_NAME_OR_ID")]
+    pub validation_file: Option<String>,
+    /// Up to 64 characters added to the fine-tuned model's name.
+    #[arg(long, value_name = "TEXT")]
+    pub suffix: Option<String>,
+    /// Epochs: a number from 1 to 50, or `auto`.
+    #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
+    pub epochs: Epochs,
+    /// Examples per batch, 1 to 256 (the platform chooses when absent).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub batch_size: Option<u32>,
+    /// Learning-rate multiplier, above 0 (the platform chooses when absent).
+    #[arg(long, value_name = "X", value_parser = parse_positive)]
+    pub learning_rate_multiplier: Option<f64>,
+    /// Seed for reproducible training.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u32>,
+    /// The method; `auto` takes the one `check` detects in a local file, else supervised.
+    #[arg(long, value_enum, default_value_t = TrainMethod::Auto)]
+    pub method: TrainMethod,
+    /// DPO's beta, above 0 and at most 2.
+    #[arg(long, value_name = "X", value_parser = parse_positive)]
+    pub beta: Option<f64>,
+    /// Create the job without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Refuse to create the job when the estimate is above this many dollars (or unknown).
+    #[arg(long, value_name = "USD", value_parser = parse_positive)]
+    pub max_cost: Option<f64>,
+    /// Wait for the job to end, showing its progress.
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds between progress checks with `--wait`.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_positive)]
+    pub poll_interval: f64,
+    #[command(flatten)]
+    pub preflight: PreflightArgs,
+    /// `human` or the job object as `json`.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub output_format: ListFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune list-jobs`.
+#[derive(Debug, Args)]
+pub struct ListJobsArgs {
+    /// Jobs per page.
+    #[arg(long, default_value_t = 20, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub limit: u32,
+    /// Every job, following every page.
+    #[arg(long)]
+    pub all: bool,
+    /// Table or JSON.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub output_format: ListFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of the commands that take one job.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The job id (`ftjob-…`).
+    #[arg(value_name = "JOB_ID")]
+    pub id: String,
+    /// Human or JSON.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub output_format: ListFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune list-job-events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// The job id.
+    #[arg(value_name = "JOB_ID")]
+    pub id: String,
+    /// Keep streaming new events until the job ends.
+    #[arg(long, short)]
+    pub follow: bool,
+    /// Seconds between checks for new events with `--follow`.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_positive)]
+    pub poll_interval: f64,
+    /// Lines of text, or one JSON event per line.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub output_format: ListFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The job id.
+    #[arg(value_name = "JOB_ID")]
+    pub id: String,
+    /// Seconds between progress checks.
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_positive)]
+    pub poll_interval: f64,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// The job id.
+    #[arg(value_name = "JOB_ID")]
+    pub id: String,
+    /// Where to write the metrics CSV.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune fine-tune-prompt`.
+#[derive(Debug, Args)]
+pub struct PromptArgs {
+    /// The fine-tuned model's name, or the id of the job that trains it.
+    #[arg(value_name = "MODEL_OR_JOB_ID")]
+    pub model: String,
+    /// The question.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: String,
+    /// A system message to send first.
+    #[arg(long, value_name = "TEXT")]
+    pub system_message: Option<String>,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune stand-in`.
+#[derive(Debug, Args)]
+pub struct StandInArgs {
+    /// The port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Milliseconds per simulated training step.
+    #[arg(long, default_value_t = 100, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub tick_ms: u64,
+    /// Accept only this API key (any key when absent).
+    #[arg(long, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Refuse new jobs the way the platform does after its fine-tuning wind-down.
+    #[arg(long)]
+    pub wind_down: bool,
+    /// Refuse jobs on this base model as retired (repeatable).
+    #[arg(long, value_name = "MODEL")]
+    pub retired: Vec<String>,
+}
+
+fn parse_positive(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("expected a number above 0, not {value:?}")),
+    }
 }
 
 /// Arguments of `finetune convert`.

@@ -182,6 +182,87 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     })
 }
 
+/// What checking a file before it goes to the provider found.
+pub(crate) struct Preflight {
+    /// The counts.
+    pub summary: FileSummary,
+    /// The cost estimate, when tokens could be counted.
+    pub estimate: Option<Estimate>,
+}
+
+/// Checks one file as `check` would, before an upload: diagnostics and a summary go to
+/// standard error, so standard output stays for the command's result. `Err` carries a message
+/// for a file that could not be read or a model the price table does not know.
+pub(crate) fn preflight(
+    path: &Path,
+    method: Option<Method>,
+    model: &str,
+    epochs: Epochs,
+    printer: &mut Printer,
+) -> io::Result<Result<Preflight, String>> {
+    let model = match crate::cost::PriceTable::embedded().find(model) {
+        Ok(model) => model.clone(),
+        Err(error) => return Ok(Err(error.to_string())),
+    };
+    let options = CheckOptions {
+        filter: RuleFilter::default(),
+        max_errors: Some(50),
+        tokens: Some(TokenSettings {
+            counter: TokenCounter::new(model.encoding),
+            example_token_limit: model.example_token_limit,
+        }),
+        method,
+    };
+    let input = match open(path) {
+        Ok(input) => input,
+        Err(message) => return Ok(Err(message)),
+    };
+    let display = path.display().to_string();
+    let renderer = HumanRenderer::new(printer.color(), printer.width());
+    printer.flush()?;
+    let mut stderr = io::stderr().lock();
+    let mut sink = Sink {
+        format: OutputFormat::Human,
+        path: &display,
+        renderer: &renderer,
+        out: &mut stderr,
+        collected: Vec::new(),
+    };
+    let summary = match check_stream(input, &options, &mut sink) {
+        Ok(summary) => summary,
+        Err(CheckError::Output(error)) => return Err(error),
+        Err(CheckError::Read(error)) => {
+            return Ok(Err(format!("could not read {display}: {error}")));
+        }
+    };
+    let report = file_report(display.clone(), &summary, Vec::new(), &model, epochs);
+    let mut line = format!("check: {}", file_line(&summary));
+    if let Some(estimate) = &report.estimate {
+        line.push_str(&format!(
+            "; {} billed tokens per epoch",
+            thousands(estimate.billed_tokens_per_epoch)
+        ));
+        match estimate.cost_usd {
+            Some(cost) => line.push_str(&format!(
+                "; estimated cost {} ({} on {})",
+                dollars(cost),
+                plural(u64::from(estimate.epochs), "epoch"),
+                estimate.model
+            )),
+            None => line.push_str(&format!(
+                "; no token price for {} {} training, so no cost estimate",
+                estimate.model,
+                summary.method.as_str()
+            )),
+        }
+    }
+    writeln!(stderr, "{line}")?;
+    Ok(Ok(Preflight {
+        summary,
+        estimate: report.estimate,
+    }))
+}
+
 /// Says what `--fix` changed: on standard output for people, on standard error when standard
 /// output carries a machine-readable report.
 fn report_fixes(

@@ -3,10 +3,14 @@
 pub mod check;
 pub mod convert;
 pub mod dedupe;
+pub mod files;
+pub mod jobs;
 pub mod models;
 pub mod prepare;
+mod remote;
 pub mod rule;
 pub mod split;
+pub mod standin;
 
 use std::io;
 use std::process::ExitCode;
@@ -64,6 +68,21 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Split(args) => split::run(&args, &mut printer),
         Command::Prepare(args) => prepare::run(&args, &mut printer),
         Command::Convert(args) => convert::run(&args, &mut printer),
+        Command::UploadDataset(args) => files::upload(&args, &mut printer),
+        Command::ListFiles(args) => files::list(&args, &mut printer),
+        Command::DeleteFilesByName(args) => files::delete(&args, &mut printer),
+        Command::TrainModel(args) => jobs::train(&args, &mut printer),
+        Command::ListJobs(args) => jobs::list(&args, &mut printer),
+        Command::RetrieveJob(args) => jobs::job(&args, None, &mut printer),
+        Command::CancelJob(args) => jobs::job(&args, Some("cancel"), &mut printer),
+        Command::PauseJob(args) => jobs::job(&args, Some("pause"), &mut printer),
+        Command::ResumeJob(args) => jobs::job(&args, Some("resume"), &mut printer),
+        Command::ListCheckpoints(args) => jobs::checkpoints(&args, &mut printer),
+        Command::ListJobEvents(args) => jobs::events(&args, &mut printer),
+        Command::Wait(args) => jobs::wait(&args, &mut printer),
+        Command::Metrics(args) => jobs::metrics(&args, &mut printer),
+        Command::FineTunePrompt(args) => jobs::prompt(&args, &mut printer),
+        Command::StandIn(args) => standin::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

@@ -1,0 +1,973 @@
+//! `train-model`, the job commands, `wait`, `metrics` and `fine-tune-prompt`.
+
+use std::collections::HashSet;
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+use base64::Engine as _;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use crate::api::types::{
+    ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
+};
+use crate::api::{ApiError, Client};
+use crate::cli::{
+    EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
+    TrainArgs, TrainMethod, WaitArgs,
+};
+use crate::commands::ExitStatus;
+use crate::commands::check::{Preflight, dollars, plural, thousands};
+use crate::commands::files::checked;
+use crate::commands::remote::{
+    block_on, client, confirm, failed, seconds, table, timestamp, upload_or_reuse,
+};
+use crate::cost::Epochs;
+use crate::dataset::Method;
+
+/// Makes the client or says why not.
+macro_rules! client_or_exit {
+    ($api:expr, $printer:expr) => {
+        match client($api) {
+            Ok(client) => client,
+            Err(message) => {
+                $printer.error(&message);
+                return Ok(ExitStatus::Error);
+            }
+        }
+    };
+}
+
+/// A training or validation file, wherever it was given.
+struct Resolved {
+    file: FileObject,
+    preflight: Option<Preflight>,
+}
+
+/// Finds (and if needed checks and uploads) the file `spec` names: a local path, a file id or
+/// an uploaded file's name (the newest of that name).
+fn resolve(
+    client: &Client,
+    spec: &str,
+    model: &str,
+    epochs: Epochs,
+    options: &PreflightArgs,
+    printer: &mut Printer,
+) -> io::Result<Result<Resolved, ExitStatus>> {
+    let path = Path::new(spec);
+    if path.is_file() {
+        let preflight = match checked(path, model, epochs, options, printer)? {
+            Ok(preflight) => preflight,
+            Err(status) => return Ok(Err(status)),
+        };
+        let mut notes = Vec::new();
+        let uploaded = block_on(upload_or_reuse(client, path, options, &mut notes))?;
+        for note in notes {
+            printer.note(&note);
+        }
+        return Ok(match uploaded {
+            Ok(file) => {
+                printer.note(&format!("uploaded {spec} as {}", file.id));
+                Ok(Resolved { file, preflight })
+            }
+            Err(error) => Err(failed(&error, printer)),
+        });
+    }
+    let found = block_on(async {
+        if spec.starts_with("file-") {
+            return client.retrieve_file(spec).await.map(Some);
+        }
+        let newest = client
+            .list_files(Some("fine-tune"))
+            .await?
+            .into_iter()
+            .filter(|f| f.filename == spec)
+            .max_by_key(|f| (f.created_at, f.id.clone()));
+        Ok(newest)
+    })?;
+    let file = match found {
+        Ok(Some(file)) => file,
+        Ok(None) => {
+            printer.error(&format!(
+                "{spec:?} is neither a local file nor the name of an uploaded file (`finetune list-files` lists them)"
+            ));
+            return Ok(Err(ExitStatus::Error));
+        }
+        Err(error) => return Ok(Err(failed(&error, printer))),
+    };
+    // Check the uploaded content too: the estimate needs its tokens, and a broken file would
+    // only fail on the platform after the job was created.
+    let content = match block_on(client.file_content(&file.id))? {
+        Ok(content) => content,
+        Err(error) => return Ok(Err(failed(&error, printer))),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix("finetune-")
+        .suffix(".jsonl")
+        .tempfile()?;
+    temporary.write_all(&content)?;
+    temporary.flush()?;
+    printer.note(&format!(
+        "checking {} ({}) as downloaded",
+        file.id, file.filename
+    ));
+    let preflight = match checked(temporary.path(), model, epochs, options, printer)? {
+        Ok(preflight) => preflight,
+        Err(status) => return Ok(Err(status)),
+    };
+    Ok(Ok(Resolved { file, preflight }))
+}
+
+/// `finetune train-model`.
+pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    let training = match resolve(
+        &client,
+        &args.training,
+        &args.model,
+        args.epochs,
+        &args.preflight,
+        printer,
+    )? {
+        Ok(resolved) => resolved,
+        Err(status) => return Ok(status),
+    };
+    let validation = match &args.validation_file {
+        Some(spec) => match resolve(
+            &client,
+            spec,
+            &args.model,
+            args.epochs,
+            &args.preflight,
+            printer,
+        )? {
+            Ok(resolved) => Some(resolved),
+            Err(status) => return Ok(status),
+        },
+        None => None,
+    };
+    let detected = training.preflight.as_ref().map(|p| p.summary.method);
+    let method = match (args.method, detected) {
+        (TrainMethod::Supervised, _) | (TrainMethod::Auto, None | Some(Method::Supervised)) => {
+            Method::Supervised
+        }
+        (TrainMethod::Dpo, _) | (TrainMethod::Auto, Some(Method::Dpo)) => Method::Dpo,
+        (TrainMethod::Auto, Some(Method::Reinforcement)) => {
+            printer.error("the file holds reinforcement examples; train-model creates supervised and DPO jobs only (reinforcement needs a grader)");
+            return Ok(ExitStatus::Error);
+        }
+    };
+    if args.beta.is_some() && method != Method::Dpo {
+        printer.error("--beta applies to DPO only (--method dpo)");
+        return Ok(ExitStatus::Error);
+    }
+    let estimate = training.preflight.as_ref().and_then(|p| p.estimate.clone());
+    let mut plan = format!(
+        "fine-tuning job: {} on {} ({}, {} bytes)",
+        args.model, training.file.id, training.file.filename, training.file.bytes
+    );
+    if let Some(validation) = &validation {
+        plan.push_str(&format!(
+            ", validating on {} ({})",
+            validation.file.id, validation.file.filename
+        ));
+    }
+    plan.push_str(&format!(", method {}", method.as_str()));
+    match &estimate {
+        Some(estimate) => {
+            plan.push_str(&format!(
+                "\n  estimate: {} × {} billed tokens = {} tokens",
+                plural(u64::from(estimate.epochs), "epoch"),
+                thousands(estimate.billed_tokens_per_epoch),
+                thousands(estimate.billed_tokens)
+            ));
+            match estimate.cost_usd {
+                Some(cost) => plan.push_str(&format!(", about {}", dollars(cost))),
+                None => plan.push_str(", cost unknown (no price for this model and method)"),
+            }
+        }
+        None => plan.push_str("\n  estimate: unknown (the file was not checked)"),
+    }
+    printer.note(&plan);
+    if let Some(limit) = args.max_cost {
+        match estimate.as_ref().and_then(|e| e.cost_usd) {
+            Some(cost) if cost <= limit => {}
+            Some(cost) => {
+                printer.error(&format!(
+                    "not creating the job: the estimate {} is above --max-cost {}",
+                    dollars(cost),
+                    dollars(limit)
+                ));
+                return Ok(ExitStatus::Failure);
+            }
+            None => {
+                printer.error(&format!(
+                    "not creating the job: its cost cannot be estimated, so --max-cost {} cannot be honoured",
+                    dollars(limit)
+                ));
+                return Ok(ExitStatus::Failure);
+            }
+        }
+    }
+    if !confirm("Create the job?", args.yes, printer)? {
+        printer.note("no job created");
+        return Ok(ExitStatus::Failure);
+    }
+    let hyperparameters = Hyperparameters {
+        n_epochs: match args.epochs {
+            Epochs::Auto => None,
+            Epochs::Fixed(n) => Some(Hyper::Int(n)),
+        },
+        batch_size: args.batch_size.map(Hyper::Int),
+        learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
+        beta: args.beta.map(Hyper::Number),
+    };
+    let request = CreateJob {
+        model: args.model.clone(),
+        training_file: training.file.id.clone(),
+        validation_file: validation.map(|v| v.file.id),
+        suffix: args.suffix.clone(),
+        seed: args.seed,
+        method: if method == Method::Dpo {
+            MethodSpec::dpo(hyperparameters)
+        } else {
+            MethodSpec::supervised(hyperparameters)
+        },
+        metadata: Client::new_request_metadata(),
+    };
+    let job = match block_on(client.create_job(&request))? {
+        Ok(job) => job,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    printer.note(&format!("created job {} ({})", job.id, job.status));
+    match args.output_format {
+        ListFormat::Json if !args.wait => {
+            serde_json::to_writer_pretty(printer.out(), &job)?;
+            writeln!(printer.out())?;
+        }
+        _ => writeln!(printer.out(), "{}", job.id)?,
+    }
+    if args.wait {
+        return wait_for(&client, &job.id, args.poll_interval, printer);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `finetune list-jobs`.
+pub fn list(args: &ListJobsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    let result = block_on(async {
+        let mut jobs = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = client.list_jobs(args.limit, after.as_deref()).await?;
+            let more = page.has_more && !page.data.is_empty();
+            after = page.data.last().map(|job| job.id.clone());
+            jobs.extend(page.data);
+            if !(args.all && more) {
+                return Ok::<_, ApiError>((jobs, more));
+            }
+        }
+    })?;
+    let (jobs, more) = match result {
+        Ok(found) => found,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    match args.output_format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(printer.out(), &jobs)?;
+            writeln!(printer.out())?;
+        }
+        ListFormat::Human if jobs.is_empty() => printer.note("no jobs"),
+        ListFormat::Human => {
+            let rows: Vec<Vec<String>> = jobs
+                .iter()
+                .map(|job| {
+                    vec![
+                        job.id.clone(),
+                        job.status.clone(),
+                        job.model.clone(),
+                        timestamp(job.created_at),
+                        job.fine_tuned_model
+                            .clone()
+                            .unwrap_or_else(|| "-".to_owned()),
+                    ]
+                })
+                .collect();
+            table(
+                printer.out(),
+                &["ID", "STATUS", "MODEL", "CREATED (UTC)", "FINE-TUNED MODEL"],
+                &rows,
+            )?;
+            if more {
+                printer.note("more jobs exist: --all lists every one");
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn hyperparameters_line(job: &Job) -> String {
+    job.effective_hyperparameters()
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// Explains a job's error, with advice for the common ones.
+fn job_error_line(job: &Job) -> Option<String> {
+    let error = job
+        .error
+        .as_ref()
+        .filter(|e| e.message.is_some() || e.code.is_some())?;
+    let mut line = error.message.clone().unwrap_or_default();
+    if let Some(code) = &error.code {
+        line.push_str(&format!(" (code {code}"));
+        if let Some(param) = &error.param {
+            line.push_str(&format!(", param {param}"));
+        }
+        line.push(')');
+    }
+    if error.code.as_deref() == Some("invalid_training_file") {
+        line.push_str("\n  hint: run `finetune check` on the training file: it finds what the platform rejects, with line numbers");
+    }
+    Some(line)
+}
+
+fn write_job(out: &mut dyn Write, job: &Job) -> io::Result<()> {
+    let none = || "-".to_owned();
+    let rows = [
+        ("id", job.id.clone()),
+        ("status", job.status.clone()),
+        ("model", job.model.clone()),
+        (
+            "fine-tuned model",
+            job.fine_tuned_model.clone().unwrap_or_else(none),
+        ),
+        ("method", job.method_name().to_owned()),
+        ("hyperparameters", hyperparameters_line(job)),
+        ("training file", job.training_file.clone()),
+        (
+            "validation file",
+            job.validation_file.clone().unwrap_or_else(none),
+        ),
+        ("created", timestamp(job.created_at)),
+        ("finished", job.finished_at.map_or_else(none, timestamp)),
+        (
+            "trained tokens",
+            job.trained_tokens.map_or_else(none, thousands),
+        ),
+        (
+            "result files",
+            if job.result_files.is_empty() {
+                none()
+            } else {
+                job.result_files.join(", ")
+            },
+        ),
+    ];
+    for (key, value) in rows {
+        writeln!(out, "{key:<17}{value}")?;
+    }
+    if let Some(error) = job_error_line(job) {
+        writeln!(out, "{:<17}{error}", "error")?;
+    }
+    Ok(())
+}
+
+/// `finetune retrieve-job`, `cancel-job`, `pause-job`, `resume-job` (`action` is `None` for
+/// retrieve, else `cancel`, `pause` or `resume`).
+pub fn job(args: &JobArgs, action: Option<&str>, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    let result = match action {
+        None => block_on(client.retrieve_job(&args.id))?,
+        Some(action) => block_on(client.job_action(&args.id, action))?,
+    };
+    let job = match result {
+        Ok(job) => job,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    match args.output_format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(printer.out(), &job)?;
+            writeln!(printer.out())?;
+        }
+        ListFormat::Human => {
+            if action.is_some() {
+                writeln!(printer.out(), "job {} is now {}", job.id, job.status)?;
+            } else {
+                write_job(printer.out(), &job)?;
+            }
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `finetune list-checkpoints`.
+pub fn checkpoints(args: &JobArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    let checkpoints = match block_on(client.list_checkpoints(&args.id))? {
+        Ok(checkpoints) => checkpoints,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    match args.output_format {
+        ListFormat::Json => {
+            serde_json::to_writer_pretty(printer.out(), &checkpoints)?;
+            writeln!(printer.out())?;
+        }
+        ListFormat::Human if checkpoints.is_empty() => {
+            printer.note(&format!("job {} has no checkpoints yet", args.id));
+        }
+        ListFormat::Human => {
+            let metric = |c: &crate::api::types::Checkpoint, key: &str| {
+                c.metrics
+                    .get(key)
+                    .and_then(Value::as_f64)
+                    .map_or_else(|| "-".to_owned(), |x| format!("{x:.4}"))
+            };
+            let rows: Vec<Vec<String>> = checkpoints
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.step_number.to_string(),
+                        c.fine_tuned_model_checkpoint.clone(),
+                        metric(c, "train_loss"),
+                        metric(c, "valid_loss"),
+                        metric(c, "full_valid_loss"),
+                        timestamp(c.created_at),
+                    ]
+                })
+                .collect();
+            table(
+                printer.out(),
+                &[
+                    "STEP",
+                    "CHECKPOINT MODEL",
+                    "TRAIN LOSS",
+                    "VALID LOSS",
+                    "FULL VALID LOSS",
+                    "CREATED (UTC)",
+                ],
+                &rows,
+            )?;
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Events not seen before, oldest first: newest-first pages are read until a seen event.
+async fn new_events(
+    client: &Client,
+    id: &str,
+    seen: &mut HashSet<String>,
+) -> Result<Vec<Event>, ApiError> {
+    let mut fresh = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = client.list_events(id, 100, after.as_deref()).await?;
+        let more = page.has_more && !page.data.is_empty();
+        after = page.data.last().map(|e| e.id.clone());
+        let mut reached_seen = false;
+        for event in page.data {
+            if seen.contains(&event.id) {
+                reached_seen = true;
+                break;
+            }
+            fresh.push(event);
+        }
+        if reached_seen || !more {
+            break;
+        }
+    }
+    fresh.reverse();
+    for event in &fresh {
+        seen.insert(event.id.clone());
+    }
+    Ok(fresh)
+}
+
+fn write_event(out: &mut dyn Write, event: &Event, format: ListFormat) -> io::Result<()> {
+    match format {
+        ListFormat::Json => {
+            serde_json::to_writer(&mut *out, event)?;
+            writeln!(out)
+        }
+        ListFormat::Human => writeln!(
+            out,
+            "{}  {:<5}  {}",
+            timestamp(event.created_at),
+            event.level,
+            event.message
+        ),
+    }
+}
+
+/// `finetune list-job-events`.
+pub fn events(args: &EventsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    if !args.follow {
+        let events = match block_on(client.all_events(&args.id))? {
+            Ok(events) => events,
+            Err(error) => return Ok(failed(&error, printer)),
+        };
+        for event in &events {
+            write_event(printer.out(), event, args.output_format)?;
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let mut seen = HashSet::new();
+    loop {
+        // Each round asks again from the last event seen, so a dropped connection (after the
+        // client's own retries) loses nothing: the next round picks up where this one stopped.
+        let round = block_on(async {
+            let events = new_events(&client, &args.id, &mut seen).await?;
+            let job = client.retrieve_job(&args.id).await?;
+            Ok::<_, ApiError>((events, job))
+        })?;
+        let (events, job) = match round {
+            Ok(round) => round,
+            Err(error) => return Ok(failed(&error, printer)),
+        };
+        for event in &events {
+            write_event(printer.out(), event, args.output_format)?;
+        }
+        printer.flush()?;
+        if job.is_finished() {
+            let rest = match block_on(new_events(&client, &args.id, &mut seen))? {
+                Ok(rest) => rest,
+                Err(error) => return Ok(failed(&error, printer)),
+            };
+            for event in &rest {
+                write_event(printer.out(), event, args.output_format)?;
+            }
+            return Ok(ExitStatus::Success);
+        }
+        std::thread::sleep(seconds(args.poll_interval));
+    }
+}
+
+/// `finetune wait`.
+pub fn wait(args: &WaitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    wait_for(&client, &args.id, args.poll_interval, printer)
+}
+
+/// The latest metrics a job reported.
+#[derive(Default)]
+struct Progress {
+    step: Option<u64>,
+    total: Option<u64>,
+    train_loss: Option<f64>,
+    valid_loss: Option<f64>,
+}
+
+impl Progress {
+    fn take(&mut self, event: &Event) {
+        if let Some(step) = event.metric("step") {
+            self.step = Some(step as u64);
+        }
+        if let Some(total) = event.metric("total_steps") {
+            self.total = Some(total as u64);
+        }
+        if let Some(loss) = event.metric("train_loss") {
+            self.train_loss = Some(loss);
+        }
+        if let Some(loss) = event
+            .metric("valid_loss")
+            .or_else(|| event.metric("full_valid_loss"))
+        {
+            self.valid_loss = Some(loss);
+        }
+    }
+
+    fn describe(&self, status: &str) -> String {
+        let mut text = status.to_owned();
+        if let Some(step) = self.step {
+            text.push_str(&format!("  step {step}"));
+            if let Some(total) = self.total {
+                text.push_str(&format!("/{total}"));
+            }
+        }
+        if let Some(loss) = self.train_loss {
+            text.push_str(&format!("  train loss {loss:.4}"));
+        }
+        if let Some(loss) = self.valid_loss {
+            text.push_str(&format!("  valid loss {loss:.4}"));
+        }
+        text
+    }
+}
+
+/// Waits for a job to end with a live display; 0 when it succeeded, 1 when it failed or was
+/// cancelled.
+pub(crate) fn wait_for(
+    client: &Client,
+    id: &str,
+    poll: f64,
+    printer: &mut Printer,
+) -> io::Result<ExitStatus> {
+    let terminal = io::stderr().is_terminal();
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {msg}")
+            .expect("a valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(id.to_owned());
+    if !terminal {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut seen = HashSet::new();
+    let mut progress = Progress::default();
+    let mut last_status = String::new();
+    let job = loop {
+        let round = block_on(async {
+            let events = new_events(client, id, &mut seen).await?;
+            let job = client.retrieve_job(id).await?;
+            Ok::<_, ApiError>((events, job))
+        })?;
+        let (events, job) = match round {
+            Ok(round) => round,
+            Err(error) => {
+                bar.finish_and_clear();
+                return Ok(failed(&error, printer));
+            }
+        };
+        for event in &events {
+            progress.take(event);
+        }
+        if let Some(total) = progress.total {
+            bar.set_length(total);
+            bar.set_position(progress.step.unwrap_or(0));
+        }
+        bar.set_message(progress.describe(&job.status));
+        if !terminal && job.status != last_status {
+            printer.note(&format!("{id}: {}", progress.describe(&job.status)));
+        }
+        last_status.clone_from(&job.status);
+        if job.is_finished() {
+            break job;
+        }
+        std::thread::sleep(seconds(poll));
+    };
+    bar.finish_and_clear();
+    let out = printer.out();
+    match job.status.as_str() {
+        "succeeded" => {
+            writeln!(out, "job {} succeeded", job.id)?;
+            writeln!(
+                out,
+                "fine-tuned model: {}",
+                job.fine_tuned_model.as_deref().unwrap_or("-")
+            )?;
+            if let Some(tokens) = job.trained_tokens {
+                writeln!(out, "trained tokens: {}", thousands(tokens))?;
+            }
+            if let Some(loss) = progress.train_loss {
+                writeln!(out, "final train loss: {loss:.4}")?;
+            }
+            if let Some(loss) = progress.valid_loss {
+                writeln!(out, "final valid loss: {loss:.4}")?;
+            }
+            Ok(ExitStatus::Success)
+        }
+        status => {
+            writeln!(out, "job {} {status}", job.id)?;
+            if let Some(error) = job_error_line(&job) {
+                printer.error(&format!("job {} {status}: {error}", job.id));
+            }
+            Ok(ExitStatus::Failure)
+        }
+    }
+}
+
+/// Metrics decoded from a result file.
+struct Metrics {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    csv: Vec<u8>,
+}
+
+impl Metrics {
+    fn parse(content: &[u8]) -> Result<Self, String> {
+        let trimmed = content.trim_ascii();
+        let csv = if trimmed.starts_with(b"step") {
+            trimmed.to_vec()
+        } else {
+            base64::engine::general_purpose::STANDARD
+                .decode(trimmed)
+                .map_err(|error| {
+                    format!("the result file is neither CSV nor base64-encoded CSV: {error}")
+                })?
+        };
+        let mut reader = csv::Reader::from_reader(csv.as_slice());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|error| format!("the metrics CSV has no header: {error}"))?
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|error| format!("the metrics CSV is damaged: {error}"))?;
+            rows.push(record.iter().map(str::to_owned).collect());
+        }
+        Ok(Self { header, rows, csv })
+    }
+
+    /// The (step, value) pairs of a column, skipping empty cells.
+    fn series(&self, column: &str) -> Vec<(f64, f64)> {
+        let Some(index) = self.header.iter().position(|h| h == column) else {
+            return Vec::new();
+        };
+        let step = self.header.iter().position(|h| h == "step").unwrap_or(0);
+        self.rows
+            .iter()
+            .filter_map(|row| {
+                let x = row.get(step)?.parse::<f64>().ok()?;
+                let y = row.get(index)?.parse::<f64>().ok()?;
+                y.is_finite().then_some((x, y))
+            })
+            .collect()
+    }
+}
+
+/// A text chart of one or two series: `*` for the first, `o` for the second.
+fn chart(series: &[(&str, char, Vec<(f64, f64)>)], width: usize, height: usize) -> String {
+    let points: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|(_, _, s)| s.iter().copied())
+        .collect();
+    if points.is_empty() {
+        return String::new();
+    }
+    let (min_x, max_x) = points.iter().fold((f64::MAX, f64::MIN), |(a, b), (x, _)| {
+        (a.min(*x), b.max(*x))
+    });
+    let (min_y, max_y) = points.iter().fold((f64::MAX, f64::MIN), |(a, b), (_, y)| {
+        (a.min(*y), b.max(*y))
+    });
+    let span_x = (max_x - min_x).max(f64::EPSILON);
+    let span_y = (max_y - min_y).max(f64::EPSILON);
+    let mut grid = vec![vec![' '; width]; height];
+    for (_, mark, points) in series {
+        for (x, y) in points {
+            let col = (((x - min_x) / span_x) * (width - 1) as f64).round() as usize;
+            let row = (((max_y - y) / span_y) * (height - 1) as f64).round() as usize;
+            grid[row.min(height - 1)][col.min(width - 1)] = *mark;
+        }
+    }
+    let mut text = String::new();
+    for (i, row) in grid.iter().enumerate() {
+        let label = if i == 0 {
+            format!("{max_y:>8.3}")
+        } else if i == height - 1 {
+            format!("{min_y:>8.3}")
+        } else {
+            " ".repeat(8)
+        };
+        text.push_str(&format!(
+            "{label} │{}\n",
+            row.iter().collect::<String>().trim_end()
+        ));
+    }
+    text.push_str(&format!("{} └{}\n", " ".repeat(8), "─".repeat(width)));
+    text.push_str(&format!(
+        "{}  step {min_x:<10} {:>w$}\n",
+        " ".repeat(8),
+        format!("step {max_x}"),
+        w = width.saturating_sub(16)
+    ));
+    let legend: Vec<String> = series
+        .iter()
+        .filter(|(_, _, s)| !s.is_empty())
+        .map(|(name, mark, _)| format!("{mark} {name}"))
+        .collect();
+    text.push_str(&format!("{}  {}\n", " ".repeat(8), legend.join("   ")));
+    text
+}
+
+/// `finetune metrics`.
+pub fn metrics(args: &MetricsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    let job = match block_on(client.retrieve_job(&args.id))? {
+        Ok(job) => job,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    let Some(file_id) = job.result_files.first() else {
+        printer.error(&format!(
+            "job {} has no result file (status {}): the platform writes the metrics when a job succeeds",
+            job.id, job.status
+        ));
+        return Ok(ExitStatus::Failure);
+    };
+    let content = match block_on(client.file_content(file_id))? {
+        Ok(content) => content,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    let metrics = match Metrics::parse(&content) {
+        Ok(metrics) => metrics,
+        Err(message) => {
+            printer.error(&format!("{file_id}: {message}"));
+            return Ok(ExitStatus::Error);
+        }
+    };
+    if let Some(output) = &args.output {
+        if let Err(error) = write_atomically(output, &metrics.csv) {
+            printer.error(&format!("could not write {}: {error}", output.display()));
+            return Ok(ExitStatus::Error);
+        }
+        printer.note(&format!(
+            "wrote {} ({})",
+            output.display(),
+            plural(metrics.rows.len() as u64, "step")
+        ));
+    }
+    let train = metrics.series("train_loss");
+    let valid = metrics.series("valid_loss");
+    let out = printer.out();
+    writeln!(
+        out,
+        "job {} ({}): {} of metrics from {file_id}",
+        job.id,
+        job.status,
+        plural(metrics.rows.len() as u64, "step")
+    )?;
+    if let (Some(first), Some(last)) = (train.first(), train.last()) {
+        let best = train.iter().map(|(_, y)| *y).fold(f64::MAX, f64::min);
+        writeln!(
+            out,
+            "train loss: {:.4} at step {} → {:.4} at step {} (lowest {best:.4})",
+            first.1, first.0, last.1, last.0
+        )?;
+    }
+    if let Some(last) = valid.last() {
+        writeln!(out, "valid loss: {:.4} at step {}", last.1, last.0)?;
+    }
+    writeln!(out)?;
+    write!(
+        out,
+        "{}",
+        chart(
+            &[("train loss", '*', train), ("valid loss", 'o', valid)],
+            60,
+            12
+        )
+    )?;
+    if args.output.is_none() {
+        printer.note("-o FILE writes the metrics CSV");
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// `finetune fine-tune-prompt`.
+pub fn prompt(args: &PromptArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let client = client_or_exit!(&args.api, printer);
+    let model = if args.model.starts_with("ftjob-") {
+        let job = match block_on(client.retrieve_job(&args.model))? {
+            Ok(job) => job,
+            Err(error) => return Ok(failed(&error, printer)),
+        };
+        match (job.status.as_str(), job.fine_tuned_model.clone()) {
+            ("succeeded", Some(model)) => model,
+            (status, _) if job.is_active() || status == "paused" => {
+                printer.error(&format!(
+                    "job {} is {status}: its model does not exist yet; `finetune wait {}` waits for it",
+                    job.id, job.id
+                ));
+                return Ok(ExitStatus::Failure);
+            }
+            (status, _) => {
+                printer.error(&format!(
+                    "job {} {status}, so it has no model to prompt",
+                    job.id
+                ));
+                return Ok(ExitStatus::Failure);
+            }
+        }
+    } else {
+        args.model.clone()
+    };
+    let mut messages = Vec::new();
+    if let Some(system) = &args.system_message {
+        messages.push(ChatMessage {
+            role: "system",
+            content: system.clone(),
+        });
+    }
+    messages.push(ChatMessage {
+        role: "user",
+        content: args.prompt.clone(),
+    });
+    let completion = match block_on(client.chat(&model, messages))? {
+        Ok(completion) => completion,
+        Err(error) => {
+            if error.status().is_some_and(|e| e.status == 404) && model.starts_with("ft:") {
+                printer.error(&error.to_string());
+                printer.note("  hint: a fine-tuned model exists once its job has succeeded; `finetune list-jobs` shows the jobs, `finetune wait JOB_ID` waits for one");
+                return Ok(ExitStatus::Error);
+            }
+            return Ok(failed(&error, printer));
+        }
+    };
+    let Some(choice) = completion.choices.first() else {
+        printer.error(&format!("{model} gave no answer"));
+        return Ok(ExitStatus::Error);
+    };
+    match (&choice.message.content, &choice.message.refusal) {
+        (Some(content), _) => writeln!(printer.out(), "{content}")?,
+        (None, Some(refusal)) => {
+            printer.error(&format!("{model} refused: {refusal}"));
+            return Ok(ExitStatus::Failure);
+        }
+        (None, None) => writeln!(printer.out())?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_decode_base64_or_plain_csv() {
+        let csv = "step,train_loss,valid_loss\n1,2.0,\n2,1.0,1.5\n";
+        let encoded = base64::engine::general_purpose::STANDARD.encode(csv);
+        for content in [csv.as_bytes(), encoded.as_bytes()] {
+            let metrics = Metrics::parse(content).unwrap();
+            assert_eq!(metrics.series("train_loss"), vec![(1.0, 2.0), (2.0, 1.0)]);
+            assert_eq!(metrics.series("valid_loss"), vec![(2.0, 1.5)]);
+        }
+        assert!(Metrics::parse(b"%%% not csv").is_err());
+    }
+
+    #[test]
+    fn the_chart_puts_the_highest_loss_top_left() {
+        let text = chart(&[("train loss", '*', vec![(1.0, 2.0), (2.0, 1.0)])], 10, 3);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("   2.000 │*"), "{text}");
+        assert!(lines[2].ends_with('*'), "{text}");
+        assert!(text.contains("* train loss"));
+    }
+}

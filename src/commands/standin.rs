@@ -1,0 +1,39 @@
+//! `finetune stand-in`: the local stand-in of the fine-tuning API.
+
+use std::io;
+use std::time::Duration;
+
+use crate::cli::{Printer, StandInArgs};
+use crate::commands::ExitStatus;
+use crate::commands::remote::block_on;
+use crate::standin::{Options, bind, serve};
+
+/// Serves until interrupted.
+pub fn run(args: &StandInArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let options = Options {
+        tick: Duration::from_millis(args.tick_ms),
+        api_key: args.api_key.clone(),
+        wind_down: args.wind_down,
+        retired: args.retired.clone(),
+    };
+    let result = block_on(async {
+        let (listener, addr) = bind(args.port).await?;
+        let url = format!("http://{addr}/v1");
+        writeln!(printer.out(), "{url}")?;
+        printer.flush()?;
+        printer.note(&format!(
+            "the fine-tuning API stand-in is listening on {url}; in another shell:\n  export OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-standin\n  finetune upload-dataset datasets/sarcastic.jsonl\nCtrl-C stops it (everything it holds is in memory)."
+        ));
+        tokio::select! {
+            served = serve(listener, options) => served,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })?;
+    match result {
+        Ok(()) => Ok(ExitStatus::Success),
+        Err(error) => {
+            printer.error(&format!("the stand-in stopped: {error}"));
+            Ok(ExitStatus::Error)
+        }
+    }
+}

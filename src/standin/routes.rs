@@ -1,0 +1,323 @@
+//! Routing: authentication, faults, the journal, then the endpoint.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::jobs::{Answer, Field, Refusal};
+use super::{Exchange, Fault, FaultKind, StandIn};
+
+/// The largest body accepted: above the platform's 512 MB single-request limit.
+const BODY_LIMIT: usize = 600 << 20;
+/// Exchanges kept in the journal.
+const JOURNAL_LIMIT: usize = 10_000;
+
+static REQUESTS: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request) -> Response {
+    let method = request.method().as_str().to_owned();
+    let uri = request.uri().clone();
+    let path = uri.path().to_owned();
+    if let Some(control) = path.strip_prefix("/_standin/") {
+        return control_route(&standin, &method, control, request).await;
+    }
+    let Some(route) = path.strip_prefix("/v1").map(str::to_owned) else {
+        return json_response(404, &not_found(&method, &path), None);
+    };
+    let query: Vec<(String, String)> = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
+    let query: HashMap<String, String> = query.into_iter().collect();
+    if let Some(refusal) = authenticate(&standin, &request) {
+        return json_response(refusal.status, &refusal.body(), None);
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let (fields, request_json) = if content_type.starts_with("multipart/form-data") {
+        match multipart_fields(request).await {
+            Ok(fields) => {
+                let shown = fields
+                    .iter()
+                    .map(|(name, field)| {
+                        let value = if field.filename.is_some() {
+                            Value::String(format!("<{} bytes>", field.data.len()))
+                        } else {
+                            Value::String(String::from_utf8_lossy(&field.data).into_owned())
+                        };
+                        (name.clone(), value)
+                    })
+                    .collect();
+                (fields, Value::Object(shown))
+            }
+            Err(message) => {
+                let refusal = Refusal::bad(message, None);
+                return json_response(400, &refusal.body(), None);
+            }
+        }
+    } else {
+        let body = match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(error) => {
+                let refusal = Refusal::bad(format!("could not read the body: {error}"), None);
+                return json_response(400, &refusal.body(), None);
+            }
+        };
+        let json = if body.is_empty() {
+            Value::Null
+        } else {
+            match serde_json::from_slice(&body) {
+                Ok(json) => json,
+                Err(error) => {
+                    let refusal = Refusal::bad(
+                        format!("We could not parse the JSON body of your request: {error}"),
+                        None,
+                    );
+                    return json_response(400, &refusal.body(), None);
+                }
+            }
+        };
+        (HashMap::new(), json)
+    };
+
+    let fault = standin.take_fault(&method, &route);
+    let outcome = match &fault {
+        Some(fault) if fault.kind == FaultKind::Status => Err(injected(fault)),
+        _ => {
+            if let Some(Fault {
+                kind: FaultKind::Slow,
+                delay_ms,
+                ..
+            }) = &fault
+            {
+                tokio::time::sleep(Duration::from_millis(delay_ms.unwrap_or(1000))).await;
+            }
+            let mut world = standin.inner.lock().expect("stand-in state");
+            world.dispatch(
+                &standin.options,
+                standin.started,
+                &method,
+                &route,
+                &query,
+                &request_json,
+                fields,
+            )
+        }
+    };
+    let (status, body, shown) = match outcome {
+        Ok(Answer::Json(value)) => (200, serde_json::to_vec(&value).expect("json"), value),
+        Ok(Answer::Raw(bytes)) => {
+            let shown = Value::String(String::from_utf8_lossy(&bytes).into_owned());
+            (200, bytes, shown)
+        }
+        Err(refusal) => {
+            let value = refusal.body();
+            (
+                refusal.status,
+                serde_json::to_vec(&value).expect("json"),
+                value,
+            )
+        }
+    };
+    {
+        let mut journal = standin.journal.lock().expect("journal");
+        if journal.len() < JOURNAL_LIMIT {
+            journal.push(Exchange {
+                method: method.clone(),
+                path: route.clone(),
+                query: uri.query().unwrap_or_default().to_owned(),
+                request: request_json,
+                status,
+                response: shown,
+            });
+        }
+    }
+    let mut response = match fault.as_ref().map(|f| f.kind) {
+        Some(FaultKind::DropAfter) => cut_body(Vec::new()),
+        Some(FaultKind::Truncate) => {
+            let half = body[..body.len() / 2].to_vec();
+            cut_body(half)
+        }
+        _ => Response::new(Body::from(body)),
+    };
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    add_request_id(headers);
+    if let Some(fault) = fault.filter(|f| f.kind == FaultKind::Status) {
+        if let Some(seconds) = fault
+            .retry_after
+            .and_then(|s| HeaderValue::from_str(&s).ok())
+        {
+            headers.insert(header::RETRY_AFTER, seconds);
+        }
+        if let Some(ms) = fault.retry_after_ms {
+            headers.insert("retry-after-ms", HeaderValue::from(ms));
+        }
+    }
+    response
+}
+
+fn add_request_id(headers: &mut axum::http::HeaderMap) {
+    let id = format!("req_standin{:08}", REQUESTS.fetch_add(1, Ordering::Relaxed));
+    headers.insert("x-request-id", HeaderValue::from_str(&id).expect("ascii"));
+}
+
+/// An answer whose body stops after `prefix` with a broken connection.
+fn cut_body(prefix: Vec<u8>) -> Response {
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from(prefix)),
+        Err(std::io::Error::other("connection cut by the stand-in")),
+    ];
+    Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
+}
+
+fn json_response(status: u16, body: &Value, _unused: Option<()>) -> Response {
+    let mut response = Response::new(Body::from(serde_json::to_vec(body).expect("json")));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    add_request_id(response.headers_mut());
+    response
+}
+
+fn not_found(method: &str, path: &str) -> Value {
+    Refusal {
+        status: 404,
+        message: format!("Invalid URL ({method} {path})"),
+        param: None,
+        code: None,
+    }
+    .body()
+}
+
+/// The error an injected `status` fault answers with.
+fn injected(fault: &Fault) -> Refusal {
+    let status = fault.status.unwrap_or(500);
+    let message = match status {
+        429 => "Rate limit reached for requests. Please try again shortly.",
+        500 => "The server had an error while processing your request.",
+        502 => "Bad gateway.",
+        503 => "The engine is currently overloaded, please try again later.",
+        _ => "Injected error.",
+    };
+    Refusal {
+        status,
+        message: message.to_owned(),
+        param: None,
+        code: fault.code.clone(),
+    }
+}
+
+/// Checks the bearer token (or Azure's `api-key` header).
+fn authenticate(standin: &StandIn, request: &Request) -> Option<Refusal> {
+    let headers = request.headers();
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or_else(|| headers.get("api-key").and_then(|v| v.to_str().ok()))
+        .map(str::trim)
+        .filter(|key| !key.is_empty());
+    match (key, &standin.options.api_key) {
+        (None, _) => Some(Refusal {
+            status: 401,
+            message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).".to_owned(),
+            param: None,
+            code: None,
+        }),
+        // The whole key is echoed on purpose: the client must scrub it before showing anything.
+        (Some(given), Some(expected)) if given != expected => Some(Refusal {
+            status: 401,
+            message: format!("Incorrect API key provided: {given}."),
+            param: None,
+            code: Some("invalid_api_key".to_owned()),
+        }),
+        _ => None,
+    }
+}
+
+async fn multipart_fields(request: Request) -> Result<HashMap<String, Field>, String> {
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|error| format!("not a multipart body: {error}"))?;
+    let mut fields = HashMap::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| format!("bad multipart body: {error}"))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let data = field
+            .bytes()
+            .await
+            .map_err(|error| format!("bad multipart field {name}: {error}"))?;
+        fields.insert(
+            name,
+            Field {
+                filename,
+                data: data.to_vec(),
+            },
+        );
+    }
+    Ok(fields)
+}
+
+async fn control_route(standin: &StandIn, method: &str, route: &str, request: Request) -> Response {
+    match (method, route) {
+        ("POST", "faults") => {
+            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+                .await
+                .unwrap_or_default();
+            match serde_json::from_slice::<Vec<Fault>>(&body) {
+                Ok(new) => {
+                    let mut faults = standin.faults.lock().expect("fault queue");
+                    for fault in new {
+                        let times = fault.times.unwrap_or(1).max(1);
+                        faults.push((fault, times));
+                    }
+                    json_response(200, &json!({"queued": faults.len()}), None)
+                }
+                Err(error) => json_response(
+                    400,
+                    &Refusal::bad(format!("not a list of faults: {error}"), None).body(),
+                    None,
+                ),
+            }
+        }
+        ("DELETE", "faults") => {
+            standin.faults.lock().expect("fault queue").clear();
+            json_response(200, &json!({"queued": 0}), None)
+        }
+        ("GET", "journal") => {
+            let journal = standin.journal.lock().expect("journal").clone();
+            json_response(200, &serde_json::to_value(journal).expect("json"), None)
+        }
+        ("DELETE", "journal") => {
+            standin.journal.lock().expect("journal").clear();
+            json_response(200, &json!({"cleared": true}), None)
+        }
+        _ => json_response(404, &not_found(method, route), None),
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

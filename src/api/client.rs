@@ -161,23 +161,23 @@ impl Client {
             param: Option<String>,
         }
         let scrub = |text: &str| self.config.key.scrub(text);
-        let (message, kind, code, param) = match serde_json::from_slice::<Envelope>(body) {
-            Ok(Envelope { error }) => (
-                error.message.as_deref().map(scrub).unwrap_or_default(),
-                error.kind,
-                error.code.and_then(|code| match code {
-                    serde_json::Value::String(code) => Some(code),
-                    serde_json::Value::Null => None,
-                    other => Some(other.to_string()),
-                }),
-                error.param,
-            ),
-            Err(_) => {
+        let (message, kind, code, param) =
+            if let Ok(Envelope { error }) = serde_json::from_slice::<Envelope>(body) {
+                (
+                    error.message.as_deref().map(scrub).unwrap_or_default(),
+                    error.kind,
+                    error.code.and_then(|code| match code {
+                        serde_json::Value::String(code) => Some(code),
+                        serde_json::Value::Null => None,
+                        other => Some(other.to_string()),
+                    }),
+                    error.param,
+                )
+            } else {
                 let text = String::from_utf8_lossy(body);
                 let text: String = text.trim().chars().take(300).collect();
                 (scrub(&text), None, None, None)
-            }
-        };
+            };
         StatusError {
             method: method.to_string(),
             path: path.to_owned(),
@@ -579,7 +579,7 @@ impl Client {
 
     /// Request metadata for a new job: the client id that makes creation safe to retry.
     pub fn new_request_metadata() -> BTreeMap<String, String> {
-        let id: String = std::iter::repeat_with(|| fastrand::alphanumeric())
+        let id: String = std::iter::repeat_with(fastrand::alphanumeric)
             .take(24)
             .collect();
         BTreeMap::from([(REQUEST_ID_KEY.to_owned(), id)])

@@ -742,8 +742,11 @@ impl Metrics {
     }
 }
 
+/// A named series of (step, value) points and the mark that draws it.
+type Series<'a> = (&'a str, char, Vec<(f64, f64)>);
+
 /// A text chart of one or two series: `*` for the first, `o` for the second.
-fn chart(series: &[(&str, char, Vec<(f64, f64)>)], width: usize, height: usize) -> String {
+fn chart(series: &[Series<'_>], width: usize, height: usize) -> String {
     let points: Vec<(f64, f64)> = series
         .iter()
         .flat_map(|(_, _, s)| s.iter().copied())

@@ -69,7 +69,6 @@ impl Refusal {
 
     pub(crate) fn body(&self) -> Value {
         let kind = match self.status {
-            401 => "invalid_request_error",
             429 => "requests",
             500..=599 => "server_error",
             _ => "invalid_request_error",
@@ -93,7 +92,7 @@ impl StoredFile {
         json!({
             "id": self.id, "object": "file", "bytes": self.content.len(),
             "created_at": self.created_at, "filename": self.filename,
-            "purpose": self.purpose, "status": "processed", "status_details": null,
+            "purpose": self.purpose, "status": "processed",
         })
     }
 }
@@ -211,18 +210,16 @@ impl World {
     pub(crate) fn dispatch(
         &mut self,
         options: &Options,
-        started: Instant,
         method: &str,
         route: &str,
         query: &HashMap<String, String>,
         body: &Value,
         fields: HashMap<String, Field>,
     ) -> Outcome {
-        let _ = started;
         self.advance(options);
         let segments: Vec<&str> = route.trim_matches('/').split('/').collect();
         match (method, segments.as_slice()) {
-            ("GET", ["files"]) => self.list_files(query),
+            ("GET", ["files"]) => Ok(self.list_files(query)),
             ("POST", ["files"]) => self.create_file(fields),
             ("GET", ["files", id]) => self.file(id).map(|f| Answer::Json(f.json())),
             ("DELETE", ["files", id]) => self.delete_file(id),
@@ -234,7 +231,7 @@ impl World {
             ("POST", ["uploads", id, "complete"]) => self.complete_upload(id, body),
             ("POST", ["uploads", id, "cancel"]) => self.cancel_upload(id),
             ("POST", ["fine_tuning", "jobs"]) => self.create_job(options, body),
-            ("GET", ["fine_tuning", "jobs"]) => self.list_jobs(query),
+            ("GET", ["fine_tuning", "jobs"]) => Ok(self.list_jobs(query)),
             ("GET", ["fine_tuning", "jobs", id]) => self.job(id).map(|j| Answer::Json(j.json())),
             (
                 "POST",
@@ -266,7 +263,7 @@ impl World {
             .ok_or_else(|| Refusal::missing("file", id))
     }
 
-    fn list_files(&self, query: &HashMap<String, String>) -> Outcome {
+    fn list_files(&self, query: &HashMap<String, String>) -> Answer {
         let mut files: Vec<&StoredFile> = self
             .files
             .iter()
@@ -275,12 +272,8 @@ impl World {
         if query.get("order").is_none_or(|o| o == "desc") {
             files.reverse();
         }
-        Ok(Answer::Json(page(
-            files.iter().map(|f| (f.id.clone(), f.json())).collect(),
-            query,
-            10_000,
-            true,
-        )))
+        let files: Vec<(String, Value)> = files.iter().map(|f| (f.id.clone(), f.json())).collect();
+        Answer::Json(page(&files, query, 10_000, true))
     }
 
     fn store_file(&mut self, filename: String, purpose: &str, content: Vec<u8>) -> Value {
@@ -490,7 +483,7 @@ impl World {
             .ok_or_else(|| Refusal::missing("fine-tuning job", id).coded("fine_tune_not_found"))
     }
 
-    fn list_jobs(&self, query: &HashMap<String, String>) -> Outcome {
+    fn list_jobs(&self, query: &HashMap<String, String>) -> Answer {
         let filters: Vec<(&str, &String)> = query
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix("metadata[")?.strip_suffix(']')?, v)))
@@ -506,7 +499,7 @@ impl World {
             })
             .map(|job| (job.id.clone(), job.json()))
             .collect();
-        Ok(Answer::Json(page(jobs, query, 20, false)))
+        Answer::Json(page(&jobs, query, 20, false))
     }
 
     fn create_job(&mut self, options: &Options, body: &Value) -> Outcome {
@@ -542,7 +535,7 @@ impl World {
                 ));
             }
         };
-        if options.retired.iter().any(|m| *m == model) {
+        if options.retired.contains(&model) {
             return Err(Refusal::bad(
                 format!("The model {model} has been retired and is not available for fine-tuning."),
                 Some("model"),
@@ -860,24 +853,24 @@ impl World {
 
     fn events(&self, id: &str, query: &HashMap<String, String>) -> Outcome {
         let job = self.job(id)?;
-        let events = job
+        let events: Vec<(String, Value)> = job
             .events
             .iter()
             .rev()
             .map(|e| (e["id"].as_str().unwrap_or_default().to_owned(), e.clone()))
             .collect();
-        Ok(Answer::Json(without_ids(page(events, query, 20, false))))
+        Ok(Answer::Json(page(&events, query, 20, false)))
     }
 
     fn checkpoints(&self, id: &str, query: &HashMap<String, String>) -> Outcome {
         let job = self.job(id)?;
-        let checkpoints = job
+        let checkpoints: Vec<(String, Value)> = job
             .checkpoints
             .iter()
             .rev()
             .map(|c| (c["id"].as_str().unwrap_or_default().to_owned(), c.clone()))
             .collect();
-        Ok(Answer::Json(page(checkpoints, query, 10, true)))
+        Ok(Answer::Json(page(&checkpoints, query, 10, true)))
     }
 
     // Chat.
@@ -938,7 +931,7 @@ impl World {
 
 /// A list page from objects keyed by id, honouring `after` and `limit`.
 fn page(
-    items: Vec<(String, Value)>,
+    items: &[(String, Value)],
     query: &HashMap<String, String>,
     default_limit: usize,
     ids: bool,
@@ -963,10 +956,6 @@ fn page(
         page["first_id"] = json!(taken.first().map(|(id, _)| id.clone()).unwrap_or_default());
         page["last_id"] = json!(taken.last().map(|(id, _)| id.clone()).unwrap_or_default());
     }
-    page
-}
-
-fn without_ids(page: Value) -> Value {
     page
 }
 
@@ -1093,7 +1082,7 @@ mod tests {
             ("after".to_owned(), "id1".to_owned()),
             ("limit".to_owned(), "2".to_owned()),
         ]);
-        let page = page(items, &query, 20, true);
+        let page = page(&items, &query, 20, true);
         assert_eq!(page["data"], json!([2, 3]));
         assert_eq!(page["has_more"], json!(true));
         assert_eq!(page["last_id"], json!("id3"));

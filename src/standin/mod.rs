@@ -13,7 +13,7 @@ mod routes;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -106,7 +106,6 @@ pub struct Exchange {
 /// The server's state.
 pub(crate) struct StandIn {
     options: Options,
-    started: Instant,
     inner: Mutex<jobs::World>,
     faults: Mutex<Vec<(Fault, u32)>>,
     journal: Mutex<Vec<Exchange>>,
@@ -116,7 +115,6 @@ impl StandIn {
     fn new(options: Options) -> Self {
         Self {
             options,
-            started: Instant::now(),
             inner: Mutex::new(jobs::World::default()),
             faults: Mutex::new(Vec::new()),
             journal: Mutex::new(Vec::new()),

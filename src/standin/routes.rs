@@ -29,12 +29,12 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         return control_route(&standin, &method, control, request).await;
     }
     let Some(route) = path.strip_prefix("/v1").map(str::to_owned) else {
-        return json_response(404, &not_found(&method, &path), None);
+        return json_response(404, &not_found(&method, &path));
     };
     let query: Vec<(String, String)> = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
     let query: HashMap<String, String> = query.into_iter().collect();
     if let Some(refusal) = authenticate(&standin, &request) {
-        return json_response(refusal.status, &refusal.body(), None);
+        return json_response(refusal.status, &refusal.body());
     }
     let content_type = request
         .headers()
@@ -60,7 +60,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             }
             Err(message) => {
                 let refusal = Refusal::bad(message, None);
-                return json_response(400, &refusal.body(), None);
+                return json_response(400, &refusal.body());
             }
         }
     } else {
@@ -68,7 +68,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             Ok(body) => body,
             Err(error) => {
                 let refusal = Refusal::bad(format!("could not read the body: {error}"), None);
-                return json_response(400, &refusal.body(), None);
+                return json_response(400, &refusal.body());
             }
         };
         let json = if body.is_empty() {
@@ -81,7 +81,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                         format!("We could not parse the JSON body of your request: {error}"),
                         None,
                     );
-                    return json_response(400, &refusal.body(), None);
+                    return json_response(400, &refusal.body());
                 }
             }
         };
@@ -103,7 +103,6 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             let mut world = standin.inner.lock().expect("stand-in state");
             world.dispatch(
                 &standin.options,
-                standin.started,
                 &method,
                 &route,
                 &query,
@@ -183,7 +182,7 @@ fn cut_body(prefix: Vec<u8>) -> Response {
     Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
 }
 
-fn json_response(status: u16, body: &Value, _unused: Option<()>) -> Response {
+fn json_response(status: u16, body: &Value) -> Response {
     let mut response = Response::new(Body::from(serde_json::to_vec(body).expect("json")));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     response.headers_mut().insert(
@@ -290,28 +289,27 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
                         let times = fault.times.unwrap_or(1).max(1);
                         faults.push((fault, times));
                     }
-                    json_response(200, &json!({"queued": faults.len()}), None)
+                    json_response(200, &json!({"queued": faults.len()}))
                 }
                 Err(error) => json_response(
                     400,
                     &Refusal::bad(format!("not a list of faults: {error}"), None).body(),
-                    None,
                 ),
             }
         }
         ("DELETE", "faults") => {
             standin.faults.lock().expect("fault queue").clear();
-            json_response(200, &json!({"queued": 0}), None)
+            json_response(200, &json!({"queued": 0}))
         }
         ("GET", "journal") => {
             let journal = standin.journal.lock().expect("journal").clone();
-            json_response(200, &serde_json::to_value(journal).expect("json"), None)
+            json_response(200, &serde_json::to_value(journal).expect("json"))
         }
         ("DELETE", "journal") => {
             standin.journal.lock().expect("journal").clear();
-            json_response(200, &json!({"cleared": true}), None)
+            json_response(200, &json!({"cleared": true}))
         }
-        _ => json_response(404, &not_found(method, route), None),
+        _ => json_response(404, &not_found(method, route)),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The integration tests: the `finetune` binary and the library's public API.
 
+mod api;
 mod check;
 mod convert;
 mod fuzz;

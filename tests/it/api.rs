@@ -1,0 +1,737 @@
+//! The training workflow against the stand-in server: every command, the retry policy, the
+//! errors users see, and the contract (every request and answer checked against the OpenAPI
+//! description's schemas).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::{finetune, project_file, valid_file};
+
+/// The key every test uses; it must never appear in any output.
+const KEY: &str = "sk-test-7d1e5c0a9b3f42e8";
+
+/// A stand-in server started for one test, stopped when dropped.
+struct StandIn {
+    child: Child,
+    url: String,
+    state: tempfile::TempDir,
+}
+
+impl StandIn {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("finetune"))
+            .args(["stand-in", "--port", "0"])
+            .args(if args.contains(&"--tick-ms") {
+                &[][..]
+            } else {
+                &["--tick-ms", "5"][..]
+            })
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the stand-in starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        Self {
+            child,
+            url,
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The binary, pointed at this stand-in.
+    fn finetune(&self) -> assert_cmd::Command {
+        let mut command = finetune();
+        command
+            .env("OPENAI_BASE_URL", &self.url)
+            .env("OPENAI_API_KEY", KEY)
+            .env("FINETUNE_STATE_DIR", self.state.path());
+        command
+    }
+
+    /// Runs the binary; (exit code, stdout, stderr), asserting the key is nowhere.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let output = self.finetune().args(args).output().unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            !stdout.contains(KEY) && !stderr.contains(KEY),
+            "the key leaked:\n{stdout}\n{stderr}"
+        );
+        (output.status.code().unwrap_or(-1), stdout, stderr)
+    }
+
+    /// Runs the binary and expects exit 0; its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, stdout, stderr) = self.run(args);
+        assert_eq!(code, 0, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        stdout
+    }
+
+    /// A raw HTTP request (the control routes, or reading what the server holds).
+    fn http(&self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
+        let address = self
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches("/v1");
+        let mut stream = TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&response[..split]).into_owned();
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        let mut body = response[split + 4..].to_vec();
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            body = dechunk(&body);
+        }
+        (status, body)
+    }
+
+    fn json(&self, method: &str, path: &str, body: &str) -> Value {
+        let (status, body) = self.http(method, path, body);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    fn fault(&self, faults: &Value) {
+        self.json("POST", "/_standin/faults", &faults.to_string());
+    }
+
+    fn journal(&self) -> Vec<Value> {
+        self.json("GET", "/_standin/journal", "")
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The journal's requests as `METHOD /path`.
+    fn calls(&self) -> Vec<String> {
+        self.journal()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}",
+                    e["method"].as_str().unwrap(),
+                    e["path"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = body.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).unwrap().trim(), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+}
+
+/// Validates every exchange in the journal against the OpenAPI description: the request body
+/// against the operation's request schema, the answer against its response (or error) schema.
+fn assert_contract(journal: &[Value]) {
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(project_file("tests/contract/openai.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = |schema: &Value| {
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&json!({"components": spec["components"], "allOf": [schema]}))
+            .expect("the schema compiles")
+    };
+    let operations = spec["operations"].as_object().unwrap();
+    assert!(!journal.is_empty());
+    for exchange in journal {
+        let method = exchange["method"].as_str().unwrap();
+        let path = exchange["path"].as_str().unwrap();
+        let (name, operation) = operations
+            .iter()
+            .find(|(name, _)| {
+                let (m, template) = name.split_once(' ').unwrap();
+                m == method && template_matches(template, path)
+            })
+            .unwrap_or_else(|| panic!("{method} {path} is not an operation of the spec"));
+        if let Some(request) = operation.get("request")
+            && !exchange["request"].is_null()
+        {
+            let errors: Vec<String> = validator(&request["schema"])
+                .iter_errors(&exchange["request"])
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "request of {name}: {errors:?}\n{}",
+                exchange["request"]
+            );
+        }
+        let status = exchange["status"].as_u64().unwrap();
+        let mut response = exchange["response"].clone();
+        // The spec's own pause example answers "paused", a status its enum leaves out.
+        if response["status"] == "paused" && name.contains("/fine_tuning/jobs") {
+            response["status"] = json!("running");
+        }
+        let schema = if status == 200 {
+            operation["responses"]["200"].clone()
+        } else {
+            json!({"$ref": "#/components/schemas/ErrorResponse"})
+        };
+        let errors: Vec<String> = validator(&schema)
+            .iter_errors(&response)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "answer {status} of {name}: {errors:?}\n{response}"
+        );
+    }
+}
+
+fn template_matches(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
+}
+
+/// Runs a prepared command: its exit code and standard error.
+fn code_and_stderr(command: &mut assert_cmd::Command) -> (Option<i32>, String) {
+    let output = command.output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn job_id(stdout: &str) -> String {
+    let id = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(id.starts_with("ftjob-"), "{stdout}");
+    id
+}
+
+#[test]
+fn the_whole_workflow_runs_against_the_stand_in() {
+    let server = StandIn::start(&[]);
+    let data = "datasets/sarcastic.jsonl";
+
+    // check
+    server.ok(&["check", data]);
+    // upload-dataset: checked first, then uploaded; the second time it is reused.
+    let (code, stdout, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(code, 0, "{stderr}");
+    let file_id = stdout.trim().to_owned();
+    assert!(file_id.starts_with("file-"), "{stdout}");
+    assert!(stderr.contains("check: 35 supervised examples"), "{stderr}");
+    let (_, again, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(again.trim(), file_id);
+    assert!(
+        stderr.contains("already uploaded") && stderr.contains("same content"),
+        "{stderr}"
+    );
+    let validation = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    std::fs::write(validation.path(), valid_file(12)).unwrap();
+    // list-files
+    let listing = server.ok(&["list-files"]);
+    assert!(listing.starts_with("ID"), "{listing}");
+    assert!(
+        listing.contains(&file_id)
+            && listing.contains("sarcastic.jsonl")
+            && listing.contains("fine-tune"),
+        "{listing}"
+    );
+    let files: Value =
+        serde_json::from_str(&server.ok(&["list-files", "--output-format", "json"])).unwrap();
+    assert_eq!(files.as_array().unwrap().len(), 1);
+    // train-model by name, with a local validation file, waiting for the end.
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "sarcastic.jsonl",
+        "--validation-file",
+        validation.path().to_str().unwrap(),
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "2",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stderr.contains("estimate: 2 epochs"), "{stderr}");
+    assert!(stdout.contains("succeeded"), "{stdout}");
+    let job = stdout
+        .lines()
+        .find(|l| l.starts_with("ftjob-"))
+        .unwrap()
+        .to_owned();
+    let model = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fine-tuned model: "))
+        .unwrap()
+        .to_owned();
+    assert!(
+        model.starts_with("ft:gpt-4o-mini-2024-07-18:") && model.contains("sarcasm"),
+        "{model}"
+    );
+    assert!(stdout.contains("final valid loss"), "{stdout}");
+    // wait on a finished job says the same.
+    assert!(
+        server
+            .ok(&["wait", &job, "--poll-interval", "0.05"])
+            .contains(&model)
+    );
+    // list-job-events: oldest first, ending with the success.
+    let events = server.ok(&["list-job-events", &job]);
+    let lines: Vec<&str> = events.lines().collect();
+    assert!(lines[0].contains("Created fine-tuning job"), "{events}");
+    assert!(
+        lines.last().unwrap().contains("successfully completed"),
+        "{events}"
+    );
+    assert!(events.contains("Step 1/"), "{events}");
+    let json_events: Vec<Value> = server
+        .ok(&["list-job-events", &job, "--output-format", "json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(json_events.len(), lines.len());
+    // list-checkpoints: one per epoch, newest first.
+    let checkpoints = server.ok(&["list-checkpoints", &job]);
+    assert_eq!(checkpoints.lines().count(), 3, "{checkpoints}");
+    assert!(
+        checkpoints
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains(&format!("{model}:ckpt-step-")),
+        "{checkpoints}"
+    );
+    // metrics: the CSV written, the chart drawn.
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("metrics.csv");
+    let chart = server.ok(&["metrics", &job, "-o", csv_path.to_str().unwrap()]);
+    assert!(
+        chart.contains("train loss:")
+            && chart.contains("* train loss")
+            && chart.contains("o valid loss"),
+        "{chart}"
+    );
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.starts_with("step,train_loss,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 2 * 35);
+    // fine-tune-prompt: by model name and by job id; the stand-in answers what it was taught.
+    let answer = server.ok(&[
+        "fine-tune-prompt",
+        &model,
+        "Who wrote 'Romeo and Juliet'?",
+        "--system-message",
+        "Marv is sarcastic.",
+    ]);
+    assert!(answer.contains("Shakespeare"), "{answer}");
+    assert_eq!(
+        server.ok(&["fine-tune-prompt", &job, "Who wrote 'Romeo and Juliet'?"]),
+        answer
+    );
+    // A second job, cancelled.
+    let server_slow_job = server.ok(&["train-model", &file_id, "--yes", "--epochs", "50"]);
+    let second = job_id(&server_slow_job);
+    let cancelled = server.ok(&["cancel-job", &second]);
+    assert_eq!(cancelled.trim(), format!("job {second} is now cancelled"));
+    let (code, stdout, _) = server.run(&["wait", &second, "--poll-interval", "0.05"]);
+    assert_eq!(code, 1, "a cancelled job is not a success");
+    assert!(stdout.contains("cancelled"));
+    let retrieved = server.ok(&["retrieve-job", &second]);
+    assert!(
+        retrieved.contains("status           cancelled"),
+        "{retrieved}"
+    );
+    let jobs = server.ok(&["list-jobs"]);
+    assert!(
+        jobs.lines().nth(1).unwrap().starts_with(&second),
+        "newest first:\n{jobs}"
+    );
+    // delete-files-by-name: shows what goes, then deletes it.
+    let deleted = server.ok(&["delete-files-by-name", "sarcastic.jsonl", "--yes"]);
+    assert!(
+        deleted.contains(&file_id) && deleted.contains(&format!("deleted {file_id}")),
+        "{deleted}"
+    );
+    let remaining: Value = serde_json::from_str(&server.ok(&[
+        "list-files",
+        "--purpose",
+        "fine-tune",
+        "--output-format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(
+        remaining
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["filename"] != "sarcastic.jsonl")
+    );
+
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn a_file_with_errors_is_not_uploaded_unless_asked() {
+    let server = StandIn::start(&[]);
+    let (code, stdout, stderr) = server.run(&["upload-dataset", "datasets/broken.jsonl"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("not uploading datasets/broken.jsonl") && stderr.contains("--no-check"),
+        "{stderr}"
+    );
+    assert!(!server.calls().iter().any(|c| c == "POST /files"));
+    // --no-check uploads with a warning; the job then fails on the platform's own validation.
+    let broken = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    let no_answer = r#"{"messages": [{"role": "user", "content": "Anyone there?"}]}"#;
+    std::fs::write(broken.path(), valid_file(10) + no_answer + "\n").unwrap();
+    let path = broken.path().to_str().unwrap();
+    let (code, stdout, stderr) = server.run(&["upload-dataset", path, "--no-check"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("without checking it (--no-check)"),
+        "{stderr}"
+    );
+    let file = stdout.trim().to_owned();
+    let job = job_id(&server.ok(&["train-model", &file, "--no-check", "--yes"]));
+    let (code, stdout, stderr) = server.run(&["wait", &job, "--poll-interval", "0.05"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("failed"), "{stdout}");
+    assert!(
+        stderr.contains("invalid_training_file") && stderr.contains("finetune check"),
+        "{stderr}"
+    );
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn max_cost_and_a_missing_yes_refuse_to_create_a_job() {
+    let server = StandIn::start(&[]);
+    let (code, _, stderr) = server.run(&[
+        "train-model",
+        "datasets/sarcastic.jsonl",
+        "--max-cost",
+        "0.001",
+        "--yes",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("above --max-cost $0.00"), "{stderr}");
+    let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("add --yes"), "{stderr}");
+    assert!(!server.calls().iter().any(|c| c == "POST /fine_tuning/jobs"));
+    // A DPO file without a DPO price: --max-cost cannot be honoured.
+    let (code, _, stderr) = server.run(&[
+        "train-model",
+        "datasets/preference.jsonl",
+        "--max-cost",
+        "100",
+        "--yes",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot be estimated"), "{stderr}");
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried() {
+    let server = StandIn::start(&[]);
+    server.fault(&json!([
+        {"path": "/files", "method": "GET", "kind": "status", "status": 429, "code": "rate_limit_exceeded", "retry_after_ms": 20, "times": 2},
+        {"path": "/files", "method": "GET", "kind": "status", "status": 503, "retry_after": "0"},
+    ]));
+    server.ok(&["list-files"]);
+    assert_eq!(
+        server.calls().iter().filter(|c| *c == "GET /files").count(),
+        4
+    );
+    // An exhausted quota is not retried, and says so.
+    server.fault(
+        &json!([{"path": "/files", "kind": "status", "status": 429, "code": "insufficient_quota"}]),
+    );
+    let (code, _, stderr) = server.run(&["list-files"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("HTTP 429")
+            && stderr.contains("insufficient_quota")
+            && stderr.contains("quota is used up"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("request id req_standin"), "{stderr}");
+    assert_eq!(
+        server.calls().iter().filter(|c| *c == "GET /files").count(),
+        5
+    );
+    // A body cut short is read again.
+    server.fault(&json!([{"path": "/files", "kind": "truncate"}]));
+    server.ok(&["list-files"]);
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn a_job_is_never_created_twice() {
+    let server = StandIn::start(&[]);
+    let file = server
+        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"])
+        .trim()
+        .to_owned();
+    // The job is created, but the answer never arrives.
+    server.fault(&json!([{"path": "/fine_tuning/jobs", "method": "POST", "kind": "drop_after"}]));
+    let job = job_id(&server.ok(&["train-model", &file, "--yes"]));
+    let jobs: Value =
+        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
+    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    assert_eq!(jobs[0]["id"], json!(job));
+    assert_eq!(
+        server
+            .calls()
+            .iter()
+            .filter(|c| *c == "POST /fine_tuning/jobs")
+            .count(),
+        1
+    );
+    let lookup = server
+        .journal()
+        .into_iter()
+        .find(|e| e["method"] == "GET" && e["path"] == "/fine_tuning/jobs")
+        .unwrap();
+    assert!(
+        lookup["query"]
+            .as_str()
+            .unwrap()
+            .contains("finetune_request_id"),
+        "{lookup}"
+    );
+    // A refused request (503) was not acted on: it is sent again.
+    server.fault(&json!([{"path": "/fine_tuning/jobs", "method": "POST", "kind": "status", "status": 429, "retry_after_ms": 10}]));
+    server.ok(&["train-model", &file, "--yes"]);
+    let jobs: Value =
+        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
+    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn the_key_is_scrubbed_from_refusals() {
+    let server = StandIn::start(&["--api-key", "sk-the-right-one"]);
+    // The stand-in echoes the wrong key in full, as some servers do.
+    let (code, _, stderr) = server.run(&["list-files"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("HTTP 401") && stderr.contains("[redacted]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: the API key was refused"), "{stderr}");
+    let (code, stderr) = code_and_stderr(
+        server
+            .finetune()
+            .env_remove("OPENAI_API_KEY")
+            .arg("list-files"),
+    );
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("OPENAI_API_KEY is not set"), "{stderr}");
+}
+
+#[test]
+fn the_wind_down_is_explained() {
+    let server = StandIn::start(&["--wind-down"]);
+    let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("HTTP 403"), "{stderr}");
+    assert!(
+        stderr.contains("2027-01-06") && stderr.contains("--provider together"),
+        "{stderr}"
+    );
+    let server = StandIn::start(&["--retired", "gpt-4o-mini-2024-07-18"]);
+    let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("retired") && stderr.contains("2027-01-14"),
+        "{stderr}"
+    );
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn a_running_job_is_followed_paused_resumed_and_its_file_guarded() {
+    let server = StandIn::start(&["--tick-ms", "40"]);
+    let job = job_id(&server.ok(&[
+        "train-model",
+        "datasets/sarcastic.jsonl",
+        "--yes",
+        "--epochs",
+        "1",
+    ]));
+    // The model does not exist yet.
+    let (code, _, stderr) = server.run(&["fine-tune-prompt", &job, "Hello?"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("does not exist yet") && stderr.contains("finetune wait"),
+        "{stderr}"
+    );
+    // Deleting its training file warns, and without a terminal asks for --yes.
+    let (code, _, stderr) = server.run(&["delete-files-by-name", "sarcastic.jsonl"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!("is used by job {job}")) && stderr.contains("add --yes"),
+        "{stderr}"
+    );
+    // Pause once it runs, then resume.
+    let mut paused = false;
+    for _ in 0..100 {
+        if server.run(&["pause-job", &job]).0 == 0 {
+            paused = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(paused, "the job never ran");
+    assert!(
+        server
+            .ok(&["retrieve-job", &job])
+            .contains("status           paused")
+    );
+    assert_eq!(
+        server.ok(&["resume-job", &job]).trim(),
+        format!("job {job} is now running")
+    );
+    // --follow streams until the end, each event once, oldest first.
+    let followed = server.ok(&[
+        "list-job-events",
+        &job,
+        "--follow",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert!(
+        followed
+            .lines()
+            .next()
+            .unwrap()
+            .contains("Created fine-tuning job"),
+        "{followed}"
+    );
+    assert!(
+        followed.contains("Fine-tuning job paused") && followed.contains("Fine-tuning job resumed")
+    );
+    assert!(
+        followed
+            .lines()
+            .last()
+            .unwrap()
+            .contains("successfully completed"),
+        "{followed}"
+    );
+    let all = server.ok(&["list-job-events", &job]);
+    assert_eq!(followed, all);
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn large_files_go_in_parts_and_resume_after_a_failed_part() {
+    let server = StandIn::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(400)).unwrap();
+    let size = std::fs::metadata(&path).unwrap().len();
+    let args = [
+        "upload-dataset",
+        path.to_str().unwrap(),
+        "--multipart-above",
+        "10000",
+        "--part-size",
+        "8000",
+    ];
+    let parts = size.div_ceil(8000) as usize;
+    // One part fails (and is not tried again): the command stops, keeping the parts that went
+    // through.
+    server.fault(&json!([{"path": "/uploads/", "kind": "status", "status": 500}]));
+    let (code, stderr) = code_and_stderr(
+        server
+            .finetune()
+            .env("FINETUNE_MAX_RETRIES", "0")
+            .args(args),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let sent_before = server
+        .journal()
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/parts") && e["status"] == 200)
+        .count();
+    // The second run sends only the missing part and completes in order.
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("resuming upload"), "{stderr}");
+    let sent = server
+        .journal()
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/parts") && e["status"] == 200)
+        .count();
+    assert_eq!(
+        sent_before, 3,
+        "the first four parts go together; one of them failed"
+    );
+    assert_eq!(sent, parts, "the second run sent each missing part once");
+    let file = stdout.trim();
+    let (status, content) = server.http("GET", &format!("/v1/files/{file}/content"), "");
+    assert_eq!(status, 200);
+    assert_eq!(
+        content,
+        std::fs::read(&path).unwrap(),
+        "the parts were put together in order"
+    );
+    assert_eq!(
+        server
+            .calls()
+            .iter()
+            .filter(|c| *c == "POST /uploads")
+            .count(),
+        1
+    );
+    assert_contract(&server.journal());
+}

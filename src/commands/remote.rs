@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -15,13 +15,19 @@ use crate::api::{ApiError, ApiKey, Client, Config, RetryPolicy, UploadProgress};
 use crate::cli::{ApiArgs, PreflightArgs, Printer};
 use crate::commands::ExitStatus;
 
-/// Runs an API command's future on a runtime made for it: offline commands never start one.
+/// Runs an API command's future. The runtime is made on first use and kept for the process:
+/// offline commands never start one, and the HTTP client's pooled connections, which live on
+/// the runtime, stay valid from one call to the next.
 pub(crate) fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    Ok(runtime.block_on(future))
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if RUNTIME.get().is_none() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let _ = RUNTIME.set(runtime);
+    }
+    Ok(RUNTIME.get().expect("set above").block_on(future))
 }
 
 /// The client for `args`, or a message saying what is missing.

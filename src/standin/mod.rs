@@ -146,6 +146,8 @@ pub async fn serve(listener: tokio::net::TcpListener, options: Options) -> std::
     let state = Arc::new(StandIn::new(options));
     let app = axum::Router::new()
         .fallback(routes::handle)
+        // Parts are up to 64 MB and single uploads up to 512 MB; the routes enforce those.
+        .layer(axum::extract::DefaultBodyLimit::max(routes::BODY_LIMIT))
         .with_state(state);
     axum::serve(listener, app).await
 }

@@ -15,7 +15,7 @@ use super::jobs::{Answer, Field, Refusal};
 use super::{Exchange, Fault, FaultKind, StandIn};
 
 /// The largest body accepted: above the platform's 512 MB single-request limit.
-const BODY_LIMIT: usize = 600 << 20;
+pub(crate) const BODY_LIMIT: usize = 600 << 20;
 /// Exchanges kept in the journal.
 const JOURNAL_LIMIT: usize = 10_000;
 

@@ -735,3 +735,39 @@ fn large_files_go_in_parts_and_resume_after_a_failed_part() {
     );
     assert_contract(&server.journal());
 }
+
+#[test]
+fn files_and_parts_of_several_megabytes_go_through() {
+    let server = StandIn::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    std::fs::write(&path, valid_file(30_000)).unwrap();
+    let expected = std::fs::read(&path).unwrap();
+    assert!(expected.len() > 4_000_000);
+    let path = path.to_str().unwrap();
+    for extra in [
+        &[][..],
+        &[
+            "--multipart-above",
+            "1000000",
+            "--part-size",
+            "3000000",
+            "--force",
+        ][..],
+    ] {
+        let mut args = vec!["upload-dataset", path, "--no-check"];
+        args.extend_from_slice(extra);
+        let file = server.ok(&args).trim().to_owned();
+        let (status, content) = server.http("GET", &format!("/v1/files/{file}/content"), "");
+        assert_eq!(status, 200);
+        assert!(content == expected, "{file} differs from the local file");
+    }
+    assert_eq!(
+        server
+            .calls()
+            .iter()
+            .filter(|c| c.ends_with("/parts"))
+            .count(),
+        2
+    );
+}

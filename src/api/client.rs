@@ -14,13 +14,14 @@ use reqwest::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::Config;
 use super::error::{ApiError, StatusError};
 use super::retry::{RetryPolicy, retryable_status, server_delay};
+use super::together::{TogetherFile, TogetherJob, create_body};
 use super::types::{
     ChatCompletion, ChatMessage, ChatRequest, Checkpoint, CreateJob, CreateUpload, Deleted, Event,
     FileObject, Job, Page, Upload, UploadPart,
 };
+use super::{Config, Provider};
 
 /// Called with the bytes sent since the last call; negative when a failed try is taken back.
 pub type UploadProgress = Arc<dyn Fn(i64) + Send + Sync>;
@@ -80,8 +81,27 @@ impl Client {
         format!("{}{path}", self.config.base_url)
     }
 
+    fn provider(&self) -> Provider {
+        self.config.provider
+    }
+
+    /// The error for something `provider` cannot do.
+    fn unsupported(&self, what: &str) -> ApiError {
+        ApiError::Other(format!("{} cannot {what}", self.provider().label()))
+    }
+
     fn authorize(&self, request: RequestBuilder) -> RequestBuilder {
+        if self.provider() == Provider::Azure {
+            let request = request.header("api-key", self.config.key.expose());
+            return match &self.config.api_version {
+                Some(version) => request.query(&[("api-version", version.as_str())]),
+                None => request,
+            };
+        }
         let mut request = request.bearer_auth(self.config.key.expose());
+        if self.provider() != Provider::OpenAi {
+            return request;
+        }
         if let Some(organization) = &self.config.organization {
             request = request.header("OpenAI-Organization", organization);
         }
@@ -222,7 +242,7 @@ impl Client {
         }
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(super) async fn json<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -235,11 +255,11 @@ impl Client {
         decode(&method, path, &body)
     }
 
-    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+    pub(super) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
         self.json(Method::GET, path, &|request| request).await
     }
 
-    async fn post<T: DeserializeOwned, B: Serialize + Sync>(
+    pub(super) async fn post<T: DeserializeOwned, B: Serialize + Sync>(
         &self,
         path: &str,
         body: &B,
@@ -252,6 +272,21 @@ impl Client {
 
     /// Every file, newest first, following pagination; `purpose` filters.
     pub async fn list_files(&self, purpose: Option<&str>) -> Result<Vec<FileObject>, ApiError> {
+        match self.provider() {
+            Provider::Together => return self.together_list_files(purpose).await,
+            Provider::Azure => {
+                // Azure lists every file in one answer and takes no paging parameters.
+                let query: Vec<(&str, &str)> =
+                    purpose.map(|p| ("purpose", p)).into_iter().collect();
+                let page: Page<FileObject> = self
+                    .json(Method::GET, "/files", &|request| request.query(&query))
+                    .await?;
+                let mut files = page.data;
+                files.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+                return Ok(files);
+            }
+            Provider::OpenAi => {}
+        }
         let mut files = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -280,6 +315,9 @@ impl Client {
 
     /// One file.
     pub async fn retrieve_file(&self, id: &str) -> Result<FileObject, ApiError> {
+        if self.provider() == Provider::Together {
+            return self.together_retrieve_file(id).await;
+        }
         self.get(&format!("/files/{}", segment(id))).await
     }
 
@@ -311,6 +349,8 @@ impl Client {
     ) -> Result<FileObject, ApiError> {
         let bytes = file_len(path)?;
         let started = unix_now() - 5;
+        let together = self.provider() == Provider::Together;
+        let route = if together { "/files/upload" } else { "/files" };
         let mut tries = 0;
         loop {
             let sent = Arc::new(AtomicI64::new(0));
@@ -321,16 +361,26 @@ impl Client {
                     .file_name(filename.to_owned())
                     .mime_str("application/jsonl")
                     .expect("a valid mime type");
-                request.multipart(Form::new().text("purpose", "fine-tune").part("file", part))
+                let form = Form::new().text("purpose", "fine-tune");
+                let form = if together {
+                    form.text("file_name", filename.to_owned())
+                        .text("file_type", "jsonl")
+                } else {
+                    form
+                };
+                request.multipart(form.part("file", part))
             };
             let result = self
-                .call(Method::POST, "/files", Retry::IfNotActedOn, &build)
+                .call(Method::POST, route, Retry::IfNotActedOn, &build)
                 .await;
             progress(-sent.swap(0, Ordering::Relaxed));
             match result {
                 Ok(body) => {
                     progress(bytes as i64);
-                    return decode(&Method::POST, "/files", &body);
+                    if together {
+                        return decode::<TogetherFile>(&Method::POST, route, &body).map(Into::into);
+                    }
+                    return decode(&Method::POST, route, &body);
                 }
                 Err((error, false)) => return Err(error),
                 Err((error, true)) => {
@@ -359,6 +409,9 @@ impl Client {
 
     /// Starts a multipart upload.
     pub async fn create_upload(&self, filename: &str, bytes: u64) -> Result<Upload, ApiError> {
+        if !self.provider().has_multipart_uploads() {
+            return Err(self.unsupported("take files in parts (it has no multipart upload API)"));
+        }
         let request = CreateUpload {
             filename,
             purpose: "fine-tune",
@@ -427,30 +480,51 @@ impl Client {
 
     // Jobs.
 
-    /// Creates a fine-tuning job exactly once. The request carries a client id in its
-    /// metadata; after an ambiguous failure (timeout, cut connection, gateway error) the job
-    /// list is searched for that id, and the request is sent again only if no job has it.
+    /// Creates a fine-tuning job exactly once. After an ambiguous failure (timeout, cut
+    /// connection, gateway error) the request is sent again only if the job is not found:
+    /// through the client id in its metadata where the provider keeps metadata, else as the job
+    /// on the same training file and model created since this call began.
     pub async fn create_job(&self, request: &CreateJob) -> Result<Job, ApiError> {
-        let id = request
-            .metadata
-            .get(REQUEST_ID_KEY)
-            .cloned()
-            .ok_or_else(|| ApiError::Other(format!("a job request needs a {REQUEST_ID_KEY}")))?;
+        let provider = self.provider();
+        let request_id = request.metadata.get(REQUEST_ID_KEY).cloned();
+        if provider.has_job_metadata() && request_id.is_none() {
+            return Err(ApiError::Other(format!(
+                "a job request needs a {REQUEST_ID_KEY}"
+            )));
+        }
+        let (route, body) = match provider {
+            Provider::Together => ("/fine-tunes", create_body(request)),
+            Provider::Azure => {
+                let mut body = serde_json::to_value(request).unwrap_or_default();
+                if let Some(body) = body.as_object_mut() {
+                    body.remove("metadata");
+                }
+                ("/fine_tuning/jobs", body)
+            }
+            Provider::OpenAi => (
+                "/fine_tuning/jobs",
+                serde_json::to_value(request).unwrap_or_default(),
+            ),
+        };
+        let started = unix_now() - 5;
         let mut tries = 0;
         loop {
             let result = self
-                .call(
-                    Method::POST,
-                    "/fine_tuning/jobs",
-                    Retry::IfNotActedOn,
-                    &|r| r.json(request),
-                )
+                .call(Method::POST, route, Retry::IfNotActedOn, &|r| r.json(&body))
                 .await;
             match result {
-                Ok(body) => return decode(&Method::POST, "/fine_tuning/jobs", &body),
+                Ok(answer) if provider == Provider::Together => {
+                    return decode::<TogetherJob>(&Method::POST, route, &answer)
+                        .map(TogetherJob::into_job);
+                }
+                Ok(answer) => return decode(&Method::POST, route, &answer),
                 Err((error, false)) => return Err(error),
                 Err((error, true)) => {
-                    if let Some(job) = self.find_job(&id).await? {
+                    let found = match &request_id {
+                        Some(id) if provider.has_job_metadata() => self.find_job(id).await?,
+                        _ => self.find_created_job(request, started).await?,
+                    };
+                    if let Some(job) = found {
                         return Ok(job);
                     }
                     if tries >= self.config.retry.max_retries {
@@ -461,6 +535,24 @@ impl Client {
                 }
             }
         }
+    }
+
+    /// The job `request` made, found without metadata: same training file, same model (or its
+    /// snapshot), same suffix, created at or after `started`.
+    async fn find_created_job(
+        &self,
+        request: &CreateJob,
+        started: i64,
+    ) -> Result<Option<Job>, ApiError> {
+        let jobs = self.list_jobs(100, None).await?.data;
+        Ok(jobs.into_iter().find(|job| {
+            job.training_file == request.training_file
+                && job.created_at >= started
+                && job.model.starts_with(&request.model)
+                && (request.suffix.is_none()
+                    || job.user_provided_suffix.is_none()
+                    || job.user_provided_suffix == request.suffix)
+        }))
     }
 
     /// The job created with this client id, if any: asked with the metadata filter, and the
@@ -481,6 +573,10 @@ impl Client {
 
     /// One page of jobs, newest first.
     pub async fn list_jobs(&self, limit: u32, after: Option<&str>) -> Result<Page<Job>, ApiError> {
+        if self.provider() == Provider::Together {
+            let jobs = self.together_list_jobs().await?;
+            return Ok(page_of(jobs, limit, after, |job| &job.id));
+        }
         let mut query = vec![("limit", limit.to_string())];
         if let Some(after) = after {
             query.push(("after", after.to_owned()));
@@ -491,12 +587,22 @@ impl Client {
 
     /// One job.
     pub async fn retrieve_job(&self, id: &str) -> Result<Job, ApiError> {
+        if self.provider() == Provider::Together {
+            return self.together_retrieve_job(id).await;
+        }
         self.get(&format!("/fine_tuning/jobs/{}", segment(id)))
             .await
     }
 
     /// Cancels, pauses or resumes a job (`action` is `cancel`, `pause` or `resume`).
     pub async fn job_action(&self, id: &str, action: &str) -> Result<Job, ApiError> {
+        match (self.provider(), action) {
+            (Provider::Together, "cancel") => return self.together_cancel(id).await,
+            (provider, _) if !provider.can_pause() => {
+                return Err(self.unsupported(&format!("{action} a job (only cancel it)")));
+            }
+            _ => {}
+        }
         self.json(
             Method::POST,
             &format!("/fine_tuning/jobs/{}/{action}", segment(id)),
@@ -512,6 +618,11 @@ impl Client {
         limit: u32,
         after: Option<&str>,
     ) -> Result<Page<Event>, ApiError> {
+        if self.provider() == Provider::Together {
+            let mut events = self.together_events(id).await?;
+            events.reverse();
+            return Ok(page_of(events, limit, after, |event| &event.id));
+        }
         let mut query = vec![("limit", limit.to_string())];
         if let Some(after) = after {
             query.push(("after", after.to_owned()));
@@ -526,6 +637,9 @@ impl Client {
 
     /// Every event of a job, oldest first.
     pub async fn all_events(&self, id: &str) -> Result<Vec<Event>, ApiError> {
+        if self.provider() == Provider::Together {
+            return self.together_events(id).await;
+        }
         let mut events = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -543,6 +657,9 @@ impl Client {
 
     /// Every checkpoint of a job, newest first.
     pub async fn list_checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
+        if self.provider() == Provider::Together {
+            return self.together_checkpoints(id).await;
+        }
         let route = format!("/fine_tuning/jobs/{}/checkpoints", segment(id));
         let mut checkpoints = Vec::new();
         let mut after: Option<String> = None;
@@ -574,7 +691,33 @@ impl Client {
             model: model.to_owned(),
             messages,
         };
-        self.post("/chat/completions", &request).await
+        // Azure answers through a deployment of the model, named by whoever deployed it.
+        let route = match self.provider() {
+            Provider::Azure => format!("/deployments/{}/chat/completions", segment(model)),
+            _ => "/chat/completions".to_owned(),
+        };
+        self.post(&route, &request).await
+    }
+
+    // Metrics.
+
+    /// A job's metrics as CSV (possibly base64-encoded, as OpenAI's result files are) and where
+    /// they came from; `None` while the provider has none.
+    pub async fn job_metrics(&self, job: &Job) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+        if self.provider() == Provider::Together {
+            let csv = self.together_metrics(&job.id).await?;
+            let has_rows = csv
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .nth(1)
+                .is_some();
+            return Ok(has_rows.then(|| (format!("{} metrics", job.id), csv)));
+        }
+        let Some(file_id) = job.result_files.first() else {
+            return Ok(None);
+        };
+        let content = self.file_content(file_id).await?;
+        Ok(Some((file_id.clone(), content)))
     }
 
     /// Request metadata for a new job: the client id that makes creation safe to retry.
@@ -594,8 +737,29 @@ fn decode<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Resu
     })
 }
 
+/// One page of `items` (newest first) after the item with id `after`, for providers that
+/// answer a whole list at once.
+fn page_of<T>(
+    items: Vec<T>,
+    limit: u32,
+    after: Option<&str>,
+    id: impl Fn(&T) -> &String,
+) -> Page<T> {
+    let start = after
+        .and_then(|after| items.iter().position(|item| id(item) == after))
+        .map_or(0, |i| i + 1);
+    let rest: Vec<T> = items.into_iter().skip(start).collect();
+    let has_more = rest.len() > limit as usize;
+    let data: Vec<T> = rest.into_iter().take(limit as usize).collect();
+    Page {
+        last_id: data.last().map(|item| id(item).clone()),
+        data,
+        has_more,
+    }
+}
+
 /// Percent-encodes an id for use as one path segment.
-fn segment(id: &str) -> String {
+pub(super) fn segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.~:".contains(&byte) {

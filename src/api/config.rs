@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::RetryPolicy;
+use super::{Provider, RetryPolicy};
 
 /// The public OpenAI endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -48,10 +48,15 @@ impl fmt::Display for ApiKey {
 /// Everything the client needs to reach the API.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Base URL without a trailing slash, e.g. `https://api.openai.com/v1`.
+    /// Which provider's API this is.
+    pub provider: Provider,
+    /// Base URL without a trailing slash, e.g. `https://api.openai.com/v1` (Azure:
+    /// `https://RESOURCE.openai.azure.com/openai`).
     pub base_url: String,
-    /// The key, sent as `Authorization: Bearer …`.
+    /// The key, sent as `Authorization: Bearer …` (Azure: `api-key: …`).
     pub key: ApiKey,
+    /// Azure's `api-version` query parameter.
+    pub api_version: Option<String>,
     /// `OpenAI-Organization` header.
     pub organization: Option<String>,
     /// `OpenAI-Project` header.
@@ -63,11 +68,23 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with the default timeout and retry policy.
+    /// A configuration for `provider` at `endpoint` (see [`Provider::base_url`]).
+    pub fn for_provider(provider: Provider, endpoint: &str, key: ApiKey) -> Self {
+        let mut config = Self::new(&provider.base_url(endpoint), key);
+        config.provider = provider;
+        if provider == Provider::Azure {
+            config.api_version = Some(super::provider::AZURE_API_VERSION.to_owned());
+        }
+        config
+    }
+
+    /// An OpenAI configuration with the default timeout and retry policy.
     pub fn new(base_url: &str, key: ApiKey) -> Self {
         Self {
+            provider: Provider::OpenAi,
             base_url: base_url.trim_end_matches('/').to_owned(),
             key,
+            api_version: None,
             organization: None,
             project: None,
             timeout: Duration::from_secs(600),

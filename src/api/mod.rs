@@ -9,11 +9,17 @@
 mod client;
 mod config;
 mod error;
+mod provider;
 mod retry;
 pub mod state;
+pub mod time;
+mod together;
 pub mod types;
 
 pub use client::{Client, UploadProgress};
 pub use config::{ApiKey, Config, DEFAULT_BASE_URL};
 pub use error::{ApiError, StatusError, WindDown};
+pub use provider::{AZURE_API_VERSION, Provider};
 pub use retry::RetryPolicy;
+pub use time::{format_rfc3339, parse_rfc3339};
+pub use together::{ModelLimits, PriceEstimate, TrainingType};

@@ -138,7 +138,7 @@ impl Job {
     pub fn is_active(&self) -> bool {
         matches!(
             self.status.as_str(),
-            "validating_files" | "queued" | "running" | "paused"
+            "validating_files" | "queued" | "running" | "paused" | "cancelling"
         )
     }
 
@@ -272,6 +272,15 @@ pub struct MethodSpec {
 }
 
 impl MethodSpec {
+    /// The hyperparameters of whichever method this is.
+    pub fn hyperparameters(&self) -> Hyperparameters {
+        self.supervised
+            .as_ref()
+            .or(self.dpo.as_ref())
+            .map(|m| m.hyperparameters.clone())
+            .unwrap_or_default()
+    }
+
     /// Supervised fine-tuning with these hyperparameters.
     pub fn supervised(hyperparameters: Hyperparameters) -> Self {
         Self {
@@ -311,6 +320,18 @@ pub struct CreateJob {
     pub method: MethodSpec,
     /// Key-value pairs; holds the client's request id that makes creation safe to retry.
     pub metadata: BTreeMap<String, String>,
+    /// Together: LoRA (the default there) or full training. Not part of OpenAI's request.
+    #[serde(skip)]
+    pub training_type: Option<crate::api::TrainingType>,
+    /// Together: the learning rate itself (OpenAI takes a multiplier).
+    #[serde(skip)]
+    pub learning_rate: Option<f64>,
+    /// Together: checkpoints to save.
+    #[serde(skip)]
+    pub n_checkpoints: Option<u32>,
+    /// Together: evaluations on the validation file.
+    #[serde(skip)]
+    pub n_evals: Option<u32>,
 }
 
 /// `POST /chat/completions` (the part a prompt needs).
@@ -396,6 +417,10 @@ mod tests {
                 ..Hyperparameters::default()
             }),
             metadata: BTreeMap::from([("finetune_request_id".into(), "abc".into())]),
+            training_type: None,
+            learning_rate: Some(0.001),
+            n_checkpoints: Some(3),
+            n_evals: None,
         };
         assert_eq!(
             serde_json::to_value(&request).unwrap(),

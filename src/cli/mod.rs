@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::api::Provider;
 use crate::cost::Epochs;
 use crate::dataset::Method;
 use crate::prepare::split::ValidationSize;
@@ -76,16 +77,24 @@ pub enum Command {
 /// Where the API is and how to reach it; shared by every API command.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The API's base URL (any endpoint that speaks the OpenAI API).
-    #[arg(long, env = "OPENAI_BASE_URL", default_value = crate::api::DEFAULT_BASE_URL, value_name = "URL")]
-    pub base_url: String,
-    /// The environment variable that holds the API key.
-    #[arg(long, default_value = "OPENAI_API_KEY", value_name = "VAR")]
-    pub api_key_env: String,
-    /// The organisation to bill (`OpenAI-Organization` header).
+    /// The provider: `openai`, `azure` (Azure OpenAI) or `together` (Together AI).
+    #[arg(long, env = "FINETUNE_PROVIDER", default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    pub provider: Provider,
+    /// The API's base URL; by default the provider's variable (`OPENAI_BASE_URL`,
+    /// `AZURE_OPENAI_ENDPOINT`, `TOGETHER_BASE_URL`), else its public endpoint.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The environment variable that holds the API key (default `OPENAI_API_KEY`,
+    /// `AZURE_OPENAI_API_KEY` or `TOGETHER_API_KEY`, by provider).
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// Azure OpenAI's data-plane API version.
+    #[arg(long, env = "AZURE_OPENAI_API_VERSION", default_value = crate::api::AZURE_API_VERSION, value_name = "VERSION")]
+    pub api_version: String,
+    /// The organisation to bill (`OpenAI-Organization` header; OpenAI only).
     #[arg(long, env = "OPENAI_ORG_ID", value_name = "ID")]
     pub organization: Option<String>,
-    /// The project to bill (`OpenAI-Project` header).
+    /// The project to bill (`OpenAI-Project` header; OpenAI only).
     #[arg(long, env = "OPENAI_PROJECT_ID", value_name = "ID")]
     pub project: Option<String>,
     /// Tries after the first for requests that fail on the way (connection, 408, 409, 429, 5xx).
@@ -96,6 +105,10 @@ pub struct ApiArgs {
         value_name = "N"
     )]
     pub max_retries: u32,
+}
+
+fn parse_provider(value: &str) -> Result<Provider, String> {
+    value.parse()
 }
 
 /// `human` tables or `json`.
@@ -204,9 +217,27 @@ pub struct TrainArgs {
     /// Examples per batch, 1 to 256 (the platform chooses when absent).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub batch_size: Option<u32>,
-    /// Learning-rate multiplier, above 0 (the platform chooses when absent).
+    /// Learning-rate multiplier, above 0 (OpenAI, Azure; the platform chooses when absent).
     #[arg(long, value_name = "X", value_parser = parse_positive)]
     pub learning_rate_multiplier: Option<f64>,
+    /// The learning rate itself (Together AI, whose default is 1e-5).
+    #[arg(long, value_name = "X", value_parser = parse_positive)]
+    pub learning_rate: Option<f64>,
+    /// Together AI: train LoRA adapters (the default) or every weight.
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub training_type: Option<TrainingTypeArg>,
+    /// Together AI: LoRA rank (default 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub lora_r: Option<u32>,
+    /// Together AI: LoRA alpha (default twice the rank).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub lora_alpha: Option<u32>,
+    /// Together AI: LoRA dropout, 0 to 1.
+    #[arg(long, value_name = "X")]
+    pub lora_dropout: Option<f64>,
+    /// Together AI: checkpoints to save during training.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub n_checkpoints: Option<u32>,
     /// Seed for reproducible training.
     #[arg(long, value_name = "N")]
     pub seed: Option<u32>,
@@ -235,6 +266,15 @@ pub struct TrainArgs {
     pub output_format: ListFormat,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+/// How a Together AI job trains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TrainingTypeArg {
+    /// Low-rank adapters.
+    Lora,
+    /// Every weight.
+    Full,
 }
 
 /// Arguments of `finetune list-jobs`.
@@ -591,6 +631,8 @@ pub enum TableFormat {
 
 /// The model `check` assumes when `--model` is not given.
 pub const DEFAULT_MODEL: &str = "gpt-4o-mini-2024-07-18";
+/// The model `--provider together` uses when `--model` is not given.
+pub const TOGETHER_DEFAULT_MODEL: &str = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference";
 
 fn parse_epochs(value: &str) -> Result<Epochs, String> {
     if value == "auto" {

@@ -54,13 +54,8 @@ pub(crate) fn checked(
 
 /// `finetune upload-dataset FILE`.
 pub fn upload(args: &UploadArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    if let Err(status) = checked(
-        &args.file,
-        &args.model,
-        Epochs::Auto,
-        &args.preflight,
-        printer,
-    )? {
+    let model = crate::commands::jobs::model_for(args.api.provider, &args.model, printer);
+    if let Err(status) = checked(&args.file, &model, Epochs::Auto, &args.preflight, printer)? {
         return Ok(status);
     }
     let client = match client(&args.api) {

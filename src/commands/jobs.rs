@@ -11,10 +11,10 @@ use serde_json::Value;
 use crate::api::types::{
     ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
 };
-use crate::api::{ApiError, Client};
+use crate::api::{ApiError, Client, Provider, TrainingType};
 use crate::cli::{
-    EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
-    TrainArgs, TrainMethod, WaitArgs,
+    DEFAULT_MODEL, EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs,
+    Printer, PromptArgs, TOGETHER_DEFAULT_MODEL, TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
 };
 use crate::commands::ExitStatus;
 use crate::commands::check::{Preflight, dollars, plural, thousands};
@@ -118,13 +118,69 @@ fn resolve(
     Ok(Ok(Resolved { file, preflight }))
 }
 
+/// The model to use: Together has none of OpenAI's models, so the OpenAI default becomes
+/// Together's default there.
+pub(crate) fn model_for(provider: Provider, given: &str, printer: &mut Printer) -> String {
+    if provider == Provider::Together && given == DEFAULT_MODEL {
+        printer.note(&format!(
+            "no --model given: using {TOGETHER_DEFAULT_MODEL} (`finetune models --provider together` lists the others)"
+        ));
+        return TOGETHER_DEFAULT_MODEL.to_owned();
+    }
+    given.to_owned()
+}
+
+/// Options that only one provider takes, refused elsewhere rather than silently dropped.
+fn provider_options(args: &TrainArgs) -> Result<(), String> {
+    let together_only = [
+        ("--learning-rate", args.learning_rate.is_some()),
+        ("--training-type", args.training_type.is_some()),
+        ("--lora-r", args.lora_r.is_some()),
+        ("--lora-alpha", args.lora_alpha.is_some()),
+        ("--lora-dropout", args.lora_dropout.is_some()),
+        ("--n-checkpoints", args.n_checkpoints.is_some()),
+    ];
+    let provider = args.api.provider;
+    if provider == Provider::Together {
+        if args.learning_rate_multiplier.is_some() {
+            return Err("Together AI takes the learning rate itself: use --learning-rate (its default is 1e-5), not --learning-rate-multiplier".to_owned());
+        }
+        if args.training_type == Some(TrainingTypeArg::Full)
+            && (args.lora_r.is_some() || args.lora_alpha.is_some() || args.lora_dropout.is_some())
+        {
+            return Err(
+                "--lora-r, --lora-alpha and --lora-dropout apply to --training-type lora"
+                    .to_owned(),
+            );
+        }
+        if args.lora_dropout.is_some_and(|d| !(0.0..=1.0).contains(&d)) {
+            return Err("--lora-dropout must be from 0 to 1".to_owned());
+        }
+        return Ok(());
+    }
+    match together_only.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(format!(
+            "{flag} applies to Together AI only (--provider together); {} does not take it",
+            provider.label()
+        )),
+        None => Ok(()),
+    }
+}
+
 /// `finetune train-model`.
 pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let client = client_or_exit!(&args.api, printer);
+    let provider = args.api.provider;
+    if let Err(message) = provider_options(args) {
+        printer.error(&message);
+        return Ok(ExitStatus::Error);
+    }
+    let model = model_for(provider, &args.model, printer);
+    let model = model.as_str();
     let training = match resolve(
         &client,
         &args.training,
-        &args.model,
+        model,
         args.epochs,
         &args.preflight,
         printer,
@@ -133,14 +189,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         Err(status) => return Ok(status),
     };
     let validation = match &args.validation_file {
-        Some(spec) => match resolve(
-            &client,
-            spec,
-            &args.model,
-            args.epochs,
-            &args.preflight,
-            printer,
-        )? {
+        Some(spec) => match resolve(&client, spec, model, args.epochs, &args.preflight, printer)? {
             Ok(resolved) => Some(resolved),
             Err(status) => return Ok(status),
         },
@@ -162,9 +211,55 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         return Ok(ExitStatus::Error);
     }
     let estimate = training.preflight.as_ref().and_then(|p| p.estimate.clone());
+    let hyperparameters = Hyperparameters {
+        n_epochs: match args.epochs {
+            Epochs::Auto => None,
+            Epochs::Fixed(n) => Some(Hyper::Int(n)),
+        },
+        batch_size: args.batch_size.map(Hyper::Int),
+        learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
+        beta: args.beta.map(Hyper::Number),
+    };
+    let request = CreateJob {
+        model: model.to_owned(),
+        training_file: training.file.id.clone(),
+        validation_file: validation.as_ref().map(|v| v.file.id.clone()),
+        suffix: args.suffix.clone(),
+        seed: args.seed,
+        method: if method == Method::Dpo {
+            MethodSpec::dpo(hyperparameters)
+        } else {
+            MethodSpec::supervised(hyperparameters)
+        },
+        metadata: Client::new_request_metadata(),
+        training_type: match args.training_type {
+            Some(TrainingTypeArg::Full) => Some(TrainingType::Full),
+            Some(TrainingTypeArg::Lora) | None
+                if args.lora_r.is_some()
+                    || args.lora_alpha.is_some()
+                    || args.lora_dropout.is_some()
+                    || args.training_type.is_some() =>
+            {
+                let r = args.lora_r.unwrap_or(8);
+                Some(TrainingType::Lora {
+                    r,
+                    alpha: args.lora_alpha.unwrap_or(2 * r),
+                    dropout: args.lora_dropout,
+                })
+            }
+            _ => None,
+        },
+        learning_rate: args.learning_rate,
+        n_checkpoints: args.n_checkpoints,
+        n_evals: None,
+    };
     let mut plan = format!(
-        "fine-tuning job: {} on {} ({}, {} bytes)",
-        args.model, training.file.id, training.file.filename, training.file.bytes
+        "fine-tuning job on {}: {} on {} ({}, {} bytes)",
+        provider.label(),
+        model,
+        training.file.id,
+        training.file.filename,
+        training.file.bytes
     );
     if let Some(validation) = &validation {
         plan.push_str(&format!(
@@ -181,16 +276,57 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
                 thousands(estimate.billed_tokens_per_epoch),
                 thousands(estimate.billed_tokens)
             ));
-            match estimate.cost_usd {
-                Some(cost) => plan.push_str(&format!(", about {}", dollars(cost))),
-                None => plan.push_str(", cost unknown (no price for this model and method)"),
+            match (estimate.cost_usd, provider) {
+                (_, Provider::Together) => {}
+                (Some(cost), Provider::Azure) => plan.push_str(&format!(
+                    ", about {} at OpenAI's list price (Azure bills training at its own rates, plus hosting per hour once deployed)",
+                    dollars(cost)
+                )),
+                (Some(cost), _) => plan.push_str(&format!(", about {}", dollars(cost))),
+                (None, _) => plan.push_str(", cost unknown (no price for this model and method)"),
             }
         }
         None => plan.push_str("\n  estimate: unknown (the file was not checked)"),
     }
+    // Together prices a job itself: its answer is the estimate that counts.
+    let mut cost = estimate.as_ref().and_then(|e| e.cost_usd);
+    if provider == Provider::Together {
+        cost = None;
+        match block_on(client.estimate_price(&request))? {
+            Ok(priced) => {
+                if let Some(price) = priced.estimated_total_price {
+                    cost = Some(price);
+                    plan.push_str(&format!(
+                        "\n  {} estimate: {}",
+                        provider.label(),
+                        dollars(price)
+                    ));
+                    if let Some(tokens) = priced.estimated_train_token_count {
+                        plan.push_str(&format!(
+                            " for {} training tokens",
+                            thousands(tokens as u64)
+                        ));
+                    }
+                }
+                if priced.allowed_to_proceed == Some(false) {
+                    printer.note(&plan);
+                    printer.error(&format!(
+                        "not creating the job: {} says it would exceed the account's limit{}",
+                        provider.label(),
+                        priced
+                            .user_limit
+                            .map(|limit| format!(" of {}", dollars(limit)))
+                            .unwrap_or_default()
+                    ));
+                    return Ok(ExitStatus::Failure);
+                }
+            }
+            Err(error) => return Ok(failed(&error, printer)),
+        }
+    }
     printer.note(&plan);
     if let Some(limit) = args.max_cost {
-        match estimate.as_ref().and_then(|e| e.cost_usd) {
+        match cost {
             Some(cost) if cost <= limit => {}
             Some(cost) => {
                 printer.error(&format!(
@@ -213,28 +349,6 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.note("no job created");
         return Ok(ExitStatus::Failure);
     }
-    let hyperparameters = Hyperparameters {
-        n_epochs: match args.epochs {
-            Epochs::Auto => None,
-            Epochs::Fixed(n) => Some(Hyper::Int(n)),
-        },
-        batch_size: args.batch_size.map(Hyper::Int),
-        learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
-        beta: args.beta.map(Hyper::Number),
-    };
-    let request = CreateJob {
-        model: args.model.clone(),
-        training_file: training.file.id.clone(),
-        validation_file: validation.map(|v| v.file.id),
-        suffix: args.suffix.clone(),
-        seed: args.seed,
-        method: if method == Method::Dpo {
-            MethodSpec::dpo(hyperparameters)
-        } else {
-            MethodSpec::supervised(hyperparameters)
-        },
-        metadata: Client::new_request_metadata(),
-    };
     let job = match block_on(client.create_job(&request))? {
         Ok(job) => job,
         Err(error) => return Ok(failed(&error, printer)),
@@ -807,17 +921,18 @@ pub fn metrics(args: &MetricsArgs, printer: &mut Printer) -> io::Result<ExitStat
         Ok(job) => job,
         Err(error) => return Ok(failed(&error, printer)),
     };
-    let Some(file_id) = job.result_files.first() else {
-        printer.error(&format!(
-            "job {} has no result file (status {}): the platform writes the metrics when a job succeeds",
-            job.id, job.status
-        ));
-        return Ok(ExitStatus::Failure);
-    };
-    let content = match block_on(client.file_content(file_id))? {
-        Ok(content) => content,
+    let (file_id, content) = match block_on(client.job_metrics(&job))? {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            printer.error(&format!(
+                "job {} has no metrics yet (status {}): the platform writes them as the job trains",
+                job.id, job.status
+            ));
+            return Ok(ExitStatus::Failure);
+        }
         Err(error) => return Ok(failed(&error, printer)),
     };
+    let file_id = &file_id;
     let metrics = match Metrics::parse(&content) {
         Ok(metrics) => metrics,
         Err(message) => {

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::state::{PendingUpload, UploadRecord, UploadedFile, content_hash};
 use crate::api::types::FileObject;
-use crate::api::{ApiError, ApiKey, Client, Config, RetryPolicy, UploadProgress};
+use crate::api::{ApiError, ApiKey, Client, Config, Provider, RetryPolicy, UploadProgress};
 use crate::cli::{ApiArgs, PreflightArgs, Printer};
 use crate::commands::ExitStatus;
 
@@ -32,22 +32,46 @@ pub(crate) fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
 
 /// The client for `args`, or a message saying what is missing.
 pub(crate) fn client(args: &ApiArgs) -> Result<Client, String> {
-    let key = std::env::var(&args.api_key_env)
+    let provider = args.provider;
+    let key_env = args
+        .api_key_env
+        .clone()
+        .unwrap_or_else(|| provider.key_env().to_owned());
+    let key = std::env::var(&key_env)
         .ok()
         .filter(|key| !key.trim().is_empty())
         .ok_or_else(|| {
             format!(
-                "{} is not set: export the API key there (or name another variable with --api-key-env)",
-                args.api_key_env
+                "{key_env} is not set: export the {} API key there (or name another variable with --api-key-env)",
+                provider.label()
             )
         })?;
-    if !args.base_url.starts_with("http://") && !args.base_url.starts_with("https://") {
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| {
+            std::env::var(provider.url_env())
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+        })
+        .or_else(|| provider.default_base_url().map(str::to_owned))
+        .ok_or_else(|| {
+            format!(
+                "{} needs its resource endpoint: set {} (https://RESOURCE.openai.azure.com) or pass --base-url",
+                provider.label(),
+                provider.url_env()
+            )
+        })?;
+    let base_url = base_url.trim().to_owned();
+    if !base_url.starts_with("http://") && !base_url.starts_with("https://") {
         return Err(format!(
-            "--base-url must start with http:// or https://, not {:?}",
-            args.base_url
+            "the base URL must start with http:// or https://, not {base_url:?}"
         ));
     }
-    let mut config = Config::new(&args.base_url, ApiKey::new(key.trim()));
+    let mut config = Config::for_provider(provider, &base_url, ApiKey::new(key.trim()));
+    if provider == Provider::Azure {
+        config.api_version = Some(args.api_version.clone());
+    }
     config.organization.clone_from(&args.organization);
     config.project.clone_from(&args.project);
     config.retry = RetryPolicy {
@@ -96,16 +120,7 @@ pub(crate) fn table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>]) 
 pub(crate) fn timestamp(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let seconds = unix.rem_euclid(86_400);
-    // Days to civil date (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = crate::api::time::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
         seconds / 3600,
@@ -244,24 +259,26 @@ pub(crate) async fn upload_or_reuse(
         }
     }
     let bar = progress_bar(bytes, &filename);
-    let file = if bytes > options.multipart_above {
-        multipart(
-            client,
-            path,
-            &filename,
-            bytes,
-            &hash,
-            options.part_size,
-            &mut record,
-            &bar,
-            printer_notes,
-        )
-        .await?
-    } else {
-        client
-            .upload_file(path, &filename, progress_of(&bar))
+    // Providers without a multipart API take every file in one request, up to their own limit.
+    let file =
+        if bytes > options.multipart_above && client.config().provider.has_multipart_uploads() {
+            multipart(
+                client,
+                path,
+                &filename,
+                bytes,
+                &hash,
+                options.part_size,
+                &mut record,
+                &bar,
+                printer_notes,
+            )
             .await?
-    };
+        } else {
+            client
+                .upload_file(path, &filename, progress_of(&bar))
+                .await?
+        };
     bar.finish_and_clear();
     if let Some(record) = record.as_mut() {
         record.add_file(UploadedFile {

@@ -21,8 +21,14 @@ pub fn run(args: &StandInArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         let url = format!("http://{addr}/v1");
         writeln!(printer.out(), "{url}")?;
         printer.flush()?;
+        let root = format!("http://{addr}");
         printer.note(&format!(
-            "the fine-tuning API stand-in is listening on {url}; in another shell:\n  export OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-standin\n  finetune upload-dataset datasets/sarcastic.jsonl\nCtrl-C stops it (everything it holds is in memory)."
+            "the fine-tuning API stand-in is listening on {root}; in another shell:\n  \
+             OpenAI:        export OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-standin\n  \
+             Azure OpenAI:  export FINETUNE_PROVIDER=azure AZURE_OPENAI_ENDPOINT={root}/azure AZURE_OPENAI_API_KEY=standin\n  \
+             Together AI:   export FINETUNE_PROVIDER=together TOGETHER_BASE_URL={root}/together/v1 TOGETHER_API_KEY=standin\n  \
+             then: finetune upload-dataset datasets/sarcastic.jsonl\n\
+             Ctrl-C stops it (everything it holds is in memory)."
         ));
         tokio::select! {
             served = serve(listener, options) => served,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::Provider;
 use crate::tokens::Encoding;
 
 /// The embedded table.
@@ -41,10 +42,16 @@ pub struct ModelEntry {
     pub encoding: Encoding,
     /// Tokens per example the platform trains on; longer examples are truncated.
     pub example_token_limit: Option<u32>,
-    /// Training rates by method.
+    /// The provider that trains it (`openai` models also train on Azure OpenAI).
+    #[serde(default)]
+    pub provider: Provider,
+    /// Training rates by method; empty where the provider prices each job itself.
     pub training: BTreeMap<Method, Rate>,
     /// When the base model stops being available for fine-tuning, where announced (YYYY-MM-DD).
     pub shutdown: Option<String>,
+    /// When the provider stops taking new fine-tuning jobs for it, where announced (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_ends: Option<String>,
     /// Where the figures come from.
     pub source: String,
     /// When the figures were checked (YYYY-MM-DD).
@@ -52,6 +59,25 @@ pub struct ModelEntry {
 }
 
 impl ModelEntry {
+    /// Whether its token counts are approximate: open models have tokenizers of their own,
+    /// counted here with the closest tiktoken encoding unless `--tokenizer` gives theirs.
+    pub fn approximate_tokens(&self) -> bool {
+        self.provider == Provider::Together
+    }
+
+    /// The dates after which the model cannot be fine-tuned, with what each means, for a
+    /// warning: `(date, what happens)`.
+    pub fn deadlines(&self) -> Vec<(&str, &'static str)> {
+        let mut deadlines = Vec::new();
+        if let Some(date) = &self.training_ends {
+            deadlines.push((date.as_str(), "stops taking new fine-tuning jobs"));
+        }
+        if let Some(date) = &self.shutdown {
+            deadlines.push((date.as_str(), "retires the model for fine-tuning"));
+        }
+        deadlines
+    }
+
     /// The per-token price of `method`, if it is billed per token.
     pub fn per_million_tokens(&self, method: Method) -> Option<f64> {
         match self.training.get(&method)? {

@@ -1,5 +1,7 @@
 //! The stand-in's world: files, uploads and jobs, and the clock that moves jobs along.
 
+mod together;
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::Options;
 use super::routes::unix_now;
+use crate::api::Provider;
 use crate::cost::{PriceTable, auto_epochs};
 use crate::dataset::Method;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -156,6 +159,8 @@ struct SimJob {
     paused_at: Option<Instant>,
     events: Vec<Value>,
     checkpoints: Vec<Value>,
+    /// What a Together request held beyond the common fields (training type, learning rate).
+    extra: Value,
 }
 
 impl SimJob {
@@ -183,9 +188,9 @@ impl SimJob {
     }
 }
 
-/// Every object the stand-in holds.
-#[derive(Default)]
+/// Every object the stand-in holds for one provider.
 pub(crate) struct World {
+    provider: Provider,
     next_id: u64,
     files: Vec<StoredFile>,
     uploads: Vec<StoredUpload>,
@@ -200,12 +205,43 @@ fn loss(step: u64, total: u64) -> f64 {
 }
 
 impl World {
+    /// An empty world that answers as `provider` does.
+    pub(crate) fn new(provider: Provider) -> Self {
+        Self {
+            provider,
+            next_id: 0,
+            files: Vec::new(),
+            uploads: Vec::new(),
+            jobs: Vec::new(),
+        }
+    }
+
+    /// The name of the model a job trains, as the provider spells it.
+    fn model_name(&self, job: &SimJob) -> String {
+        let short = &job.id[job.id.find('-').map_or(0, |i| i + 1)..];
+        match self.provider {
+            Provider::OpenAi => format!(
+                "ft:{}:standin:{}:{short}",
+                job.model,
+                job.suffix.as_deref().unwrap_or("")
+            ),
+            Provider::Azure => format!("{}.ft-{short}", job.model),
+            Provider::Together => {
+                let base = job.model.rsplit('/').next().unwrap_or(&job.model);
+                match job.suffix.as_deref() {
+                    Some(suffix) => format!("standin/{base}-{suffix}-{short}"),
+                    None => format!("standin/{base}-{short}"),
+                }
+            }
+        }
+    }
+
     fn id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
         format!("{prefix}{:06x}standin", self.next_id)
     }
 
-    /// Answers one request to `route` (the path below `/v1`).
+    /// Answers one request to `route` (the path below the API's base).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn dispatch(
         &mut self,
@@ -543,10 +579,20 @@ impl World {
             .coded("model_not_available"));
         }
         let table = PriceTable::embedded();
+        let provider = self.provider;
         let entry = table
             .find(&model)
             .ok()
-            .filter(|entry| !model.starts_with("ft:") && entry.training.contains_key(&method))
+            .filter(|entry| {
+                !model.starts_with("ft:")
+                    && match provider {
+                        Provider::Together => entry.provider == Provider::Together,
+                        _ => {
+                            entry.provider == Provider::OpenAi
+                                && entry.training.contains_key(&method)
+                        }
+                    }
+            })
             .ok_or_else(|| {
                 Refusal::bad(format!("Model {model} is not available for fine-tuning with method {kind} or does not exist."), Some("model"))
                     .coded("model_not_available")
@@ -631,7 +677,11 @@ impl World {
             };
             hyperparameters["beta"] = json!(beta);
         }
-        let id = self.id("ftjob-");
+        let id = self.id(if self.provider == Provider::Together {
+            "ft-"
+        } else {
+            "ftjob-"
+        });
         let steps_per_epoch = training
             .examples
             .div_ceil(batch_size)
@@ -652,6 +702,7 @@ impl World {
                 .cloned()
                 .filter(Value::is_object)
                 .unwrap_or_else(|| json!({})),
+            extra: body.get("together").cloned().unwrap_or(Value::Null),
             epochs,
             steps_per_epoch,
             training,
@@ -755,12 +806,7 @@ impl World {
                 self.event(job, "info", &message, Some(data.clone()));
                 if step % job.steps_per_epoch == 0 {
                     let epoch = step / job.steps_per_epoch;
-                    let name = format!(
-                        "ft:{}:standin:{}:{}:ckpt-step-{step}",
-                        job.model,
-                        job.suffix.as_deref().unwrap_or(""),
-                        &job.id[6..],
-                    );
+                    let name = format!("{}:ckpt-step-{step}", self.model_name(job));
                     let id = self.id("ftckpt_");
                     let mut metrics = json!({"step": step, "train_loss": train_loss, "train_mean_token_accuracy": data["train_mean_token_accuracy"]});
                     if job.validation_file.is_some() {
@@ -781,20 +827,18 @@ impl World {
                 }
             }
             t if t == 5 + total => {
-                let csv = metrics_csv(job);
-                let encoded = base64::engine::general_purpose::STANDARD.encode(csv);
-                let file = self.store_file(
-                    "step_metrics.csv".to_owned(),
-                    "fine-tune-results",
-                    encoded.into_bytes(),
-                );
-                job.result_files = vec![file["id"].as_str().unwrap_or_default().to_owned()];
-                let name = format!(
-                    "ft:{}:standin:{}:{}",
-                    job.model,
-                    job.suffix.as_deref().unwrap_or(""),
-                    &job.id[6..],
-                );
+                // Together serves metrics from an endpoint instead of a result file.
+                if self.provider != Provider::Together {
+                    let csv = metrics_csv(job);
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(csv);
+                    let file = self.store_file(
+                        "step_metrics.csv".to_owned(),
+                        "fine-tune-results",
+                        encoded.into_bytes(),
+                    );
+                    job.result_files = vec![file["id"].as_str().unwrap_or_default().to_owned()];
+                }
+                let name = self.model_name(job);
                 job.fine_tuned_model = Some(name.clone());
                 job.trained_tokens = Some(job.training.tokens_per_epoch * job.epochs);
                 job.status = "succeeded";

@@ -1,5 +1,6 @@
-//! The stand-in: a local server that behaves like the fine-tuning API for the endpoints
-//! `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
+//! The stand-in: a local server that behaves like the fine-tuning APIs of OpenAI (`/v1`),
+//! Azure OpenAI (`/azure/openai`, `api-key` header, `api-version`) and Together AI
+//! (`/together/v1`) for the endpoints `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
 //! runs jobs on a fast clock (validating → queued → running with metrics and checkpoints →
 //! succeeded with a result file, or failed when the training file does not pass `check`),
 //! answers chat completions for the models it trained, and injects faults on request.
@@ -16,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
+
+use crate::api::Provider;
 use serde_json::Value;
 
 /// How the stand-in behaves.
@@ -48,7 +51,7 @@ pub struct Fault {
     /// Only requests with this method (any when absent).
     #[serde(default)]
     pub method: Option<String>,
-    /// Only requests whose path below `/v1` starts with this.
+    /// Only requests whose path below the provider's base starts with this.
     pub path: String,
     /// What to do.
     pub kind: FaultKind,
@@ -89,9 +92,12 @@ pub enum FaultKind {
 /// One request and its answer, for the contract tests.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Exchange {
+    /// Which provider's API was called: `openai`, `azure` or `together`.
+    pub provider: Provider,
     /// `GET`, `POST`, …
     pub method: String,
-    /// The path below `/v1`.
+    /// The path below the provider's base (`/v1`, `/azure/openai`, `/together/v1`); Azure's
+    /// deployment chat route is journalled as `/chat/completions`.
     pub path: String,
     /// The query string.
     pub query: String,
@@ -106,7 +112,8 @@ pub struct Exchange {
 /// The server's state.
 pub(crate) struct StandIn {
     options: Options,
-    inner: Mutex<jobs::World>,
+    /// One world per provider: files and jobs of one are not seen by another.
+    worlds: [Mutex<jobs::World>; 3],
     faults: Mutex<Vec<(Fault, u32)>>,
     journal: Mutex<Vec<Exchange>>,
 }
@@ -115,7 +122,7 @@ impl StandIn {
     fn new(options: Options) -> Self {
         Self {
             options,
-            inner: Mutex::new(jobs::World::default()),
+            worlds: Provider::ALL.map(|provider| Mutex::new(jobs::World::new(provider))),
             faults: Mutex::new(Vec::new()),
             journal: Mutex::new(Vec::new()),
         }

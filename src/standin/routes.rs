@@ -11,8 +11,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::jobs::{Answer, Field, Refusal};
+use super::jobs::{Answer, Field, Refusal, World};
 use super::{Exchange, Fault, FaultKind, StandIn};
+use crate::api::Provider;
 
 /// The largest body accepted: above the platform's 512 MB single-request limit.
 pub(crate) const BODY_LIMIT: usize = 600 << 20;
@@ -28,14 +29,44 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     if let Some(control) = path.strip_prefix("/_standin/") {
         return control_route(&standin, &method, control, request).await;
     }
-    let Some(route) = path.strip_prefix("/v1").map(str::to_owned) else {
+    let (provider, route) = if let Some(route) = path.strip_prefix("/azure/openai") {
+        (Provider::Azure, route.to_owned())
+    } else if let Some(route) = path.strip_prefix("/together/v1") {
+        (Provider::Together, route.to_owned())
+    } else if let Some(route) = path.strip_prefix("/v1") {
+        (Provider::OpenAi, route.to_owned())
+    } else {
         return json_response(404, &not_found(&method, &path));
     };
     let query: Vec<(String, String)> = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
-    let query: HashMap<String, String> = query.into_iter().collect();
-    if let Some(refusal) = authenticate(&standin, &request) {
+    let mut query: HashMap<String, String> = query.into_iter().collect();
+    if let Some(refusal) = authenticate(&standin, &request, provider) {
         return json_response(refusal.status, &refusal.body());
     }
+    // Azure: every call names the API version; chat goes through a deployment, which the
+    // stand-in names after the fine-tuned model it serves.
+    let mut deployment = None;
+    let route = if provider == Provider::Azure {
+        if query.remove("api-version").is_none_or(|v| v.is_empty()) {
+            let refusal = Refusal::bad(
+                "Missing required query parameter: api-version.",
+                Some("api-version"),
+            );
+            return json_response(400, &refusal.body());
+        }
+        match route
+            .strip_prefix("/deployments/")
+            .and_then(|rest| rest.strip_suffix("/chat/completions"))
+        {
+            Some(name) => {
+                deployment = Some(percent_decode(name));
+                "/chat/completions".to_owned()
+            }
+            None => route,
+        }
+    } else {
+        route
+    };
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -63,6 +94,15 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 return json_response(400, &refusal.body());
             }
         }
+    } else if let Some(deployment) = deployment {
+        let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .unwrap_or_default();
+        let mut json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        if let Some(object) = json.as_object_mut() {
+            object.insert("model".to_owned(), Value::String(deployment));
+        }
+        (HashMap::new(), json)
     } else {
         let body = match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
             Ok(body) => body,
@@ -100,8 +140,18 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             {
                 tokio::time::sleep(Duration::from_millis(delay_ms.unwrap_or(1000))).await;
             }
-            let mut world = standin.inner.lock().expect("stand-in state");
-            world.dispatch(
+            let index = Provider::ALL
+                .iter()
+                .position(|p| *p == provider)
+                .expect("every provider has a world");
+            let mut world = standin.worlds[index].lock().expect("stand-in state");
+            let dispatch = if provider == Provider::Together {
+                World::dispatch_together
+            } else {
+                World::dispatch
+            };
+            dispatch(
+                &mut world,
                 &standin.options,
                 &method,
                 &route,
@@ -130,6 +180,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         let mut journal = standin.journal.lock().expect("journal");
         if journal.len() < JOURNAL_LIMIT {
             journal.push(Exchange {
+                provider,
                 method: method.clone(),
                 path: route.clone(),
                 query: uri.query().unwrap_or_default().to_owned(),
@@ -221,17 +272,26 @@ fn injected(fault: &Fault) -> Refusal {
     }
 }
 
-/// Checks the bearer token (or Azure's `api-key` header).
-fn authenticate(standin: &StandIn, request: &Request) -> Option<Refusal> {
+/// Checks the bearer token (Azure: the `api-key` header).
+fn authenticate(standin: &StandIn, request: &Request, provider: Provider) -> Option<Refusal> {
     let headers = request.headers();
-    let key = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .or_else(|| headers.get("api-key").and_then(|v| v.to_str().ok()))
-        .map(str::trim)
-        .filter(|key| !key.is_empty());
+    let key = if provider == Provider::Azure {
+        headers.get("api-key").and_then(|v| v.to_str().ok())
+    } else {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+    }
+    .map(str::trim)
+    .filter(|key| !key.is_empty());
     match (key, &standin.options.api_key) {
+        (None, _) if provider == Provider::Azure => Some(Refusal {
+            status: 401,
+            message: "Access denied due to missing subscription key. Make sure to include the subscription key in the api-key header when making requests to the API.".to_owned(),
+            param: None,
+            code: Some("401".to_owned()),
+        }),
         (None, _) => Some(Refusal {
             status: 401,
             message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).".to_owned(),
@@ -247,6 +307,27 @@ fn authenticate(standin: &StandIn, request: &Request) -> Option<Refusal> {
         }),
         _ => None,
     }
+}
+
+/// `%XX` escapes of a path segment decoded.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn multipart_fields(request: Request) -> Result<HashMap<String, Field>, String> {

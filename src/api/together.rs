@@ -1,0 +1,602 @@
+//! Together AI's fine-tuning API (`/files/upload`, `/fine-tunes`, …), read into the same
+//! objects as OpenAI's so that commands never know which provider answered.
+//!
+//! Shapes are those of Together's OpenAPI description. What has no counterpart is said
+//! plainly: Together has no job metadata (a retried creation is reconciled by training file,
+//! model and time instead), no pause or resume, and no multipart upload API.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::client::{Client, segment};
+use super::error::ApiError;
+use super::time::parse_rfc3339;
+use super::types::{Checkpoint, CreateJob, Event, FileObject, Hyper, Job, JobError};
+
+/// A Together file (`FileResponse`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct TogetherFile {
+    id: String,
+    created_at: i64,
+    filename: String,
+    bytes: u64,
+    purpose: String,
+    #[serde(rename = "Processed")]
+    processed: Option<bool>,
+}
+
+impl From<TogetherFile> for FileObject {
+    fn from(file: TogetherFile) -> Self {
+        FileObject {
+            id: file.id,
+            bytes: file.bytes,
+            created_at: file.created_at,
+            filename: file.filename,
+            purpose: file.purpose,
+            status: file
+                .processed
+                .map(|done| if done { "processed" } else { "uploaded" }.to_owned()),
+            expires_at: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct List<T> {
+    #[serde(default = "Vec::new")]
+    data: Vec<T>,
+}
+
+/// A Together fine-tuning job (`FinetuneResponse` and its truncated form).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct TogetherJob {
+    id: String,
+    status: String,
+    created_at: String,
+    updated_at: Option<String>,
+    training_file: String,
+    validation_file: Option<String>,
+    model: String,
+    model_output_name: Option<String>,
+    suffix: Option<String>,
+    n_epochs: Option<u64>,
+    n_checkpoints: Option<u64>,
+    n_evals: Option<u64>,
+    batch_size: Option<Value>,
+    learning_rate: Option<f64>,
+    training_type: Option<Value>,
+    training_method: Option<Value>,
+    random_seed: Option<i64>,
+    token_count: Option<u64>,
+    events: Option<Vec<TogetherEvent>>,
+}
+
+/// Together's job statuses, read as the common ones (`pending` and `queued` are queued;
+/// compressing and uploading the result are still running; `error` is failed; `completed`
+/// is succeeded). A status nobody knows yet is kept as it is.
+pub(super) fn common_status(status: &str) -> &str {
+    match status {
+        "pending" | "queued" => "queued",
+        "running" | "compressing" | "uploading" => "running",
+        "cancel_requested" => "cancelling",
+        "cancelled" => "cancelled",
+        "error" => "failed",
+        "completed" => "succeeded",
+        other => other,
+    }
+}
+
+impl TogetherJob {
+    pub(super) fn into_job(self) -> Job {
+        let status = common_status(&self.status).to_owned();
+        let method = match self
+            .training_method
+            .as_ref()
+            .and_then(|m| m.get("method"))
+            .and_then(Value::as_str)
+        {
+            Some("dpo") => "dpo",
+            _ => "supervised",
+        };
+        let mut hyperparameters = json!({
+            "n_epochs": self.n_epochs, "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate, "n_checkpoints": self.n_checkpoints,
+            "n_evals": self.n_evals,
+        });
+        if let Some(training_type) = &self.training_type {
+            hyperparameters["training_type"] = training_type.clone();
+        }
+        if let Some(beta) = self
+            .training_method
+            .as_ref()
+            .and_then(|m| m.get("dpo_beta"))
+        {
+            hyperparameters["beta"] = beta.clone();
+        }
+        let error = (status == "failed").then(|| JobError {
+            code: None,
+            message: self.events.as_ref().and_then(|events| {
+                events
+                    .iter()
+                    .rev()
+                    .find(|e| e.kind == "job_error" || e.level.as_deref() == Some("error"))
+                    .map(|e| e.message.clone())
+            }),
+            param: None,
+        });
+        let finished = matches!(status.as_str(), "succeeded" | "failed" | "cancelled");
+        Job {
+            id: self.id,
+            created_at: parse_rfc3339(&self.created_at).unwrap_or_default(),
+            error,
+            fine_tuned_model: self.model_output_name,
+            finished_at: if finished {
+                self.updated_at.as_deref().and_then(parse_rfc3339)
+            } else {
+                None
+            },
+            method: Some(json!({"type": method, method: {"hyperparameters": hyperparameters}})),
+            hyperparameters: Some(hyperparameters),
+            model: self.model,
+            status,
+            trained_tokens: self.token_count,
+            training_file: self.training_file,
+            validation_file: self.validation_file.filter(|v| !v.is_empty()),
+            result_files: Vec::new(),
+            seed: self.random_seed,
+            estimated_finish: None,
+            metadata: None,
+            user_provided_suffix: self.suffix,
+        }
+    }
+}
+
+/// A Together job event (`FineTuneEvent`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct TogetherEvent {
+    created_at: String,
+    level: Option<String>,
+    message: String,
+    #[serde(rename = "type")]
+    kind: String,
+    step: Option<u64>,
+    total_steps: Option<u64>,
+    hash: Option<String>,
+    checkpoint_path: Option<String>,
+}
+
+impl TogetherEvent {
+    fn into_event(self, job: &str) -> Event {
+        let created_at = parse_rfc3339(&self.created_at).unwrap_or_default();
+        let id = match self.hash.as_deref().filter(|h| !h.is_empty()) {
+            Some(hash) => hash.to_owned(),
+            None => format!("{job}:{}:{}:{}", self.created_at, self.kind, self.message),
+        };
+        let level = match self.level.as_deref() {
+            Some(level) if level.contains("error") => "error",
+            Some(level) if level.contains("warn") => "warn",
+            _ => "info",
+        };
+        let mut data = serde_json::Map::new();
+        if let Some(step) = self.step.filter(|s| *s > 0) {
+            data.insert("step".into(), json!(step));
+        }
+        if let Some(total) = self.total_steps.filter(|s| *s > 0) {
+            data.insert("total_steps".into(), json!(total));
+        }
+        if let Some(path) = self.checkpoint_path.filter(|p| !p.is_empty()) {
+            data.insert("checkpoint_path".into(), json!(path));
+        }
+        Event {
+            id,
+            created_at,
+            level: level.to_owned(),
+            message: self.message,
+            kind: Some(self.kind),
+            data: (!data.is_empty()).then_some(Value::Object(data)),
+        }
+    }
+}
+
+/// A Together checkpoint (`FineTuneCheckpoint`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+struct TogetherCheckpoint {
+    step: u64,
+    created_at: String,
+    path: String,
+    checkpoint_type: String,
+}
+
+/// `POST /fine-tunes/estimate-price`'s answer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PriceEstimate {
+    /// US dollars.
+    pub estimated_total_price: Option<f64>,
+    /// Whether the account's limit allows the job.
+    pub allowed_to_proceed: Option<bool>,
+    /// The account's spending limit, US dollars.
+    pub user_limit: Option<f64>,
+    /// Training tokens, over all epochs.
+    pub estimated_train_token_count: Option<f64>,
+    /// Evaluation tokens.
+    pub estimated_eval_token_count: Option<f64>,
+}
+
+/// What a provider allows for one fine-tunable model (`FineTuneModelLimits`), kept as given.
+pub type ModelLimits = Value;
+
+/// How a Together job trains: LoRA adapters (the default) or all weights.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainingType {
+    /// LoRA with rank `r`, scale `alpha` and dropout.
+    Lora {
+        /// Rank.
+        r: u32,
+        /// Alpha (twice the rank when not given).
+        alpha: u32,
+        /// Dropout.
+        dropout: Option<f64>,
+    },
+    /// Every weight.
+    Full,
+}
+
+/// The body of `POST /fine-tunes` (and, in part, of the price estimate) for `request`.
+pub(super) fn create_body(request: &CreateJob) -> Value {
+    let mut body = json!({
+        "training_file": request.training_file,
+        "model": request.model,
+    });
+    let hyper = request.method.hyperparameters();
+    let int = |value: Option<Hyper>| match value {
+        Some(Hyper::Int(n)) => Some(n),
+        _ => None,
+    };
+    if let Some(file) = &request.validation_file {
+        body["validation_file"] = json!(file);
+        body["n_evals"] = json!(request.n_evals.unwrap_or(10));
+    }
+    if let Some(epochs) = int(hyper.n_epochs) {
+        body["n_epochs"] = json!(epochs);
+    }
+    if let Some(batch) = int(hyper.batch_size) {
+        body["batch_size"] = json!(batch);
+    }
+    if let Some(rate) = request.learning_rate {
+        body["learning_rate"] = json!(rate);
+    }
+    if let Some(n) = request.n_checkpoints {
+        body["n_checkpoints"] = json!(n);
+    }
+    if let Some(suffix) = &request.suffix {
+        body["suffix"] = json!(suffix);
+    }
+    if let Some(seed) = request.seed {
+        body["random_seed"] = json!(seed);
+    }
+    body["training_method"] = if request.method.kind == "dpo" {
+        let mut method = json!({"method": "dpo"});
+        if let Some(Hyper::Number(beta)) = hyper.beta {
+            method["dpo_beta"] = json!(beta);
+        }
+        method
+    } else {
+        json!({"method": "sft", "train_on_inputs": "auto"})
+    };
+    body["training_type"] = match &request.training_type {
+        None | Some(TrainingType::Lora { .. }) => {
+            let (r, alpha, dropout) = match &request.training_type {
+                Some(TrainingType::Lora { r, alpha, dropout }) => (*r, *alpha, *dropout),
+                _ => (8, 16, None),
+            };
+            let mut lora = json!({"type": "Lora", "lora_r": r, "lora_alpha": alpha});
+            if let Some(dropout) = dropout {
+                lora["lora_dropout"] = json!(dropout);
+            }
+            lora
+        }
+        Some(TrainingType::Full) => json!({"type": "Full"}),
+    };
+    body
+}
+
+impl Client {
+    pub(super) async fn together_list_files(
+        &self,
+        purpose: Option<&str>,
+    ) -> Result<Vec<FileObject>, ApiError> {
+        let list: List<TogetherFile> = self.get("/files").await?;
+        let mut files: Vec<FileObject> = list
+            .data
+            .into_iter()
+            .map(FileObject::from)
+            .filter(|f| purpose.is_none_or(|p| f.purpose == p))
+            .collect();
+        files.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        Ok(files)
+    }
+
+    pub(super) async fn together_retrieve_file(&self, id: &str) -> Result<FileObject, ApiError> {
+        let file: TogetherFile = self.get(&format!("/files/{}", segment(id))).await?;
+        Ok(file.into())
+    }
+
+    pub(super) async fn together_list_jobs(&self) -> Result<Vec<Job>, ApiError> {
+        let list: List<TogetherJob> = self.get("/fine-tunes").await?;
+        let mut jobs: Vec<Job> = list.data.into_iter().map(TogetherJob::into_job).collect();
+        jobs.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        Ok(jobs)
+    }
+
+    pub(super) async fn together_retrieve_job(&self, id: &str) -> Result<Job, ApiError> {
+        let job: TogetherJob = self.get(&format!("/fine-tunes/{}", segment(id))).await?;
+        let mut job = job;
+        if common_status(&job.status) == "failed" && job.events.as_ref().is_none_or(Vec::is_empty) {
+            job.events = Some(self.together_raw_events(id).await?);
+        }
+        Ok(job.into_job())
+    }
+
+    pub(super) async fn together_cancel(&self, id: &str) -> Result<Job, ApiError> {
+        let job: TogetherJob = self
+            .json(
+                Method::POST,
+                &format!("/fine-tunes/{}/cancel", segment(id)),
+                &|r| r,
+            )
+            .await?;
+        Ok(job.into_job())
+    }
+
+    async fn together_raw_events(&self, id: &str) -> Result<Vec<TogetherEvent>, ApiError> {
+        let list: List<TogetherEvent> = self
+            .get(&format!("/fine-tunes/{}/events", segment(id)))
+            .await?;
+        Ok(list.data)
+    }
+
+    /// Every event, oldest first.
+    pub(super) async fn together_events(&self, id: &str) -> Result<Vec<Event>, ApiError> {
+        let mut events: Vec<Event> = self
+            .together_raw_events(id)
+            .await?
+            .into_iter()
+            .map(|e| e.into_event(id))
+            .collect();
+        events.sort_by_key(|e| e.created_at);
+        Ok(events)
+    }
+
+    pub(super) async fn together_checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
+        let list: List<TogetherCheckpoint> = self
+            .get(&format!("/fine-tunes/{}/checkpoints", segment(id)))
+            .await?;
+        let mut checkpoints: Vec<Checkpoint> = list
+            .data
+            .into_iter()
+            .map(|c| Checkpoint {
+                id: format!("{id}:{}", c.step),
+                created_at: parse_rfc3339(&c.created_at).unwrap_or_default(),
+                fine_tuned_model_checkpoint: c.path,
+                step_number: c.step,
+                metrics: BTreeMap::from([("type".to_owned(), json!(c.checkpoint_type))]),
+            })
+            .collect();
+        checkpoints.sort_by_key(|c| std::cmp::Reverse(c.step_number));
+        Ok(checkpoints)
+    }
+
+    /// The job's metrics as CSV: `step`, `train_loss`, `valid_loss`, then every other metric
+    /// (`train/learning_rate` becomes `train_learning_rate`).
+    pub(super) async fn together_metrics(&self, id: &str) -> Result<Vec<u8>, ApiError> {
+        #[derive(Deserialize)]
+        struct Metrics {
+            #[serde(default)]
+            metrics: Vec<BTreeMap<String, Value>>,
+        }
+        let metrics: Metrics = self
+            .get(&format!("/fine-tunes/{}/metrics", segment(id)))
+            .await?;
+        Ok(metrics_csv(&metrics.metrics).into_bytes())
+    }
+
+    /// Together's own price for the job `request` describes.
+    pub async fn estimate_price(&self, request: &CreateJob) -> Result<PriceEstimate, ApiError> {
+        let full = create_body(request);
+        let mut body = json!({});
+        for key in [
+            "training_file",
+            "validation_file",
+            "model",
+            "n_epochs",
+            "n_evals",
+            "training_method",
+            "training_type",
+        ] {
+            if let Some(value) = full.get(key) {
+                body[key] = value.clone();
+            }
+        }
+        self.post("/fine-tunes/estimate-price", &body).await
+    }
+
+    /// The models Together fine-tunes, with their limits.
+    pub async fn fine_tunable_models(&self) -> Result<Vec<(String, ModelLimits)>, ApiError> {
+        #[derive(Deserialize)]
+        struct Supported {
+            #[serde(default)]
+            models: Vec<String>,
+        }
+        let supported: Supported = self.get("/fine-tunes/models/supported").await?;
+        let mut models = Vec::new();
+        for name in supported.models {
+            let limits: Value = self
+                .json(Method::GET, "/fine-tunes/models/limits", &|r| {
+                    r.query(&[("model_name", name.as_str())])
+                })
+                .await?;
+            models.push((name, limits));
+        }
+        Ok(models)
+    }
+}
+
+/// Together's metric snapshots as the CSV the `metrics` command reads.
+fn metrics_csv(rows: &[BTreeMap<String, Value>]) -> String {
+    let rename = |key: &str| -> String {
+        match key {
+            "train/global_step" | "eval/global_step" | "global_step" | "step" => "step".into(),
+            "train/loss" | "loss" => "train_loss".into(),
+            "eval/loss" | "valid/loss" => "valid_loss".into(),
+            other => other.replace(['/', ' '], "_"),
+        }
+    };
+    let mut columns = vec![
+        "step".to_owned(),
+        "train_loss".to_owned(),
+        "valid_loss".to_owned(),
+    ];
+    for row in rows {
+        for key in row.keys() {
+            let name = rename(key);
+            if !columns.contains(&name) {
+                columns.push(name);
+            }
+        }
+    }
+    let mut csv = columns.join(",");
+    csv.push('\n');
+    // Train and eval snapshots of one step become one row.
+    let mut by_step: BTreeMap<u64, BTreeMap<String, String>> = BTreeMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        let step = row
+            .iter()
+            .find(|(k, _)| rename(k) == "step")
+            .and_then(|(_, v)| v.as_f64())
+            .map_or(index as u64 + 1, |s| s as u64);
+        let cells = by_step.entry(step).or_default();
+        for (key, value) in row {
+            let name = rename(key);
+            if name != "step"
+                && let Some(x) = value.as_f64()
+            {
+                cells.insert(name, format!("{x}"));
+            }
+        }
+    }
+    for (step, cells) in by_step {
+        let row: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                if c == "step" {
+                    step.to_string()
+                } else {
+                    cells.get(c).cloned().unwrap_or_default()
+                }
+            })
+            .collect();
+        csv.push_str(&row.join(","));
+        csv.push('\n');
+    }
+    csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{Hyperparameters, MethodSpec};
+
+    fn request() -> CreateJob {
+        CreateJob {
+            model: "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference".into(),
+            training_file: "file-1".into(),
+            validation_file: Some("file-2".into()),
+            suffix: Some("sarcasm".into()),
+            seed: Some(7),
+            method: MethodSpec::dpo(Hyperparameters {
+                n_epochs: Some(Hyper::Int(3)),
+                beta: Some(Hyper::Number(0.2)),
+                ..Hyperparameters::default()
+            }),
+            metadata: BTreeMap::new(),
+            training_type: None,
+            learning_rate: Some(1e-5),
+            n_checkpoints: Some(2),
+            n_evals: None,
+        }
+    }
+
+    #[test]
+    fn a_job_request_speaks_togethers_shape() {
+        assert_eq!(
+            create_body(&request()),
+            json!({
+                "training_file": "file-1", "model": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+                "validation_file": "file-2", "n_evals": 10, "n_epochs": 3, "learning_rate": 1e-5,
+                "n_checkpoints": 2, "suffix": "sarcasm", "random_seed": 7,
+                "training_method": {"method": "dpo", "dpo_beta": 0.2},
+                "training_type": {"type": "Lora", "lora_r": 8, "lora_alpha": 16},
+            })
+        );
+        let mut full = request();
+        full.training_type = Some(TrainingType::Full);
+        full.method = MethodSpec::supervised(Hyperparameters::default());
+        let body = create_body(&full);
+        assert_eq!(body["training_type"], json!({"type": "Full"}));
+        assert_eq!(
+            body["training_method"],
+            json!({"method": "sft", "train_on_inputs": "auto"})
+        );
+    }
+
+    #[test]
+    fn statuses_read_as_the_common_ones() {
+        let job: TogetherJob = serde_json::from_value(json!({
+            "id": "ft-1", "status": "error", "created_at": "2024-05-17T17:35:45.123Z",
+            "updated_at": "2024-05-17T18:00:00Z", "model": "m", "training_file": "file-1",
+            "events": [{"object": "fine-tune-event", "created_at": "2024-05-17T18:00:00Z",
+                "message": "Training failed: out of memory", "type": "job_error", "level": "error"}],
+            "something_new": true
+        }))
+        .unwrap();
+        let job = job.into_job();
+        assert_eq!(job.status, "failed");
+        assert!(job.is_finished());
+        assert_eq!(
+            job.error.and_then(|e| e.message).as_deref(),
+            Some("Training failed: out of memory")
+        );
+        assert_eq!(job.created_at, 1_715_967_345);
+        for (given, common) in [
+            ("pending", "queued"),
+            ("compressing", "running"),
+            ("completed", "succeeded"),
+            ("cancel_requested", "cancelling"),
+            ("brand_new", "brand_new"),
+        ] {
+            assert_eq!(common_status(given), common);
+        }
+    }
+
+    #[test]
+    fn metrics_become_one_row_per_step() {
+        let rows: Vec<BTreeMap<String, Value>> = serde_json::from_value(json!([
+            {"train/loss": 0.5, "train/learning_rate": 0.0001, "train/global_step": 7},
+            {"eval/loss": 0.6, "eval/global_step": 7},
+            {"train/loss": 0.45, "train/global_step": 14},
+        ]))
+        .unwrap();
+        assert_eq!(
+            metrics_csv(&rows),
+            "step,train_loss,valid_loss,train_learning_rate\n7,0.5,0.6,0.0001\n14,0.45,,\n"
+        );
+    }
+}

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Extracts what the contract tests need from an official OpenAPI description.
 
-Usage: scripts/openapi-extract.py SPEC.yaml OUT.json
+Usage: scripts/openapi-extract.py openai|together SPEC.yaml OUT.json
 
-Writes the operations finetune calls (request and response schemas) and every component schema
+Writes the operations finetune calls on that provider (request and response schemas) and every component schema
 they reach, as JSON. OpenAPI 3.0 idioms that JSON Schema 2020-12 reads differently are rewritten:
 `nullable: true` adds `null` to the type, and a boolean `exclusiveMinimum`/`exclusiveMaximum`
 becomes the number it qualifies. Descriptions and examples are dropped.
@@ -13,7 +13,7 @@ import sys
 
 import yaml
 
-OPERATIONS = [
+OPENAI_OPERATIONS = [
     ("get", "/files"),
     ("post", "/files"),
     ("get", "/files/{file_id}"),
@@ -33,6 +33,29 @@ OPERATIONS = [
     ("get", "/fine_tuning/jobs/{fine_tuning_job_id}/events"),
     ("post", "/chat/completions"),
 ]
+TOGETHER_OPERATIONS = [
+    ("get", "/files"),
+    ("post", "/files/upload"),
+    ("get", "/files/{id}"),
+    ("delete", "/files/{id}"),
+    ("get", "/files/{id}/content"),
+    ("post", "/fine-tunes"),
+    ("get", "/fine-tunes"),
+    ("post", "/fine-tunes/estimate-price"),
+    ("get", "/fine-tunes/{id}"),
+    ("get", "/fine-tunes/{id}/events"),
+    ("get", "/fine-tunes/{id}/checkpoints"),
+    ("post", "/fine-tunes/{id}/cancel"),
+    ("get", "/fine-tunes/{id}/metrics"),
+    ("get", "/fine-tunes/models/supported"),
+    ("get", "/fine-tunes/models/limits"),
+    ("post", "/chat/completions"),
+]
+# Per provider: the operations finetune calls, and the schema of an error answer.
+PROVIDERS = {
+    "openai": (OPENAI_OPERATIONS, "ErrorResponse"),
+    "together": (TOGETHER_OPERATIONS, "ErrorData"),
+}
 DROP = {"description", "example", "examples", "x-oaiMeta", "x-oaiTypeLabel", "title",
         "x-stainless-const", "deprecated", "x-oaiExpandable", "format"}
 
@@ -71,12 +94,13 @@ def refs(node, found):
 
 
 def main():
-    spec_path, out_path = sys.argv[1], sys.argv[2]
+    provider, spec_path, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
+    wanted_operations, error_schema = PROVIDERS[provider]
     spec = yaml.safe_load(open(spec_path, encoding="utf-8"))
     schemas = spec["components"]["schemas"]
     operations = {}
-    wanted = {"ErrorResponse"}
-    for method, path in OPERATIONS:
+    wanted = {error_schema}
+    for method, path in wanted_operations:
         op = spec["paths"][path][method]
         entry = {"responses": {}}
         body = op.get("requestBody", {}).get("content", {})
@@ -95,7 +119,8 @@ def main():
         refs(done[name], wanted)
     info = spec["info"]
     out = {
-        "source": f"{info['title']} {info['version']} (MIT licence, see LICENSE-OPENAPI)",
+        "source": f"{info['title']} {info['version']} (MIT licence, see LICENSE-{provider})",
+        "error_schema": error_schema,
         "operations": operations,
         "components": {"schemas": dict(sorted(done.items()))},
     }

@@ -81,7 +81,8 @@ impl Client {
         format!("{}{path}", self.config.base_url)
     }
 
-    fn provider(&self) -> Provider {
+    /// The provider this client talks to.
+    pub fn provider(&self) -> Provider {
         self.config.provider
     }
 
@@ -199,6 +200,7 @@ impl Client {
                 (scrub(&text), None, None, None)
             };
         StatusError {
+            provider: self.provider(),
             method: method.to_string(),
             path: path.to_owned(),
             status,

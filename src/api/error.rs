@@ -3,9 +3,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::Provider;
+
 /// An HTTP answer that was not a success, in the spec's error shape where the server gave one.
 #[derive(Clone, Debug)]
 pub struct StatusError {
+    /// Who answered.
+    pub provider: Provider,
     /// `GET`, `POST`, …
     pub method: String,
     /// The path below the base URL, e.g. `/fine_tuning/jobs`.
@@ -59,6 +63,7 @@ impl StatusError {
         .iter()
         .any(|word| text.contains(word));
         if !ended
+            || self.provider != Provider::OpenAi
             || !self.path.starts_with("/fine_tuning/jobs")
             || !matches!(self.status, 400 | 403 | 404 | 410)
         {
@@ -79,15 +84,18 @@ impl StatusError {
     pub fn hint(&self) -> Option<String> {
         if let Some(reason) = self.wind_down() {
             return Some(match reason {
-                WindDown::JobsClosed => "OpenAI stopped new self-serve fine-tuning jobs on 2027-01-06. The dataset is not tied to OpenAI: run the same commands with --provider together or --provider azure.".to_owned(),
-                WindDown::ModelRetired => "OpenAI retired gpt-4o, gpt-4o-mini, gpt-4.1 and gpt-4.1-mini for fine-tuning on 2027-01-14; `finetune models` lists shutdown dates. Train an open model with --provider together, or use an Azure OpenAI deployment.".to_owned(),
+                WindDown::JobsClosed => "OpenAI stopped new self-serve fine-tuning jobs on 2027-01-06. The dataset is not tied to OpenAI: the same commands run it on Together AI (--provider together: open models such as Llama 3.1 and Qwen 2.5, `finetune models --provider together`) or on Azure OpenAI (--provider azure: OpenAI's models on your own Azure resource).".to_owned(),
+                WindDown::ModelRetired => "OpenAI retired gpt-4o, gpt-4o-mini, gpt-4.1 and gpt-4.1-mini for fine-tuning on 2027-01-14; `finetune models` lists shutdown dates. The same dataset trains an open model on Together AI (--provider together) or an OpenAI model on Azure OpenAI (--provider azure).".to_owned(),
             });
         }
+        let (key, url) = (self.provider.key_env(), self.provider.url_env());
         match (self.status, self.code.as_deref()) {
-            (401, _) => Some("the API key was refused: check the key in OPENAI_API_KEY (or the variable --api-key-env names), and OPENAI_BASE_URL".to_owned()),
-            (403, _) => Some("the key is valid but may not do this: check the key's permissions, and the organisation and project (OPENAI_ORG_ID, OPENAI_PROJECT_ID)".to_owned()),
+            (401, _) => Some(format!("the API key was refused: check the key in {key} (or the variable --api-key-env names), and {url}")),
+            (403, _) if self.provider == Provider::OpenAi => Some("the key is valid but may not do this: check the key's permissions, and the organisation and project (OPENAI_ORG_ID, OPENAI_PROJECT_ID)".to_owned()),
+            (403, _) => Some("the key is valid but may not do this: check the key's permissions".to_owned()),
+            (404, _) if self.provider == Provider::Azure && self.path.starts_with("/deployments/") => Some("Azure OpenAI answers through deployments: deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL".to_owned()),
             (404, Some("model_not_found")) => Some("no such model for this key: a fine-tuned model exists only once its job has succeeded (`finetune retrieve-job ID`)".to_owned()),
-            (404, _) => Some("no such object for this key and endpoint: check the id (`finetune list-files`, `finetune list-jobs`) and OPENAI_BASE_URL".to_owned()),
+            (404, _) => Some(format!("no such object for this key and endpoint: check the id (`finetune list-files`, `finetune list-jobs`), {url} and --provider")),
             (429, Some("insufficient_quota")) => Some("the account's quota is used up: waiting will not help; check the plan and billing".to_owned()),
             (429, _) => Some("rate limited even after waiting and trying again; try again later".to_owned()),
             (status, _) if status >= 500 => Some("the server failed even after trying again; try again later".to_owned()),
@@ -196,6 +204,7 @@ mod tests {
         message: &str,
     ) -> StatusError {
         StatusError {
+            provider: Provider::OpenAi,
             method: "POST".into(),
             path: path.into(),
             status,
@@ -258,6 +267,43 @@ mod tests {
             "No such file: it is not available",
         );
         assert_eq!(elsewhere.wind_down(), None);
+        let other_provider = StatusError {
+            provider: Provider::Azure,
+            ..error(
+                403,
+                "/fine_tuning/jobs",
+                None,
+                None,
+                "Fine-tuning job creation is no longer available for your organization.",
+            )
+        };
+        assert_eq!(other_provider.wind_down(), None);
+    }
+
+    #[test]
+    fn hints_name_the_providers_own_variables() {
+        let together = |status| StatusError {
+            provider: Provider::Together,
+            ..error(status, "/fine-tunes/ft-1", None, None, "x")
+        };
+        let unauthorised = together(401).hint().unwrap();
+        assert!(
+            unauthorised.contains("TOGETHER_API_KEY") && !unauthorised.contains("OPENAI"),
+            "{unauthorised}"
+        );
+        assert!(together(404).hint().unwrap().contains("TOGETHER_BASE_URL"));
+        assert!(!together(403).hint().unwrap().contains("OPENAI_ORG_ID"));
+        let undeployed = StatusError {
+            provider: Provider::Azure,
+            ..error(
+                404,
+                "/deployments/my-model/chat/completions",
+                Some("DeploymentNotFound"),
+                None,
+                "x",
+            )
+        };
+        assert!(undeployed.hint().unwrap().contains("deploy"));
     }
 
     #[test]

@@ -22,4 +22,4 @@ pub use error::{ApiError, StatusError, WindDown};
 pub use provider::{AZURE_API_VERSION, Provider};
 pub use retry::RetryPolicy;
 pub use time::{format_rfc3339, parse_rfc3339};
-pub use together::{ModelLimits, PriceEstimate, TrainingType};
+pub use together::{ModelLimits, PriceEstimate, TrainingType, limit_violations};

@@ -65,7 +65,7 @@ impl Provider {
         match self {
             Provider::OpenAi => Some("https://api.openai.com/v1"),
             Provider::Azure => None,
-            Provider::Together => Some("https://api.together.xyz/v1"),
+            Provider::Together => Some("https://api.together.ai/v1"),
         }
     }
 
@@ -82,6 +82,21 @@ impl Provider {
     /// Whether a job request can carry `metadata` (which makes creation safe to retry).
     pub const fn has_job_metadata(self) -> bool {
         matches!(self, Provider::OpenAi)
+    }
+
+    /// Whether job events carry the losses (OpenAI's `metrics` events); Together's come from
+    /// the job's metrics instead.
+    pub const fn reports_losses_in_events(self) -> bool {
+        !matches!(self, Provider::Together)
+    }
+
+    /// Whether `text` names a fine-tuning job rather than a model: `ftjob-…` on OpenAI and
+    /// Azure, `ft-…` on Together (whose model names always hold an account prefix and a `/`).
+    pub fn is_job_id(self, text: &str) -> bool {
+        match self {
+            Provider::Together => text.starts_with("ft-") && !text.contains('/'),
+            _ => text.starts_with("ftjob-"),
+        }
     }
 
     /// The base URL for a configured endpoint: Azure's API lives under `/openai` of the
@@ -130,9 +145,19 @@ mod tests {
             "https://res.openai.azure.com/openai"
         );
         assert_eq!(
-            Provider::Together.base_url("https://api.together.xyz/v1/"),
-            "https://api.together.xyz/v1"
+            Provider::Together.base_url("https://api.together.ai/v1/"),
+            "https://api.together.ai/v1"
         );
+    }
+
+    #[test]
+    fn job_ids_are_told_from_model_names_per_provider() {
+        assert!(Provider::OpenAi.is_job_id("ftjob-abc123"));
+        assert!(!Provider::OpenAi.is_job_id("ft:gpt-4o-mini-2024-07-18:org::abc"));
+        assert!(Provider::Azure.is_job_id("ftjob-abc123"));
+        assert!(Provider::Together.is_job_id("ft-8f3a9c"));
+        assert!(!Provider::Together.is_job_id("acme/Meta-Llama-3.1-8B-Instruct-Reference-ft-1"));
+        assert!(!Provider::Together.is_job_id("ftjob-abc123"));
     }
 
     #[test]

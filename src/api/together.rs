@@ -289,7 +289,10 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
         }
         method
     } else {
-        json!({"method": "sft", "train_on_inputs": "auto"})
+        // Chat data trains on the assistant's messages only: what `auto` means for it, said
+        // as `false`, the spelling the published schema accepts (its `type: boolean` rules
+        // out the string).
+        json!({"method": "sft", "train_on_inputs": false})
     };
     body["training_type"] = match &request.training_type {
         None | Some(TrainingType::Lora { .. }) => {
@@ -306,6 +309,81 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
         Some(TrainingType::Full) => json!({"type": "Full"}),
     };
     body
+}
+
+/// What in `request` the model's `limits` (`FineTuneModelLimits`) do not allow, one sentence
+/// each, so a job Together would refuse is refused before anything is spent.
+pub fn limit_violations(request: &CreateJob, limits: &ModelLimits) -> Vec<String> {
+    let body = create_body(request);
+    let model = &request.model;
+    let mut found = Vec::new();
+    let number = |value: &Value, key: &str| value.get(key).and_then(Value::as_f64);
+    let given = |key: &str| body.get(key).and_then(Value::as_f64);
+    if let (Some(epochs), Some(max)) = (given("n_epochs"), number(limits, "max_num_epochs"))
+        && epochs > max
+    {
+        found.push(format!(
+            "{epochs} epochs: {model} takes at most {max} on Together AI"
+        ));
+    }
+    if let (Some(evals), Some(max)) = (given("n_evals"), number(limits, "max_num_evals"))
+        && evals > max
+    {
+        found.push(format!("{evals} evaluations: {model} takes at most {max}"));
+    }
+    if let Some(rate) = given("learning_rate") {
+        let low = number(limits, "min_learning_rate");
+        let high = number(limits, "max_learning_rate");
+        if low.is_some_and(|low| rate < low) || high.is_some_and(|high| rate > high) {
+            found.push(format!(
+                "learning rate {rate}: {model} takes {} to {}",
+                low.map_or("-".to_owned(), |v| v.to_string()),
+                high.map_or("-".to_owned(), |v| v.to_string())
+            ));
+        }
+    }
+    let full = body.pointer("/training_type/type").and_then(Value::as_str) == Some("Full");
+    let (kind, section) = if full {
+        ("full", "full_training")
+    } else {
+        ("LoRA", "lora_training")
+    };
+    let Some(training) = limits.get(section).filter(|v| v.is_object()) else {
+        found.push(format!(
+            "{model} cannot be {kind} fine-tuned on Together AI (try --training-type {})",
+            if full { "lora" } else { "full" }
+        ));
+        return found;
+    };
+    if let Some(batch) = given("batch_size") {
+        let dpo = request.method.kind == "dpo";
+        let high = number(
+            training,
+            if dpo {
+                "max_batch_size_dpo"
+            } else {
+                "max_batch_size"
+            },
+        );
+        let low = number(training, "min_batch_size");
+        if low.is_some_and(|low| batch < low) || high.is_some_and(|high| batch > high) {
+            found.push(format!(
+                "batch size {batch}: {kind} {}training of {model} takes {} to {}",
+                if dpo { "DPO " } else { "" },
+                low.map_or("-".to_owned(), |v| v.to_string()),
+                high.map_or("-".to_owned(), |v| v.to_string())
+            ));
+        }
+    }
+    if let (Some(rank), Some(max)) = (
+        body.pointer("/training_type/lora_r")
+            .and_then(Value::as_f64),
+        number(training, "max_rank"),
+    ) && rank > max
+    {
+        found.push(format!("LoRA rank {rank}: {model} takes at most {max}"));
+    }
+    found
 }
 
 impl Client {
@@ -428,6 +506,20 @@ impl Client {
         self.post("/fine-tunes/estimate-price", &body).await
     }
 
+    /// What Together allows for fine-tuning `model`; `None` when it does not fine-tune it.
+    pub async fn model_limits(&self, model: &str) -> Result<Option<ModelLimits>, ApiError> {
+        let answer = self
+            .json(Method::GET, "/fine-tunes/models/limits", &|r| {
+                r.query(&[("model_name", model)])
+            })
+            .await;
+        match answer {
+            Ok(limits) => Ok(Some(limits)),
+            Err(ApiError::Status(error)) if error.status == 404 => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     /// The models Together fine-tunes, with their limits.
     pub async fn fine_tunable_models(&self) -> Result<Vec<(String, ModelLimits)>, ApiError> {
         #[derive(Deserialize)]
@@ -534,6 +626,60 @@ mod tests {
         }
     }
 
+    fn limits() -> Value {
+        json!({
+            "model_name": "m", "max_num_epochs": 20, "max_num_evals": 100,
+            "max_learning_rate": 1.0, "min_learning_rate": 1e-8,
+            "lora_training": {"max_batch_size": 64, "max_batch_size_dpo": 32, "min_batch_size": 8,
+                "max_rank": 64, "target_modules": []},
+        })
+    }
+
+    #[test]
+    fn a_request_within_the_limits_passes() {
+        assert_eq!(
+            limit_violations(&request(), &limits()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn each_limit_is_named_when_exceeded() {
+        let mut request = request();
+        request.method = MethodSpec::dpo(Hyperparameters {
+            n_epochs: Some(Hyper::Int(25)),
+            batch_size: Some(Hyper::Int(48)),
+            ..Hyperparameters::default()
+        });
+        request.learning_rate = Some(2.0);
+        request.n_evals = Some(500);
+        request.training_type = Some(TrainingType::Lora {
+            r: 128,
+            alpha: 16,
+            dropout: None,
+        });
+        let found = limit_violations(&request, &limits());
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(found[0].starts_with("25 epochs") && found[0].contains("at most 20"));
+        assert!(found[1].starts_with("500 evaluations"));
+        assert!(found[2].starts_with("learning rate 2"));
+        assert!(
+            found[3].contains("DPO") && found[3].contains("8 to 32"),
+            "{}",
+            found[3]
+        );
+        assert!(found[4].starts_with("LoRA rank 128"));
+    }
+
+    #[test]
+    fn a_training_type_the_model_lacks_is_refused() {
+        let mut full = request();
+        full.training_type = Some(TrainingType::Full);
+        let found = limit_violations(&full, &limits());
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("cannot be full fine-tuned"), "{found:?}");
+    }
+
     #[test]
     fn a_job_request_speaks_togethers_shape() {
         assert_eq!(
@@ -553,7 +699,7 @@ mod tests {
         assert_eq!(body["training_type"], json!({"type": "Full"}));
         assert_eq!(
             body["training_method"],
-            json!({"method": "sft", "train_on_inputs": "auto"})
+            json!({"method": "sft", "train_on_inputs": false})
         );
     }
 

@@ -559,9 +559,13 @@ pub struct CheckArgs {
     /// The dataset format; `auto` decides from the lines.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
-    /// The model to count tokens, limits and cost for (`finetune models` lists them).
+    /// The model to count tokens, limits and cost for (`finetune models` lists them); with
+    /// `--provider together` and no model, Together's default.
     #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
     pub model: String,
+    /// The provider that will train the model: `openai`, `azure` or `together`.
+    #[arg(long, env = "FINETUNE_PROVIDER", default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    pub provider: Provider,
     /// Epochs to estimate the cost for: a number, or `auto` for the platform's heuristic.
     #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
     pub epochs: Epochs,
@@ -618,6 +622,9 @@ pub struct ModelsArgs {
     /// A price table to use instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     pub pricing: Option<PathBuf>,
+    /// With `--provider together`, the models and limits come from the provider itself.
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 /// Output formats of listings.

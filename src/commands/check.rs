@@ -4,7 +4,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use crate::cli::{CheckArgs, OutputFormat, Printer};
+use crate::api::Provider;
+use crate::cli::{CheckArgs, DEFAULT_MODEL, OutputFormat, Printer, TOGETHER_DEFAULT_MODEL};
 use crate::commands::{ExitStatus, price_table};
 use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
 use crate::dataset::Method;
@@ -37,19 +38,22 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let model = match price_table(args.pricing.as_deref()) {
-        Ok(table) => match table.find(&args.model) {
-            Ok(model) => model.clone(),
-            Err(error) => {
-                printer.error(&error.to_string());
-                return Ok(ExitStatus::Error);
-            }
-        },
-        Err(error) => {
-            printer.error(&error.to_string());
+    let name = if args.provider == Provider::Together && args.model == DEFAULT_MODEL {
+        TOGETHER_DEFAULT_MODEL
+    } else {
+        args.model.as_str()
+    };
+    let model = match price_table(args.pricing.as_deref())
+        .map_err(|error| error.to_string())
+        .and_then(|table| table.find_for(name, args.provider))
+    {
+        Ok(model) => model,
+        Err(message) => {
+            printer.error(&message);
             return Ok(ExitStatus::Error);
         }
     };
+    model_warnings(&model, printer);
     let options = CheckOptions {
         filter,
         max_errors: args.max_errors,
@@ -190,6 +194,28 @@ pub(crate) struct Preflight {
     pub estimate: Option<Estimate>,
 }
 
+/// Warns on standard error about what makes the model's figures less certain or its days
+/// numbered: a model the price table does not list, and shutdown dates past or near.
+fn model_warnings(model: &ModelEntry, printer: &mut Printer) {
+    if model.checked.is_empty() {
+        printer.note(&format!(
+            "warning: {} is not in the price table: tokens are counted with {} (approximate), no context limit is checked, and {} prices the job itself",
+            model.name,
+            model.encoding.as_str(),
+            model.provider.label()
+        ));
+    }
+    let warnings = model.deadline_warnings(crate::api::time::today());
+    for warning in &warnings {
+        printer.note(&format!("warning: {warning}"));
+    }
+    if !warnings.is_empty() {
+        printer.note(
+            "  the same dataset trains on Together AI (--provider together, open models) or Azure OpenAI (--provider azure); see `finetune models`",
+        );
+    }
+}
+
 /// Checks one file as `check` would, before an upload: diagnostics and a summary go to
 /// standard error, so standard output stays for the command's result. `Err` carries a message
 /// for a file that could not be read or a model the price table does not know.
@@ -197,13 +223,15 @@ pub(crate) fn preflight(
     path: &Path,
     method: Option<Method>,
     model: &str,
+    provider: Provider,
     epochs: Epochs,
     printer: &mut Printer,
 ) -> io::Result<Result<Preflight, String>> {
-    let model = match crate::cost::PriceTable::embedded().find(model) {
-        Ok(model) => model.clone(),
-        Err(error) => return Ok(Err(error.to_string())),
+    let model = match crate::cost::PriceTable::embedded().find_for(model, provider) {
+        Ok(model) => model,
+        Err(message) => return Ok(Err(message)),
     };
+    model_warnings(&model, printer);
     let options = CheckOptions {
         filter: RuleFilter::default(),
         max_errors: Some(50),
@@ -383,7 +411,14 @@ fn file_report(
     model: &ModelEntry,
     epochs: Epochs,
 ) -> FileReport {
-    let tokens = summary.tokens.as_ref().and_then(Tokens::from_summary);
+    let tokens = summary
+        .tokens
+        .as_ref()
+        .and_then(Tokens::from_summary)
+        .map(|tokens| Tokens {
+            approximate: model.approximate_tokens(),
+            ..tokens
+        });
     let estimate = summary
         .tokens
         .as_ref()
@@ -495,10 +530,22 @@ fn write_tokens(
     method: Method,
 ) -> io::Result<()> {
     let d = &tokens.per_example;
+    if tokens.approximate {
+        writeln!(
+            out,
+            "  tokens are approximate: {} has a tokenizer of its own; they are counted with {}, the closest tiktoken encoding",
+            model.name, tokens.encoding
+        )?;
+    }
     writeln!(
         out,
-        "  tokens ({}): {} in all, {} trained; per example min {}, p5 {}, median {}, mean {:.1}, p95 {}, max {}",
+        "  tokens ({}{}): {} in all, {} trained; per example min {}, p5 {}, median {}, mean {:.1}, p95 {}, max {}",
         tokens.encoding,
+        if tokens.approximate {
+            ", approximate"
+        } else {
+            ""
+        },
         thousands(tokens.total),
         thousands(tokens.assistant),
         thousands(d.min.into()),
@@ -558,6 +605,10 @@ fn write_tokens(
         (Some(price), Some(cost), _) => format!(" × ${price:.2} per 1M = {}", dollars(cost)),
         (_, _, Some(hourly)) => format!(
             "; {method} training is billed by the hour (${hourly:.2} per hour), so the cost depends on training time"
+        ),
+        _ if model.provider == Provider::Together => format!(
+            "; {} prices each job itself: `finetune train-model --provider together` shows its price before creating the job",
+            model.provider.label()
         ),
         _ => format!(
             "; the price table has no per-token {method} training price for {}, so the cost is unknown",

@@ -3,8 +3,8 @@
 use std::io;
 use std::path::Path;
 
-use crate::api::Client;
 use crate::api::types::FileObject;
+use crate::api::{Client, Provider};
 use crate::cli::{
     DeleteArgs, ListFilesArgs, ListFormat, MethodArg, PreflightArgs, Printer, UploadArgs,
 };
@@ -20,6 +20,7 @@ use crate::cost::Epochs;
 pub(crate) fn checked(
     path: &Path,
     model: &str,
+    provider: Provider,
     epochs: Epochs,
     options: &PreflightArgs,
     printer: &mut Printer,
@@ -35,7 +36,7 @@ pub(crate) fn checked(
         MethodArg::Auto => None,
         other => other.method(),
     };
-    match preflight(path, method, model, epochs, printer)? {
+    match preflight(path, method, model, provider, epochs, printer)? {
         Err(message) => {
             printer.error(&message);
             Ok(Err(ExitStatus::Error))
@@ -55,7 +56,14 @@ pub(crate) fn checked(
 /// `finetune upload-dataset FILE`.
 pub fn upload(args: &UploadArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let model = crate::commands::jobs::model_for(args.api.provider, &args.model, printer);
-    if let Err(status) = checked(&args.file, &model, Epochs::Auto, &args.preflight, printer)? {
+    if let Err(status) = checked(
+        &args.file,
+        &model,
+        args.api.provider,
+        Epochs::Auto,
+        &args.preflight,
+        printer,
+    )? {
         return Ok(status);
     }
     let client = match client(&args.api) {

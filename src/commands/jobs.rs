@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::api::types::{
     ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
 };
-use crate::api::{ApiError, Client, Provider, TrainingType};
+use crate::api::{ApiError, Client, Provider, TrainingType, limit_violations};
 use crate::cli::{
     DEFAULT_MODEL, EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs,
     Printer, PromptArgs, TOGETHER_DEFAULT_MODEL, TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
@@ -56,7 +56,7 @@ fn resolve(
 ) -> io::Result<Result<Resolved, ExitStatus>> {
     let path = Path::new(spec);
     if path.is_file() {
-        let preflight = match checked(path, model, epochs, options, printer)? {
+        let preflight = match checked(path, model, client.provider(), epochs, options, printer)? {
             Ok(preflight) => preflight,
             Err(status) => return Ok(Err(status)),
         };
@@ -111,7 +111,14 @@ fn resolve(
         "checking {} ({}) as downloaded",
         file.id, file.filename
     ));
-    let preflight = match checked(temporary.path(), model, epochs, options, printer)? {
+    let preflight = match checked(
+        temporary.path(),
+        model,
+        client.provider(),
+        epochs,
+        options,
+        printer,
+    )? {
         Ok(preflight) => preflight,
         Err(status) => return Ok(Err(status)),
     };
@@ -167,6 +174,75 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
     }
 }
 
+/// The job `args` ask for, on the given files.
+fn job_request(
+    args: &TrainArgs,
+    model: &str,
+    method: Method,
+    training_file: String,
+    validation_file: Option<String>,
+) -> CreateJob {
+    let hyperparameters = Hyperparameters {
+        n_epochs: match args.epochs {
+            Epochs::Auto => None,
+            Epochs::Fixed(n) => Some(Hyper::Int(n)),
+        },
+        batch_size: args.batch_size.map(Hyper::Int),
+        learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
+        beta: args.beta.map(Hyper::Number),
+    };
+    CreateJob {
+        model: model.to_owned(),
+        training_file,
+        validation_file,
+        suffix: args.suffix.clone(),
+        seed: args.seed,
+        method: if method == Method::Dpo {
+            MethodSpec::dpo(hyperparameters)
+        } else {
+            MethodSpec::supervised(hyperparameters)
+        },
+        metadata: Client::new_request_metadata(),
+        training_type: match args.training_type {
+            Some(TrainingTypeArg::Full) => Some(TrainingType::Full),
+            Some(TrainingTypeArg::Lora) | None
+                if args.lora_r.is_some()
+                    || args.lora_alpha.is_some()
+                    || args.lora_dropout.is_some()
+                    || args.training_type.is_some() =>
+            {
+                let r = args.lora_r.unwrap_or(8);
+                Some(TrainingType::Lora {
+                    r,
+                    alpha: args.lora_alpha.unwrap_or(2 * r),
+                    dropout: args.lora_dropout,
+                })
+            }
+            _ => None,
+        },
+        learning_rate: args.learning_rate,
+        n_checkpoints: args.n_checkpoints,
+        n_evals: None,
+    }
+}
+
+/// Refuses (exit 2) a request the model's Together limits do not allow, naming each breach.
+fn within_limits(
+    request: &CreateJob,
+    limits: &crate::api::ModelLimits,
+    printer: &mut Printer,
+) -> Result<(), ExitStatus> {
+    let violations = limit_violations(request, limits);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    printer.error(&format!(
+        "not creating the job: Together AI would refuse it:\n  {}",
+        violations.join("\n  ")
+    ));
+    Err(ExitStatus::Error)
+}
+
 /// `finetune train-model`.
 pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let client = client_or_exit!(&args.api, printer);
@@ -177,6 +253,41 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
     }
     let model = model_for(provider, &args.model, printer);
     let model = model.as_str();
+    // A model the table lists for another provider is refused with the reason.
+    let table = crate::cost::PriceTable::embedded();
+    if table.find(model).is_ok()
+        && let Err(message) = table.find_for(model, provider)
+    {
+        printer.error(&message);
+        return Ok(ExitStatus::Error);
+    }
+    // Together publishes each model's limits: a job it would refuse is refused before any
+    // upload, and again once the method is known.
+    let limits = if provider == Provider::Together {
+        match block_on(client.model_limits(model))? {
+            Ok(Some(limits)) => {
+                let draft_method = if args.method == TrainMethod::Dpo {
+                    Method::Dpo
+                } else {
+                    Method::Supervised
+                };
+                let draft = job_request(args, model, draft_method, String::new(), None);
+                if let Err(status) = within_limits(&draft, &limits, printer) {
+                    return Ok(status);
+                }
+                Some(limits)
+            }
+            Ok(None) => {
+                printer.error(&format!(
+                    "{model} is not fine-tunable on Together AI: `finetune models --provider together` lists the models that are"
+                ));
+                return Ok(ExitStatus::Error);
+            }
+            Err(error) => return Ok(failed(&error, printer)),
+        }
+    } else {
+        None
+    };
     let training = match resolve(
         &client,
         &args.training,
@@ -211,48 +322,18 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         return Ok(ExitStatus::Error);
     }
     let estimate = training.preflight.as_ref().and_then(|p| p.estimate.clone());
-    let hyperparameters = Hyperparameters {
-        n_epochs: match args.epochs {
-            Epochs::Auto => None,
-            Epochs::Fixed(n) => Some(Hyper::Int(n)),
-        },
-        batch_size: args.batch_size.map(Hyper::Int),
-        learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
-        beta: args.beta.map(Hyper::Number),
-    };
-    let request = CreateJob {
-        model: model.to_owned(),
-        training_file: training.file.id.clone(),
-        validation_file: validation.as_ref().map(|v| v.file.id.clone()),
-        suffix: args.suffix.clone(),
-        seed: args.seed,
-        method: if method == Method::Dpo {
-            MethodSpec::dpo(hyperparameters)
-        } else {
-            MethodSpec::supervised(hyperparameters)
-        },
-        metadata: Client::new_request_metadata(),
-        training_type: match args.training_type {
-            Some(TrainingTypeArg::Full) => Some(TrainingType::Full),
-            Some(TrainingTypeArg::Lora) | None
-                if args.lora_r.is_some()
-                    || args.lora_alpha.is_some()
-                    || args.lora_dropout.is_some()
-                    || args.training_type.is_some() =>
-            {
-                let r = args.lora_r.unwrap_or(8);
-                Some(TrainingType::Lora {
-                    r,
-                    alpha: args.lora_alpha.unwrap_or(2 * r),
-                    dropout: args.lora_dropout,
-                })
-            }
-            _ => None,
-        },
-        learning_rate: args.learning_rate,
-        n_checkpoints: args.n_checkpoints,
-        n_evals: None,
-    };
+    let request = job_request(
+        args,
+        model,
+        method,
+        training.file.id.clone(),
+        validation.as_ref().map(|v| v.file.id.clone()),
+    );
+    if let Some(limits) = &limits
+        && let Err(status) = within_limits(&request, limits, printer)
+    {
+        return Ok(status);
+    }
     let mut plan = format!(
         "fine-tuning job on {}: {} on {} ({}, {} bytes)",
         provider.label(),
@@ -704,6 +785,23 @@ impl Progress {
         }
     }
 
+    /// The latest losses from the job's metrics, for providers whose events do not carry them.
+    /// Metrics are a nicety here: when they cannot be read the display goes on without them.
+    fn take_metrics(&mut self, client: &Client, job: &Job) {
+        let Ok(Ok(Some((_, content)))) = block_on(client.job_metrics(job)) else {
+            return;
+        };
+        let Ok(metrics) = Metrics::parse(&content) else {
+            return;
+        };
+        if let Some(&(_, loss)) = metrics.series("train_loss").last() {
+            self.train_loss = Some(loss);
+        }
+        if let Some(&(_, loss)) = metrics.series("valid_loss").last() {
+            self.valid_loss = Some(loss);
+        }
+    }
+
     fn describe(&self, status: &str) -> String {
         let mut text = status.to_owned();
         if let Some(step) = self.step {
@@ -759,6 +857,9 @@ pub(crate) fn wait_for(
         };
         for event in &events {
             progress.take(event);
+        }
+        if !client.provider().reports_losses_in_events() && job.status != "queued" {
+            progress.take_metrics(client, &job);
         }
         if let Some(total) = progress.total {
             bar.set_length(total);
@@ -1002,7 +1103,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// `finetune fine-tune-prompt`.
 pub fn prompt(args: &PromptArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let client = client_or_exit!(&args.api, printer);
-    let model = if args.model.starts_with("ftjob-") {
+    let model = if client.provider().is_job_id(&args.model) {
         let job = match block_on(client.retrieve_job(&args.model))? {
             Ok(job) => job,
             Err(error) => return Ok(failed(&error, printer)),

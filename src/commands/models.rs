@@ -1,12 +1,16 @@
-//! `finetune models`: the price table.
+//! `finetune models`: the price table, or the models a provider fine-tunes.
 
 use std::io;
 
-use crate::cli::{ModelsArgs, Printer, TableFormat};
-use crate::commands::{ExitStatus, price_table};
-use crate::cost::Rate;
+use serde_json::Value;
 
-/// Prints the table of fine-tunable models.
+use crate::api::{ModelLimits, Provider};
+use crate::cli::{ModelsArgs, Printer, TableFormat};
+use crate::commands::remote::{block_on, client, failed, table as write_table};
+use crate::commands::{ExitStatus, price_table};
+use crate::cost::{ModelEntry, PriceTable, Rate};
+
+/// Prints the fine-tunable models: OpenAI's from the price table, Together's from Together.
 pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let table = match price_table(args.pricing.as_deref()) {
         Ok(table) => table,
@@ -15,52 +19,191 @@ pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
+    if args.api.provider == Provider::Together {
+        return together(args, &table, printer);
+    }
     let out = printer.out();
     if args.output_format == TableFormat::Json {
         serde_json::to_writer_pretty(&mut *out, &table)?;
         writeln!(out)?;
         return Ok(ExitStatus::Success);
     }
-    writeln!(
+    let rows: Vec<Vec<String>> = table
+        .models
+        .iter()
+        .filter(|model| model.provider != Provider::Together)
+        .map(|model| {
+            vec![
+                model.name.clone(),
+                model.encoding.as_str().to_owned(),
+                model
+                    .example_token_limit
+                    .map_or_else(|| "unknown".to_owned(), |limit| limit.to_string()),
+                prices(model),
+                model.training_ends.clone().unwrap_or_else(|| "-".into()),
+                model.shutdown.clone().unwrap_or_else(|| "-".into()),
+                model.checked.clone(),
+            ]
+        })
+        .collect();
+    write_table(
         out,
-        "{:<26} {:<12} {:>13}  {:<34} {:<11} checked",
-        "model", "encoding", "example limit", "training price", "shutdown"
+        &[
+            "MODEL",
+            "ENCODING",
+            "EXAMPLE LIMIT",
+            "TRAINING PRICE",
+            "NEW JOBS UNTIL",
+            "SHUTDOWN",
+            "CHECKED",
+        ],
+        &rows,
     )?;
-    for model in &table.models {
-        let prices: Vec<String> = model
-            .training
-            .iter()
-            .map(|(method, rate)| {
-                let method = serde_json::to_value(method).ok();
-                let method = method.as_ref().and_then(|m| m.as_str()).unwrap_or_default();
-                match rate {
-                    Rate::PerToken {
-                        usd_per_million_tokens,
-                    } => {
-                        format!("{method} ${usd_per_million_tokens:.2}/1M tokens")
-                    }
-                    Rate::PerHour { usd_per_hour } => format!("{method} ${usd_per_hour:.2}/hour"),
-                }
-            })
-            .collect();
-        let limit = model
-            .example_token_limit
-            .map_or_else(|| "unknown".to_owned(), |limit| limit.to_string());
-        writeln!(
-            out,
-            "{:<26} {:<12} {:>13}  {:<34} {:<11} {}",
-            model.name,
-            model.encoding.as_str(),
-            limit,
-            prices.join(", "),
-            model.shutdown.as_deref().unwrap_or("-"),
-            model.checked,
-        )?;
-    }
     writeln!(out)?;
     writeln!(
         out,
-        "Aliases and fine-tuned names (ft:BASE:...) resolve to these models. Sources: `finetune models --output-format json`."
+        "OpenAI's models, also trained on Azure OpenAI (--provider azure, at Azure's prices). Aliases and fine-tuned names (ft:BASE:...) resolve to these models; sources: `finetune models --output-format json`."
+    )?;
+    writeln!(
+        out,
+        "Open models on Together AI: `finetune models --provider together` (asks Together for its list and limits)."
     )?;
     Ok(ExitStatus::Success)
+}
+
+fn prices(model: &ModelEntry) -> String {
+    let prices: Vec<String> = model
+        .training
+        .iter()
+        .map(|(method, rate)| {
+            let method = method.as_str();
+            match rate {
+                Rate::PerToken {
+                    usd_per_million_tokens,
+                } => format!("{method} ${usd_per_million_tokens:.2}/1M tokens"),
+                Rate::PerHour { usd_per_hour } => format!("{method} ${usd_per_hour:.2}/hour"),
+            }
+        })
+        .collect();
+    if prices.is_empty() {
+        "-".to_owned()
+    } else {
+        prices.join(", ")
+    }
+}
+
+/// The models Together fine-tunes and their limits, as Together gives them; the context
+/// length comes from the price table where it lists the model.
+fn together(
+    args: &ModelsArgs,
+    table: &PriceTable,
+    printer: &mut Printer,
+) -> io::Result<ExitStatus> {
+    let client = match client(&args.api) {
+        Ok(client) => client,
+        Err(message) => {
+            printer.error(&message);
+            return Ok(ExitStatus::Error);
+        }
+    };
+    let models = match block_on(client.fine_tunable_models())? {
+        Ok(models) => models,
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    let out = printer.out();
+    if args.output_format == TableFormat::Json {
+        let listed: Vec<Value> = models
+            .iter()
+            .map(|(name, limits)| {
+                let context = table
+                    .find_for(name, Provider::Together)
+                    .ok()
+                    .and_then(|entry| entry.example_token_limit);
+                serde_json::json!({"model": name, "context_length": context, "limits": limits})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &listed)?;
+        writeln!(out)?;
+        return Ok(ExitStatus::Success);
+    }
+    let rows: Vec<Vec<String>> = models
+        .iter()
+        .map(|(name, limits)| {
+            let context = table
+                .find_for(name, Provider::Together)
+                .ok()
+                .and_then(|entry| entry.example_token_limit)
+                .map_or_else(|| "-".to_owned(), |limit| limit.to_string());
+            vec![
+                name.clone(),
+                context,
+                limit(limits, "/max_num_epochs"),
+                batch_range(limits, "lora_training"),
+                limit(limits, "/lora_training/max_rank"),
+                batch_range(limits, "full_training"),
+                format!(
+                    "{} – {}",
+                    limit(limits, "/min_learning_rate"),
+                    limit(limits, "/max_learning_rate")
+                ),
+                supports(limits),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        &[
+            "MODEL",
+            "CONTEXT",
+            "MAX EPOCHS",
+            "LORA BATCH",
+            "MAX RANK",
+            "FULL BATCH",
+            "LEARNING RATE",
+            "SUPPORTS",
+        ],
+        &rows,
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Together AI prices each job itself: `finetune train-model --provider together` shows its price before creating the job. Token counts for these models are approximate (closest tiktoken encoding)."
+    )?;
+    Ok(ExitStatus::Success)
+}
+
+fn limit(limits: &ModelLimits, pointer: &str) -> String {
+    match limits.pointer(pointer) {
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "-".to_owned(),
+    }
+}
+
+/// `min – max` batch sizes of a training type, `-` when the model cannot be trained so.
+fn batch_range(limits: &ModelLimits, section: &str) -> String {
+    if limits.get(section).is_none_or(Value::is_null) {
+        return "-".to_owned();
+    }
+    format!(
+        "{} – {}",
+        limit(limits, &format!("/{section}/min_batch_size")),
+        limit(limits, &format!("/{section}/max_batch_size"))
+    )
+}
+
+fn supports(limits: &ModelLimits) -> String {
+    let found: Vec<&str> = [
+        ("supports_tools", "tools"),
+        ("supports_vision", "vision"),
+        ("supports_reasoning", "reasoning"),
+    ]
+    .into_iter()
+    .filter(|(key, _)| limits.get(key).and_then(Value::as_bool) == Some(true))
+    .map(|(_, name)| name)
+    .collect();
+    if found.is_empty() {
+        "-".to_owned()
+    } else {
+        found.join(", ")
+    }
 }

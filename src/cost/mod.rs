@@ -46,6 +46,10 @@ impl Estimate {
     ) -> Self {
         let (epochs, epochs_source) = match epochs {
             Epochs::Fixed(n) => (n, EpochSource::User),
+            // Together runs one epoch unless told otherwise; OpenAI sizes epochs to the data.
+            Epochs::Auto if model.provider == crate::api::Provider::Together => {
+                (1, EpochSource::Auto)
+            }
             Epochs::Auto => (auto_epochs(examples), EpochSource::Auto),
         };
         let billed_tokens = billed_tokens_per_epoch * u64::from(epochs);

@@ -66,16 +66,45 @@ impl ModelEntry {
     }
 
     /// The dates after which the model cannot be fine-tuned, with what each means, for a
-    /// warning: `(date, what happens)`.
+    /// warning: `(date, what happens)`, `{model}` standing for the model's name.
     pub fn deadlines(&self) -> Vec<(&str, &'static str)> {
         let mut deadlines = Vec::new();
         if let Some(date) = &self.training_ends {
-            deadlines.push((date.as_str(), "stops taking new fine-tuning jobs"));
+            deadlines.push((
+                date.as_str(),
+                "stops taking new fine-tuning jobs for {model}",
+            ));
         }
         if let Some(date) = &self.shutdown {
-            deadlines.push((date.as_str(), "retires the model for fine-tuning"));
+            deadlines.push((date.as_str(), "retires {model} for fine-tuning"));
         }
         deadlines
+    }
+
+    /// Warnings for the deadlines (see [`Self::deadlines`]) that are past or at most 30 days
+    /// from `today` (days since 1970-01-01).
+    pub fn deadline_warnings(&self, today: i64) -> Vec<String> {
+        self.deadlines()
+            .into_iter()
+            .filter_map(|(date, what)| {
+                let day = crate::api::parse_rfc3339(date)?.div_euclid(86_400);
+                let left = day - today;
+                let when = match left {
+                    ..0 => format!("since {date}"),
+                    0 => format!("from today, {date}"),
+                    1..=30 => format!(
+                        "on {date}, in {left} day{}",
+                        if left == 1 { "" } else { "s" }
+                    ),
+                    _ => return None,
+                };
+                Some(format!(
+                    "{} {} {when}",
+                    self.provider.label(),
+                    what.replace("{model}", &self.name)
+                ))
+            })
+            .collect()
     }
 
     /// The per-token price of `method`, if it is billed per token.
@@ -164,9 +193,101 @@ impl PriceTable {
     }
 }
 
+impl PriceTable {
+    /// The model `name` as `provider` trains it. OpenAI's models train on OpenAI and Azure
+    /// OpenAI, open models on Together AI; a Together model the table does not list is still
+    /// checked, with the closest tiktoken encoding, no context limit and no price.
+    pub fn find_for(&self, name: &str, provider: Provider) -> Result<ModelEntry, String> {
+        let trains_on = |entry: &ModelEntry| match entry.provider {
+            Provider::Together => provider == Provider::Together,
+            Provider::OpenAi | Provider::Azure => provider != Provider::Together,
+        };
+        match self.find(name) {
+            Ok(entry) if trains_on(entry) => Ok(entry.clone()),
+            Ok(entry) if provider == Provider::Together => Err(format!(
+                "{} is an OpenAI model; Together AI fine-tunes open models (`finetune models --provider together` lists them)",
+                entry.name
+            )),
+            Ok(entry) => Err(format!(
+                "{} is an open model trained on Together AI: add --provider together",
+                entry.name
+            )),
+            Err(_) if provider == Provider::Together => Ok(ModelEntry {
+                name: name.to_owned(),
+                aliases: Vec::new(),
+                encoding: Encoding::Cl100kBase,
+                example_token_limit: None,
+                provider,
+                training: BTreeMap::new(),
+                shutdown: None,
+                training_ends: None,
+                source: "not in the price table".to_owned(),
+                checked: String::new(),
+            }),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deadlines_warn_within_thirty_days_and_after() {
+        let table = PriceTable::embedded();
+        let mini = table.find("gpt-4o-mini-2024-07-18").unwrap();
+        let day = |date: &str| crate::api::parse_rfc3339(date).unwrap() / 86_400;
+        assert!(mini.deadline_warnings(day("2026-11-24")).is_empty());
+        assert_eq!(
+            mini.deadline_warnings(day("2026-12-10")),
+            vec![
+                "OpenAI stops taking new fine-tuning jobs for gpt-4o-mini-2024-07-18 on 2027-01-06, in 27 days"
+            ]
+        );
+        assert_eq!(mini.deadline_warnings(day("2026-12-20")).len(), 2);
+        let after = mini.deadline_warnings(day("2027-01-10"));
+        assert_eq!(after.len(), 2, "{after:?}");
+        assert!(after[0].ends_with("since 2027-01-06"));
+        assert_eq!(
+            after[1],
+            "OpenAI retires gpt-4o-mini-2024-07-18 for fine-tuning on 2027-01-14, in 4 days"
+        );
+        let nano = table.find("gpt-4.1-nano-2025-04-14").unwrap();
+        assert_eq!(nano.deadline_warnings(day("2027-01-10")).len(), 1);
+    }
+
+    #[test]
+    fn models_are_found_for_the_providers_that_train_them() {
+        let table = PriceTable::embedded();
+        let mini = "gpt-4o-mini-2024-07-18";
+        assert_eq!(table.find_for(mini, Provider::Azure).unwrap().name, mini);
+        assert!(
+            table
+                .find_for(mini, Provider::Together)
+                .unwrap_err()
+                .contains("is an OpenAI model")
+        );
+        let llama = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference";
+        let entry = table.find_for(llama, Provider::Together).unwrap();
+        assert_eq!(entry.example_token_limit, Some(131_072));
+        assert!(entry.approximate_tokens());
+        assert!(
+            table
+                .find_for(llama, Provider::OpenAi)
+                .unwrap_err()
+                .contains("--provider together")
+        );
+        let unlisted = table
+            .find_for("acme/Some-New-Model", Provider::Together)
+            .unwrap();
+        assert_eq!(
+            (unlisted.encoding, unlisted.example_token_limit),
+            (Encoding::Cl100kBase, None)
+        );
+        assert!(unlisted.training.is_empty());
+        assert!(table.find_for("gpt-9", Provider::OpenAi).is_err());
+    }
 
     #[test]
     fn the_embedded_table_has_the_public_figures() {

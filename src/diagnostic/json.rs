@@ -63,6 +63,10 @@ pub struct FileReport {
 pub struct Tokens {
     /// The encoding counted (`o200k_base`).
     pub encoding: &'static str,
+    /// Whether the counts are approximate: the model has a tokenizer of its own and the
+    /// encoding is the closest tiktoken one. Absent when the counts are exact.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub approximate: bool,
     /// Every token of every example.
     pub total: u64,
     /// Tokens of trained assistant messages (weight not 0).
@@ -98,6 +102,7 @@ impl Tokens {
     pub fn from_summary(summary: &TokenSummary) -> Option<Self> {
         Some(Self {
             encoding: summary.encoding.as_str(),
+            approximate: false,
             total: summary.total,
             assistant: summary.trained,
             per_example: summary.per_example?,

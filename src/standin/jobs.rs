@@ -539,7 +539,9 @@ impl World {
     }
 
     fn create_job(&mut self, options: &Options, body: &Value) -> Outcome {
-        if options.wind_down {
+        // The wind-down and retirements are OpenAI's; Azure OpenAI and Together go on.
+        let openai = self.provider == Provider::OpenAi;
+        if openai && options.wind_down {
             return Err(Refusal {
                 status: 403,
                 message: "Fine-tuning jobs can no longer be created for this organization: self-serve fine-tuning is no longer available.".to_owned(),
@@ -571,7 +573,7 @@ impl World {
                 ));
             }
         };
-        if options.retired.contains(&model) {
+        if openai && options.retired.contains(&model) {
             return Err(Refusal::bad(
                 format!("The model {model} has been retired and is not available for fine-tuning."),
                 Some("model"),

@@ -18,6 +18,8 @@ struct StandIn {
     child: Child,
     url: String,
     state: tempfile::TempDir,
+    /// The provider the binary is pointed at: `openai`, `azure` or `together`.
+    provider: &'static str,
 }
 
 impl StandIn {
@@ -44,16 +46,34 @@ impl StandIn {
             child,
             url,
             state: tempfile::tempdir().unwrap(),
+            provider: "openai",
         }
     }
 
-    /// The binary, pointed at this stand-in.
+    /// The same stand-in, spoken to as `provider` (each has its own address on it).
+    fn speaking(mut self, provider: &'static str) -> Self {
+        self.provider = provider;
+        self
+    }
+
+    /// The binary, pointed at this stand-in with the provider's own variables.
     fn finetune(&self) -> assert_cmd::Command {
         let mut command = finetune();
-        command
-            .env("OPENAI_BASE_URL", &self.url)
-            .env("OPENAI_API_KEY", KEY)
-            .env("FINETUNE_STATE_DIR", self.state.path());
+        let root = self.url.trim_end_matches("/v1");
+        match self.provider {
+            "azure" => command
+                .env("FINETUNE_PROVIDER", "azure")
+                .env("AZURE_OPENAI_ENDPOINT", format!("{root}/azure"))
+                .env("AZURE_OPENAI_API_KEY", KEY),
+            "together" => command
+                .env("FINETUNE_PROVIDER", "together")
+                .env("TOGETHER_BASE_URL", format!("{root}/together/v1"))
+                .env("TOGETHER_API_KEY", KEY),
+            _ => command
+                .env("OPENAI_BASE_URL", &self.url)
+                .env("OPENAI_API_KEY", KEY),
+        };
+        command.env("FINETUNE_STATE_DIR", self.state.path());
         command
     }
 
@@ -159,22 +179,31 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Validates every exchange in the journal against the OpenAPI description: the request body
-/// against the operation's request schema, the answer against its response (or error) schema.
+/// Validates every exchange in the journal against its provider's OpenAPI description (Azure
+/// OpenAI speaks OpenAI's): the request body against the operation's request schema, the answer
+/// against its response (or error) schema.
 fn assert_contract(journal: &[Value]) {
-    let spec: Value = serde_json::from_str(
-        &std::fs::read_to_string(project_file("tests/contract/openai.json")).unwrap(),
-    )
-    .unwrap();
-    let validator = |schema: &Value| {
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .build(&json!({"components": spec["components"], "allOf": [schema]}))
-            .expect("the schema compiles")
+    let load = |name: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(project_file(&format!("tests/contract/{name}.json"))).unwrap(),
+        )
+        .unwrap()
     };
-    let operations = spec["operations"].as_object().unwrap();
+    let (openai, together) = (load("openai"), load("together"));
     assert!(!journal.is_empty());
     for exchange in journal {
+        let spec = match exchange["provider"].as_str() {
+            Some("openai" | "azure") => &openai,
+            Some("together") => &together,
+            other => panic!("unknown provider {other:?}"),
+        };
+        let validator = |schema: &Value| {
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .build(&json!({"components": spec["components"], "allOf": [schema]}))
+                .expect("the schema compiles")
+        };
+        let operations = spec["operations"].as_object().unwrap();
         let method = exchange["method"].as_str().unwrap();
         let path = exchange["path"].as_str().unwrap();
         let (name, operation) = operations
@@ -206,8 +235,12 @@ fn assert_contract(journal: &[Value]) {
         let schema = if status == 200 {
             operation["responses"]["200"].clone()
         } else {
-            json!({"$ref": "#/components/schemas/ErrorResponse"})
+            json!({"$ref": format!("#/components/schemas/{}", spec["error_schema"].as_str().unwrap())})
         };
+        if schema.is_null() {
+            // The operation's answer is not JSON (file content).
+            continue;
+        }
         let errors: Vec<String> = validator(&schema)
             .iter_errors(&response)
             .map(|e| format!("{e} at {}", e.instance_path()))
@@ -240,9 +273,12 @@ fn job_id(stdout: &str) -> String {
     id
 }
 
-#[test]
-fn the_whole_workflow_runs_against_the_stand_in() {
-    let server = StandIn::start(&[]);
+/// The whole workflow through the same commands on `provider`: check → upload-dataset →
+/// list-files → train-model → wait → list-job-events → list-checkpoints → metrics →
+/// fine-tune-prompt → cancel-job on a second job → delete-files-by-name. What differs is only
+/// what the provider names differently: job ids and fine-tuned model names.
+fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
+    let server = StandIn::start(&[]).speaking(provider);
     let data = "datasets/sarcastic.jsonl";
 
     // check
@@ -296,18 +332,15 @@ fn the_whole_workflow_runs_against_the_stand_in() {
     assert!(stdout.contains("succeeded"), "{stdout}");
     let job = stdout
         .lines()
-        .find(|l| l.starts_with("ftjob-"))
-        .unwrap()
+        .find(|l| l.starts_with(job_prefix))
+        .unwrap_or_else(|| panic!("no job id in {stdout}"))
         .to_owned();
     let model = stdout
         .lines()
         .find_map(|l| l.strip_prefix("fine-tuned model: "))
         .unwrap()
         .to_owned();
-    assert!(
-        model.starts_with("ft:gpt-4o-mini-2024-07-18:") && model.contains("sarcasm"),
-        "{model}"
-    );
+    assert!(model.starts_with(model_start), "{model}");
     assert!(stdout.contains("final valid loss"), "{stdout}");
     // wait on a finished job says the same.
     assert!(
@@ -323,7 +356,7 @@ fn the_whole_workflow_runs_against_the_stand_in() {
         lines.last().unwrap().contains("successfully completed"),
         "{events}"
     );
-    assert!(events.contains("Step 1/"), "{events}");
+    assert!(events.to_lowercase().contains("step "), "progress is reported: {events}");
     let json_events: Vec<Value> = server
         .ok(&["list-job-events", &job, "--output-format", "json"])
         .lines()
@@ -353,7 +386,7 @@ fn the_whole_workflow_runs_against_the_stand_in() {
     );
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(csv.starts_with("step,train_loss,"), "{csv}");
-    assert_eq!(csv.lines().count(), 1 + 2 * 35);
+    assert_eq!(csv.lines().count(), 1 + 2 * 35, "{csv}");
     // fine-tune-prompt: by model name and by job id; the stand-in answers what it was taught.
     let answer = server.ok(&[
         "fine-tune-prompt",
@@ -368,8 +401,9 @@ fn the_whole_workflow_runs_against_the_stand_in() {
         answer
     );
     // A second job, cancelled.
-    let server_slow_job = server.ok(&["train-model", &file_id, "--yes", "--epochs", "50"]);
-    let second = job_id(&server_slow_job);
+    let server_slow_job = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
+    let second = server_slow_job.lines().last().unwrap().trim().to_owned();
+    assert!(second.starts_with(job_prefix), "{second}");
     let cancelled = server.ok(&["cancel-job", &second]);
     assert_eq!(cancelled.trim(), format!("job {second} is now cancelled"));
     let (code, stdout, _) = server.run(&["wait", &second, "--poll-interval", "0.05"]);
@@ -407,7 +441,194 @@ fn the_whole_workflow_runs_against_the_stand_in() {
             .all(|f| f["filename"] != "sarcastic.jsonl")
     );
 
+    let journal = server.journal();
+    assert!(
+        journal.iter().all(|e| e["provider"] == provider),
+        "every request reached the {provider} dialect"
+    );
+    assert_contract(&journal);
+}
+
+#[test]
+fn the_whole_workflow_runs_against_the_stand_in() {
+    workflow_on(
+        "openai",
+        "ftjob-",
+        "ft:gpt-4o-mini-2024-07-18:standin:sarcasm:",
+    );
+}
+
+#[test]
+fn the_whole_workflow_runs_on_azure_openai() {
+    workflow_on("azure", "ftjob-", "gpt-4o-mini-2024-07-18.ft-");
+}
+
+#[test]
+fn the_whole_workflow_runs_on_together_ai() {
+    workflow_on(
+        "together",
+        "ft-",
+        "standin/Meta-Llama-3.1-8B-Instruct-Reference-sarcasm-",
+    );
+}
+
+#[test]
+fn together_limits_and_price_are_honoured_before_anything_is_spent() {
+    let server = StandIn::start(&[]).speaking("together");
+    let data = "datasets/sarcastic.jsonl";
+    // Beyond the model's limits: refused before the upload, each breach named.
+    let (code, _, stderr) = server.run(&[
+        "train-model",
+        data,
+        "--epochs",
+        "50",
+        "--lora-r",
+        "128",
+        "--yes",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("50 epochs")
+            && stderr.contains("at most 20")
+            && stderr.contains("LoRA rank 128"),
+        "{stderr}"
+    );
+    let (code, _, stderr) =
+        server.run(&["train-model", data, "--model", "acme/Unknown-7B", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("is not fine-tunable on Together AI"),
+        "{stderr}"
+    );
+    // An OpenAI model, or an OpenAI-only option, is refused with the reason.
+    let (code, _, stderr) = server.run(&["train-model", data, "--model", "gpt-4o-mini", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("is an OpenAI model"), "{stderr}");
+    let (code, _, stderr) = server.run(&[
+        "train-model",
+        data,
+        "--learning-rate-multiplier",
+        "2",
+        "--yes",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--learning-rate"), "{stderr}");
+    assert!(
+        !server.calls().iter().any(|c| c == "POST /files/upload"),
+        "nothing was uploaded: {:?}",
+        server.calls()
+    );
+    // Together's own price is shown and --max-cost holds to it.
+    let (code, _, stderr) = server.run(&[
+        "train-model",
+        data,
+        "--training-type",
+        "full",
+        "--epochs",
+        "3",
+        "--max-cost",
+        "0.000001",
+        "--yes",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("Together AI estimate: $") && stderr.contains("above --max-cost"),
+        "{stderr}"
+    );
+    assert!(
+        server
+            .calls()
+            .iter()
+            .any(|c| c == "POST /fine-tunes/estimate-price")
+            && !server.calls().iter().any(|c| c == "POST /fine-tunes"),
+        "{:?}",
+        server.calls()
+    );
+    let priced = server
+        .journal()
+        .into_iter()
+        .find(|e| e["path"] == "/fine-tunes/estimate-price")
+        .unwrap();
+    assert_eq!(priced["request"]["training_type"]["type"], "Full");
+    assert_eq!(priced["request"]["n_epochs"], 3);
+    // The job is then created with what was priced; pausing is not Together's.
+    let job = server.ok(&[
+        "train-model",
+        "sarcastic.jsonl",
+        "--training-type",
+        "full",
+        "--epochs",
+        "3",
+        "--yes",
+    ]);
+    let job = job.trim();
+    let (code, _, stderr) = server.run(&["pause-job", job]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("cannot pause"), "{stderr}");
+    let retrieved = server.ok(&["retrieve-job", job]);
+    assert!(retrieved.contains("\"type\":\"Full\""), "{retrieved}");
+    // The models Together fine-tunes, from Together.
+    let models = server.ok(&["models"]);
+    assert!(
+        models.contains("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")
+            && models.contains("MAX EPOCHS")
+            && !models.contains("gpt-4o"),
+        "{models}"
+    );
+    assert!(
+        server
+            .calls()
+            .iter()
+            .any(|c| c == "GET /fine-tunes/models/supported")
+    );
     assert_contract(&server.journal());
+}
+
+#[test]
+fn azure_needs_its_own_key_and_prompts_through_deployments() {
+    let server = StandIn::start(&[]).speaking("azure");
+    let (code, _, stderr) = code_and_stderr_of(&server, &["list-files"], &["AZURE_OPENAI_API_KEY"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("AZURE_OPENAI_API_KEY is not set"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = server.run(&["fine-tune-prompt", "not-deployed", "Hello?"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("deployment"), "{stderr}");
+    let journal = server.journal();
+    let exchange = journal.last().unwrap();
+    assert_eq!(exchange["path"], "/chat/completions");
+    assert_eq!(exchange["request"]["model"], "not-deployed");
+    // Options only Together takes are refused, not dropped.
+    let (code, _, stderr) = server.run(&[
+        "train-model",
+        "datasets/sarcastic.jsonl",
+        "--lora-r",
+        "16",
+        "--yes",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("applies to Together AI only"), "{stderr}");
+    assert_contract(&journal);
+}
+
+/// Runs the binary against `server` with some variables removed.
+fn code_and_stderr_of(
+    server: &StandIn,
+    args: &[&str],
+    removed: &[&str],
+) -> (Option<i32>, String, String) {
+    let mut command = server.finetune();
+    for variable in removed {
+        command.env_remove(variable);
+    }
+    let output = command.args(args).output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -580,9 +801,16 @@ fn the_wind_down_is_explained() {
     assert_eq!(code, 2);
     assert!(stderr.contains("HTTP 403"), "{stderr}");
     assert!(
-        stderr.contains("2027-01-06") && stderr.contains("--provider together"),
+        stderr.contains("2027-01-06")
+            && stderr.contains("--provider together")
+            && stderr.contains("--provider azure"),
         "{stderr}"
     );
+    // The advice holds: the same dataset, through the same command, trains on Together AI.
+    let server = server.speaking("together");
+    let stdout = server.ok(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    assert!(stdout.trim().starts_with("ft-"), "{stdout}");
+    assert_contract(&server.journal());
     let server = StandIn::start(&["--retired", "gpt-4o-mini-2024-07-18"]);
     let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
     assert_eq!(code, 2);

@@ -444,3 +444,114 @@ fn snapshots_of_every_output_format() {
         insta::assert_snapshot!(format!("broken_{format}"), text);
     }
 }
+
+#[test]
+fn open_models_count_approximately_and_say_so() {
+    let (code, report) = json_report(
+        &["datasets/sarcastic.jsonl", "--provider", "together"],
+        None,
+    );
+    assert_eq!(code, 0);
+    let file = &report["files"][0];
+    assert_eq!(file["tokens"]["approximate"], true);
+    assert_eq!(file["tokens"]["encoding"], "cl100k_base");
+    assert_eq!(
+        file["estimate"]["model"],
+        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    );
+    // Together runs one epoch unless told otherwise, and prices the job itself.
+    assert_eq!(file["estimate"]["epochs"], 1);
+    assert!(file["estimate"]["cost_usd"].is_null());
+    // OpenAI's counts are exact and say nothing.
+    let (_, exact) = json_report(&["datasets/sarcastic.jsonl"], None);
+    assert!(exact["files"][0]["tokens"].get("approximate").is_none());
+    let human = finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--provider",
+            "together",
+        ])
+        .assert()
+        .success();
+    assert!(
+        stdout(&human).contains("tokens are approximate"),
+        "{}",
+        stdout(&human)
+    );
+    // The context limit is the model's: gemma-2's 8,192 tokens truncate a long example.
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("long.jsonl");
+    let text = "word ".repeat(9_000);
+    fs::write(
+        &long,
+        valid_file(9)
+            + &format!(
+                "{{\"messages\": [{{\"role\": \"user\", \"content\": \"{text}\"}}, {{\"role\": \"assistant\", \"content\": \"ok\"}}]}}\n"
+            ),
+    )
+    .unwrap();
+    let long = long.to_str().unwrap();
+    let (_, gemma) = json_report(
+        &[
+            long,
+            "--provider",
+            "together",
+            "--model",
+            "google/gemma-2-9b-it",
+        ],
+        None,
+    );
+    let (_, llama) = json_report(&[long, "--provider", "together"], None);
+    let codes = |report: &Value| -> Vec<String> {
+        codes_by_line(report, 0)
+            .into_iter()
+            .map(|(_, code)| code)
+            .collect()
+    };
+    assert!(codes(&gemma).contains(&"FT308".to_owned()), "{gemma}");
+    assert!(!codes(&llama).contains(&"FT308".to_owned()), "{llama}");
+    // An OpenAI model is not a Together model.
+    let refused = finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--provider",
+            "together",
+            "--model",
+            "gpt-4o",
+        ])
+        .assert()
+        .code(2);
+    assert!(stderr(&refused).contains("is an OpenAI model"));
+}
+
+#[test]
+fn a_model_near_or_past_its_shutdown_is_warned_about() {
+    let run = |today: &str| {
+        let assert = finetune()
+            .env("FINETUNE_TODAY", today)
+            .args([
+                "check",
+                "datasets/sarcastic.jsonl",
+                "--model",
+                "gpt-4.1-mini",
+            ])
+            .assert()
+            .success();
+        stderr(&assert)
+    };
+    assert_eq!(run("2026-11-24"), "");
+    let soon = run("2026-12-20");
+    assert!(
+        soon.contains("OpenAI stops taking new fine-tuning jobs for gpt-4.1-mini-2025-04-14 on 2027-01-06, in 17 days")
+            && soon.contains("--provider together"),
+        "{soon}"
+    );
+    let past = run("2027-02-01");
+    assert!(
+        past.contains("since 2027-01-06")
+            && past.contains("retires gpt-4.1-mini-2025-04-14 for fine-tuning since 2027-01-14"),
+        "{past}"
+    );
+}

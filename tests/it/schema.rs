@@ -156,6 +156,14 @@ fn every_report_matches_the_report_schema() {
             "4",
         ],
         &["tests/fixtures/structure.jsonl", "--model", "gpt-3.5-turbo"],
+        &["datasets/sarcastic.jsonl", "--provider", "together"],
+        &[
+            "datasets/preference.jsonl",
+            "--provider",
+            "together",
+            "--model",
+            "acme/Unlisted-7B",
+        ],
     ];
     for args in runs {
         let report = report(args);

@@ -161,7 +161,22 @@ impl World {
                 Ok(Answer::Json(json!({"metrics": metrics})))
             }
             ("POST", ["chat", "completions"]) => {
-                self.dispatch(options, method, route, &none, body, HashMap::new())
+                // OpenAI's answer in Together's shape: the prompt echoed (empty unless
+                // asked for), no OpenAI-only message fields.
+                let mut answer =
+                    self.dispatch(options, method, route, &none, body, HashMap::new())?;
+                if let Answer::Json(value) = &mut answer {
+                    value["prompt"] = json!([]);
+                    for choice in value["choices"].as_array_mut().into_iter().flatten() {
+                        if let Some(choice) = choice.as_object_mut() {
+                            choice.remove("logprobs");
+                        }
+                        if let Some(message) = choice["message"].as_object_mut() {
+                            message.retain(|key, _| matches!(key.as_str(), "role" | "content"));
+                        }
+                    }
+                }
+                Ok(answer)
             }
             _ => Err(Refusal {
                 status: 404,
@@ -186,7 +201,7 @@ impl World {
         let training_method = if job.method == "dpo" {
             json!({"method": "dpo", "dpo_beta": job.hyperparameters["beta"]})
         } else {
-            json!({"method": "sft", "train_on_inputs": "auto"})
+            json!({"method": "sft", "train_on_inputs": false})
         };
         let mut value = json!({
             "id": job.id, "status": status,
@@ -319,7 +334,7 @@ impl World {
         } else {
             LORA_USD_PER_MILLION
         } * if dpo { 2.0 } else { 1.0 };
-        let price = (tokens as f64 * rate / 1e6 * 100.0).round() / 100.0;
+        let price = tokens as f64 * rate / 1e6;
         Ok(Answer::Json(json!({
             "estimated_total_price": price, "allowed_to_proceed": price <= USER_LIMIT_USD,
             "user_limit": USER_LIMIT_USD, "estimated_train_token_count": tokens,

@@ -566,6 +566,10 @@ pub struct CheckArgs {
     /// The provider that will train the model: `openai`, `azure` or `together`.
     #[arg(long, env = "FINETUNE_PROVIDER", default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
     pub provider: Provider,
+    /// A Hugging Face `tokenizer.json` to count tokens with, for exact counts of an open
+    /// model (otherwise the closest tiktoken encoding counts, approximately).
+    #[arg(long, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
     /// Epochs to estimate the cost for: a number, or `auto` for the platform's heuristic.
     #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
     pub epochs: Epochs,

@@ -54,11 +54,21 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }
     };
     model_warnings(&model, printer);
+    let counter = match &args.tokenizer {
+        Some(path) => match TokenCounter::from_file(path) {
+            Ok(counter) => counter,
+            Err(error) => {
+                printer.error(&error.to_string());
+                return Ok(ExitStatus::Error);
+            }
+        },
+        None => TokenCounter::new(model.encoding),
+    };
     let options = CheckOptions {
         filter,
         max_errors: args.max_errors,
         tokens: Some(TokenSettings {
-            counter: TokenCounter::new(model.encoding),
+            counter,
             example_token_limit: model.example_token_limit,
         }),
         method: args.method.method(),
@@ -416,7 +426,7 @@ fn file_report(
         .as_ref()
         .and_then(Tokens::from_summary)
         .map(|tokens| Tokens {
-            approximate: model.approximate_tokens(),
+            approximate: model.approximate_tokens() && tokens.tokenizer.is_none(),
             ..tokens
         });
     let estimate = summary
@@ -533,9 +543,12 @@ fn write_tokens(
     if tokens.approximate {
         writeln!(
             out,
-            "  tokens are approximate: {} has a tokenizer of its own; they are counted with {}, the closest tiktoken encoding",
+            "  tokens are approximate: {} has a tokenizer of its own; they are counted with {}, the closest tiktoken encoding (--tokenizer tokenizer.json counts exactly)",
             model.name, tokens.encoding
         )?;
+    }
+    if let Some(path) = tokens.tokenizer {
+        writeln!(out, "  tokens counted with the tokenizer {path}")?;
     }
     writeln!(
         out,

@@ -61,8 +61,11 @@ pub struct FileReport {
 /// The `tokens` object of a file's report.
 #[derive(Debug, Serialize)]
 pub struct Tokens {
-    /// The encoding counted (`o200k_base`).
+    /// What counted: the encoding (`o200k_base`), or `huggingface` for a tokenizer file.
     pub encoding: &'static str,
+    /// The tokenizer file (`--tokenizer`) that counted, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<&'static str>,
     /// Whether the counts are approximate: the model has a tokenizer of its own and the
     /// encoding is the closest tiktoken one. Absent when the counts are exact.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -101,7 +104,8 @@ impl Tokens {
     /// The report's view of a stream's token summary; `None` when nothing was counted.
     pub fn from_summary(summary: &TokenSummary) -> Option<Self> {
         Some(Self {
-            encoding: summary.encoding.as_str(),
+            encoding: summary.encoding,
+            tokenizer: summary.tokenizer,
             approximate: false,
             total: summary.total,
             assistant: summary.trained,

@@ -14,9 +14,7 @@ use super::{Finding, Findings, RECORD_CHECKS, Record, RuleFilter};
 use crate::dataset::method::CHAT_KEYS;
 use crate::dataset::{Chunk, ChunkReader, Line, Method, locate};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
-use crate::tokens::{
-    Bin, Distribution, Encoding, ExampleTokens, TokenCounter, count_example, histogram,
-};
+use crate::tokens::{Bin, Distribution, ExampleTokens, TokenCounter, count_example, histogram};
 
 /// Chunks linted in parallel before their results are merged, per thread.
 const CHUNKS_PER_THREAD: usize = 4;
@@ -50,8 +48,10 @@ pub struct TokenSettings {
 /// Token counts of a whole stream.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenSummary {
-    /// The encoding counted.
-    pub encoding: Encoding,
+    /// What counted: an encoding's name, or `huggingface` for a tokenizer file.
+    pub encoding: &'static str,
+    /// The tokenizer file that counted, if one did.
+    pub tokenizer: Option<&'static str>,
     /// Examples counted (those with a `messages` array).
     pub examples: u64,
     /// Every token of every example.
@@ -315,7 +315,8 @@ impl<'a> Merger<'a> {
         if let Some(settings) = &self.options.tokens {
             let per_example = Distribution::of(&mut self.lengths);
             self.summary.tokens = Some(TokenSummary {
-                encoding: settings.counter.encoding(),
+                encoding: settings.counter.name(),
+                tokenizer: settings.counter.tokenizer_path(),
                 examples: self.lengths.len() as u64,
                 total: self.tally.total,
                 trained: self.tally.trained,

@@ -5,12 +5,16 @@
 //! two shortcuts that do not change any count: a pre-tokenised piece that is one vocabulary
 //! entry counts 1 without running the encoder, and long strings that repeat (system prompts,
 //! tool definitions) are counted once per thread.
+//!
+//! Open models have tokenizers of their own: a Hugging Face `tokenizer.json` loaded with
+//! [`TokenCounter::from_file`] counts their text exactly.
 
 mod example;
 mod image;
 mod stats;
 
 use std::cell::RefCell;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use bpe_openai::Tokenizer;
@@ -52,16 +56,40 @@ const CACHE_CAPACITY: usize = 1 << 16;
 #[derive(Clone, Copy)]
 pub struct TokenCounter {
     encoding: Encoding,
-    tokenizer: &'static Tokenizer,
-    single_tokens: &'static FxHashSet<&'static [u8]>,
+    backend: Backend,
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    /// A tiktoken encoding, through bpe-openai.
+    Tiktoken {
+        tokenizer: &'static Tokenizer,
+        single_tokens: &'static FxHashSet<&'static [u8]>,
+    },
+    /// A Hugging Face tokenizer loaded from a file, with that file's path.
+    File {
+        tokenizer: &'static tokenizers::Tokenizer,
+        path: &'static str,
+    },
 }
 
 impl std::fmt::Debug for TokenCounter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCounter")
-            .field("encoding", &self.encoding)
+            .field("counts", &self.name())
+            .field("tokenizer", &self.tokenizer_path())
             .finish_non_exhaustive()
     }
+}
+
+/// A tokenizer file that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("could not load the tokenizer {path}: {message}")]
+pub struct TokenizerError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub message: String,
 }
 
 /// Every vocabulary entry's bytes, to count a one-token piece without running the encoder.
@@ -78,7 +106,8 @@ static CL100K_VOCABULARY: LazyLock<FxHashSet<&'static [u8]>> =
     LazyLock::new(|| vocabulary(bpe_openai::cl100k_base()));
 
 thread_local! {
-    static CACHE: RefCell<FxHashMap<(Encoding, u128), u32>> = RefCell::new(FxHashMap::default());
+    /// Counts of long strings, keyed by what counted them (0 and 1 the encodings, 2 a file).
+    static CACHE: RefCell<FxHashMap<(u8, u128), u32>> = RefCell::new(FxHashMap::default());
 }
 
 impl TokenCounter {
@@ -90,14 +119,58 @@ impl TokenCounter {
         };
         Self {
             encoding,
-            tokenizer,
-            single_tokens,
+            backend: Backend::Tiktoken {
+                tokenizer,
+                single_tokens,
+            },
         }
     }
 
-    /// The encoding counted.
+    /// A counter for the Hugging Face tokenizer in `path` (a `tokenizer.json`). It lives as
+    /// long as the process: a command loads one at most.
+    pub fn from_file(path: &Path) -> Result<Self, TokenizerError> {
+        let shown = path.display().to_string();
+        let tokenizer = tokenizers::Tokenizer::from_file(path).map_err(|error| TokenizerError {
+            path: shown.clone(),
+            message: error.to_string(),
+        })?;
+        Ok(Self {
+            encoding: Encoding::Cl100kBase,
+            backend: Backend::File {
+                tokenizer: Box::leak(Box::new(tokenizer)),
+                path: Box::leak(shown.into_boxed_str()),
+            },
+        })
+    }
+
+    /// The tiktoken encoding counted, or for a tokenizer file the closest one (what a
+    /// counter without the file would have used).
     pub fn encoding(&self) -> Encoding {
         self.encoding
+    }
+
+    /// What counts: the encoding's name, or `huggingface` for a tokenizer file.
+    pub fn name(&self) -> &'static str {
+        match self.backend {
+            Backend::Tiktoken { .. } => self.encoding.as_str(),
+            Backend::File { .. } => "huggingface",
+        }
+    }
+
+    /// The tokenizer file counting, if any.
+    pub fn tokenizer_path(&self) -> Option<&'static str> {
+        match self.backend {
+            Backend::Tiktoken { .. } => None,
+            Backend::File { path, .. } => Some(path),
+        }
+    }
+
+    fn cache_tag(&self) -> u8 {
+        match (self.backend, self.encoding) {
+            (Backend::Tiktoken { .. }, Encoding::O200kBase) => 0,
+            (Backend::Tiktoken { .. }, Encoding::Cl100kBase) => 1,
+            (Backend::File { .. }, _) => 2,
+        }
     }
 
     /// The number of tokens of `text`, with special tokens counted as ordinary text.
@@ -105,7 +178,7 @@ impl TokenCounter {
         if text.len() < CACHED_MIN_BYTES {
             return self.count_uncached(text);
         }
-        let key = (self.encoding, xxh3_128(text.as_bytes()));
+        let key = (self.cache_tag(), xxh3_128(text.as_bytes()));
         if let Some(count) = CACHE.with(|cache| cache.borrow().get(&key).copied()) {
             return count;
         }
@@ -122,15 +195,78 @@ impl TokenCounter {
 
     /// The number of tokens of `text`, without the cache.
     pub fn count_uncached(&self, text: &str) -> u32 {
-        self.tokenizer
-            .split(text)
-            .map(|piece| {
-                if self.single_tokens.contains(piece.as_bytes()) {
-                    1
-                } else {
-                    self.tokenizer.bpe.count(piece.as_bytes()) as u32
-                }
-            })
-            .sum()
+        match self.backend {
+            Backend::Tiktoken {
+                tokenizer,
+                single_tokens,
+            } => tokenizer
+                .split(text)
+                .map(|piece| {
+                    if single_tokens.contains(piece.as_bytes()) {
+                        1
+                    } else {
+                        tokenizer.bpe.count(piece.as_bytes()) as u32
+                    }
+                })
+                .sum(),
+            // Special tokens are not added: a message's text is counted, as for tiktoken. A
+            // text the tokenizer cannot encode (none of the usual ones fails on UTF-8) falls
+            // back to one token per byte rather than to none.
+            Backend::File { tokenizer, .. } => tokenizer
+                .encode_fast(text, false)
+                .map_or(text.len(), |encoding| encoding.len())
+                as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small word-level tokenizer in the `tokenizer.json` format.
+    const WORD_LEVEL: &str = r#"{
+        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+        "normalizer": {"type": "Lowercase"},
+        "pre_tokenizer": {"type": "Whitespace"},
+        "post_processor": null, "decoder": null,
+        "model": {"type": "WordLevel", "unk_token": "[UNK]",
+            "vocab": {"[UNK]": 0, "hello": 1, "world": 2, "!": 3}}
+    }"#;
+
+    #[test]
+    fn a_tokenizer_file_counts_with_its_own_vocabulary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        std::fs::write(&path, WORD_LEVEL).unwrap();
+        let counter = TokenCounter::from_file(&path).unwrap();
+        assert_eq!(counter.name(), "huggingface");
+        assert_eq!(
+            counter.tokenizer_path(),
+            Some(path.display().to_string().as_str())
+        );
+        assert_eq!(counter.count("Hello world!"), 3);
+        assert_eq!(counter.count("hello unknown words here"), 4);
+        let long = "hello world ".repeat(10);
+        assert_eq!(counter.count(&long), 20);
+        assert_eq!(counter.count(&long), 20, "the cached count is the same");
+        // The same long text counted by an encoding is a different entry in the cache.
+        let tiktoken = TokenCounter::new(Encoding::Cl100kBase);
+        assert_eq!(tiktoken.count(&long), tiktoken.count_uncached(&long));
+    }
+
+    #[test]
+    fn a_broken_tokenizer_file_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokenizer.json");
+        std::fs::write(&path, "{\"model\": 1}").unwrap();
+        let error = TokenCounter::from_file(&path).unwrap_err().to_string();
+        assert!(
+            error.starts_with("could not load the tokenizer "),
+            "{error}"
+        );
+        assert!(error.contains("tokenizer.json"), "{error}");
+        let missing = TokenCounter::from_file(&dir.path().join("absent.json")).unwrap_err();
+        assert!(missing.to_string().contains("absent.json"));
     }
 }

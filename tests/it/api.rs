@@ -356,7 +356,10 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
         lines.last().unwrap().contains("successfully completed"),
         "{events}"
     );
-    assert!(events.to_lowercase().contains("step "), "progress is reported: {events}");
+    assert!(
+        events.to_lowercase().contains("step "),
+        "progress is reported: {events}"
+    );
     let json_events: Vec<Value> = server
         .ok(&["list-job-events", &job, "--output-format", "json"])
         .lines()

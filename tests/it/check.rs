@@ -555,3 +555,48 @@ fn a_model_near_or_past_its_shutdown_is_warned_about() {
         "{past}"
     );
 }
+
+#[test]
+fn a_tokenizer_file_counts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = |content: &str| -> String {
+        let path = dir.path().join(format!("{}.jsonl", content.len()));
+        let line = format!(
+            "{{\"messages\": [{{\"role\": \"user\", \"content\": \"{content}\"}}, {{\"role\": \"assistant\", \"content\": \"ok\"}}]}}\n"
+        );
+        fs::write(&path, line.repeat(10)).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let short = one("hello");
+    let long = one("hello supercalifragilistic antidisestablishmentarianism");
+    let tokenizer = "tests/fixtures/word-level-tokenizer.json";
+    let total = |file: &str, extra: &[&str]| -> (u64, Value) {
+        let mut args = vec![file, "--provider", "together"];
+        args.extend_from_slice(extra);
+        let (code, report) = json_report(&args, None);
+        assert_eq!(code, 0, "{report}");
+        let tokens = report["files"][0]["tokens"].clone();
+        (tokens["total"].as_u64().unwrap(), tokens)
+    };
+    // The word-level vocabulary knows neither long word: one unknown token each, per example.
+    let (exact_short, tokens) = total(&short, &["--tokenizer", tokenizer]);
+    let (exact_long, _) = total(&long, &["--tokenizer", tokenizer]);
+    assert_eq!(exact_long - exact_short, 2 * 10);
+    assert_eq!(tokens["encoding"], "huggingface");
+    assert_eq!(tokens["tokenizer"], tokenizer);
+    assert!(tokens.get("approximate").is_none(), "{tokens}");
+    // cl100k_base splits them into many pieces: the approximate count is another one.
+    let (approx_short, _) = total(&short, &[]);
+    let (approx_long, _) = total(&long, &[]);
+    assert!(approx_long - approx_short > 2 * 10);
+    // A tokenizer that cannot be loaded is a clear error, not a fallback.
+    let refused = finetune()
+        .args(["check", &short, "--tokenizer", "Cargo.toml"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&refused).contains("could not load the tokenizer Cargo.toml"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -164,6 +164,13 @@ fn every_report_matches_the_report_schema() {
             "--model",
             "acme/Unlisted-7B",
         ],
+        &[
+            "datasets/sarcastic.jsonl",
+            "--provider",
+            "together",
+            "--tokenizer",
+            "tests/fixtures/word-level-tokenizer.json",
+        ],
     ];
     for args in runs {
         let report = report(args);

@@ -287,6 +287,10 @@ pub(crate) fn preflight(
                 plural(u64::from(estimate.epochs), "epoch"),
                 estimate.model
             )),
+            None if model.provider == Provider::Together => line.push_str(&format!(
+                "; {} prices the job itself",
+                model.provider.label()
+            )),
             None => line.push_str(&format!(
                 "; no token price for {} {} training, so no cost estimate",
                 estimate.model,

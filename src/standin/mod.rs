@@ -53,6 +53,9 @@ pub struct Fault {
     pub method: Option<String>,
     /// Only requests whose path below the provider's base starts with this.
     pub path: String,
+    /// Only requests whose path is `path` itself, not below it.
+    #[serde(default)]
+    pub exact: bool,
     /// What to do.
     pub kind: FaultKind,
     /// For `status`: the status to answer.
@@ -136,7 +139,11 @@ impl StandIn {
                 .method
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
-                && path.starts_with(&fault.path)
+                && if fault.exact {
+                    path == fault.path
+                } else {
+                    path.starts_with(&fault.path)
+                }
         })?;
         let (fault, left) = &mut faults[index];
         let fault = fault.clone();

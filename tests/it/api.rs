@@ -587,6 +587,36 @@ fn together_limits_and_price_are_honoured_before_anything_is_spent() {
     assert_contract(&server.journal());
 }
 
+/// Without job metadata (Azure, Together), a job whose answer was lost is found by its file,
+/// model and suffix instead of being created again.
+fn one_job_after_a_dropped_answer(provider: &'static str, route: &str, job_prefix: &str) {
+    let server = StandIn::start(&[]).speaking(provider);
+    let file = server
+        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"])
+        .trim()
+        .to_owned();
+    server.fault(&json!([{"path": route, "exact": true, "method": "POST", "kind": "drop_after"}]));
+    let stdout = server.ok(&["train-model", &file, "--suffix", "once", "--yes"]);
+    let job = stdout.lines().last().unwrap().trim();
+    assert!(job.starts_with(job_prefix), "{stdout}");
+    let jobs: Value =
+        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
+    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    assert_eq!(jobs[0]["id"], json!(job));
+    let creates = server
+        .calls()
+        .iter()
+        .filter(|c| *c == &format!("POST {route}"))
+        .count();
+    assert_eq!(creates, 1, "{:?}", server.calls());
+}
+
+#[test]
+fn a_dropped_job_answer_leaves_one_job_on_azure_and_together() {
+    one_job_after_a_dropped_answer("azure", "/fine_tuning/jobs", "ftjob-");
+    one_job_after_a_dropped_answer("together", "/fine-tunes", "ft-");
+}
+
 #[test]
 fn azure_needs_its_own_key_and_prompts_through_deployments() {
     let server = StandIn::start(&[]).speaking("azure");

@@ -129,6 +129,9 @@ pub struct PreflightArgs {
     /// The format to check the file as.
     #[arg(long = "check-method", value_enum, default_value_t = MethodArg::Auto, value_name = "METHOD")]
     pub check_method: MethodArg,
+    /// A Hugging Face `tokenizer.json` to count the check's tokens with (an open model's own).
+    #[arg(long, value_name = "PATH")]
+    pub tokenizer: Option<PathBuf>,
     /// Upload again even if the same file is already there.
     #[arg(long)]
     pub force: bool,

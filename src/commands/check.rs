@@ -205,8 +205,13 @@ pub(crate) struct Preflight {
 }
 
 /// Warns on standard error about what makes the model's figures less certain or its days
-/// numbered: a model the price table does not list, and shutdown dates past or near.
+/// numbered: a model the price table does not list, and shutdown dates past or near. Said
+/// once per run, however many files are checked for the model.
 fn model_warnings(model: &ModelEntry, printer: &mut Printer) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     if model.checked.is_empty() {
         printer.note(&format!(
             "warning: {} is not in the price table: tokens are counted with {} (approximate), no context limit is checked, and {} prices the job itself",
@@ -234,6 +239,7 @@ pub(crate) fn preflight(
     method: Option<Method>,
     model: &str,
     provider: Provider,
+    tokenizer: Option<&Path>,
     epochs: Epochs,
     printer: &mut Printer,
 ) -> io::Result<Result<Preflight, String>> {
@@ -242,11 +248,16 @@ pub(crate) fn preflight(
         Err(message) => return Ok(Err(message)),
     };
     model_warnings(&model, printer);
+    let counter = match tokenizer.map(TokenCounter::from_file) {
+        Some(Ok(counter)) => counter,
+        Some(Err(error)) => return Ok(Err(error.to_string())),
+        None => TokenCounter::new(model.encoding),
+    };
     let options = CheckOptions {
         filter: RuleFilter::default(),
         max_errors: Some(50),
         tokens: Some(TokenSettings {
-            counter: TokenCounter::new(model.encoding),
+            counter,
             example_token_limit: model.example_token_limit,
         }),
         method,
@@ -280,6 +291,9 @@ pub(crate) fn preflight(
             "; {} billed tokens per epoch",
             thousands(estimate.billed_tokens_per_epoch)
         ));
+        if report.tokens.as_ref().is_some_and(|t| t.approximate) {
+            line.push_str(" (approximate: --tokenizer tokenizer.json counts exactly)");
+        }
         match estimate.cost_usd {
             Some(cost) => line.push_str(&format!(
                 "; estimated cost {} ({} on {})",

@@ -36,7 +36,8 @@ pub(crate) fn checked(
         MethodArg::Auto => None,
         other => other.method(),
     };
-    match preflight(path, method, model, provider, epochs, printer)? {
+    let tokenizer = options.tokenizer.as_deref();
+    match preflight(path, method, model, provider, tokenizer, epochs, printer)? {
         Err(message) => {
             printer.error(&message);
             Ok(Err(ExitStatus::Error))

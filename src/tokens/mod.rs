@@ -127,20 +127,30 @@ impl TokenCounter {
     }
 
     /// A counter for the Hugging Face tokenizer in `path` (a `tokenizer.json`). It lives as
-    /// long as the process: a command loads one at most.
+    /// long as the process, and a path is loaded once however often it is asked for.
     pub fn from_file(path: &Path) -> Result<Self, TokenizerError> {
+        static LOADED: std::sync::Mutex<Vec<(std::path::PathBuf, TokenCounter)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut loaded = LOADED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, counter)) = loaded.iter().find(|(known, _)| known == path) {
+            return Ok(*counter);
+        }
         let shown = path.display().to_string();
         let tokenizer = tokenizers::Tokenizer::from_file(path).map_err(|error| TokenizerError {
             path: shown.clone(),
             message: error.to_string(),
         })?;
-        Ok(Self {
+        let counter = Self {
             encoding: Encoding::Cl100kBase,
             backend: Backend::File {
                 tokenizer: Box::leak(Box::new(tokenizer)),
                 path: Box::leak(shown.into_boxed_str()),
             },
-        })
+        };
+        loaded.push((path.to_owned(), counter));
+        Ok(counter)
     }
 
     /// The tiktoken encoding counted, or for a tokenizer file the closest one (what a

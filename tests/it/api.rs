@@ -570,6 +570,25 @@ fn together_limits_and_price_are_honoured_before_anything_is_spent() {
     assert!(stderr.contains("cannot pause"), "{stderr}");
     let retrieved = server.ok(&["retrieve-job", job]);
     assert!(retrieved.contains("\"type\":\"Full\""), "{retrieved}");
+    // The check before an upload counts approximately, or exactly with the model's tokenizer.
+    let (_, _, approximate) = server.run(&["upload-dataset", data]);
+    assert!(
+        approximate.contains("billed tokens per epoch (approximate"),
+        "{approximate}"
+    );
+    let tokenizer = "tests/fixtures/word-level-tokenizer.json";
+    let (code, _, exact) = server.run(&["upload-dataset", data, "--tokenizer", tokenizer]);
+    assert_eq!(code, 0, "{exact}");
+    assert!(
+        exact.contains("billed tokens per epoch;") && !exact.contains("approximate"),
+        "{exact}"
+    );
+    let (code, _, stderr) = server.run(&["upload-dataset", data, "--tokenizer", "Cargo.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("could not load the tokenizer Cargo.toml"),
+        "{stderr}"
+    );
     // The models Together fine-tunes, from Together.
     let models = server.ok(&["models"]);
     assert!(

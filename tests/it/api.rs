@@ -366,6 +366,8 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(json_events.len(), lines.len());
+    // Following a finished job gives the same events and ends.
+    assert_eq!(server.ok(&["list-job-events", &job, "--follow"]), events);
     // list-checkpoints: one per epoch, newest first.
     let checkpoints = server.ok(&["list-checkpoints", &job]);
     assert_eq!(checkpoints.lines().count(), 3, "{checkpoints}");

@@ -12,6 +12,7 @@ use crate::dataset::Method;
 use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
 use crate::lint::dataset::train_validation_leakage;
+use crate::lint::syntax::unreadable_input;
 use crate::lint::{
     CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, TokenSettings, TokenSummary,
     check_stream,
@@ -108,36 +109,48 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     }
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     let mut reports = Vec::new();
+    // Problems with the run that no file's diagnostic tells; any of them makes the exit code 2.
+    let mut problems = Vec::new();
     let mut failed = false;
     for path in files.iter().chain(&args.validation) {
         let display = path.display().to_string();
-        let input = match open(path) {
-            Ok(input) => input,
-            Err(message) => {
-                printer.error(&message);
-                failed = true;
-                continue;
-            }
+        let mut sink = Sink::new(args.output_format, &display, &renderer, printer.out());
+        let mut note = None;
+        let checked = match open(path) {
+            Ok(input) => check_stream(input, &options, &mut sink),
+            Err(error) => Err(CheckError::Read(error)),
         };
-        let mut sink = Sink {
-            format: args.output_format,
-            path: &display,
-            renderer: &renderer,
-            out: printer.out(),
-            collected: Vec::new(),
-        };
-        match check_stream(input, &options, &mut sink) {
-            Ok(summary) => {
-                let diagnostics = sink.collected;
-                let report = file_report(display, &summary, diagnostics, &model, args.epochs);
-                reports.push((summary, report));
-            }
+        let (summary, readable) = match checked {
+            Ok(summary) => (summary, true),
             Err(CheckError::Output(error)) => return Err(error),
             Err(CheckError::Read(error)) => {
-                printer.error(&format!("could not read {display}: {error}"));
+                // Reported even under --select/--ignore: it is why the exit code is 2.
+                let diagnostic = unreadable_input::diagnostic(&display, &error);
+                let message = diagnostic.message.clone();
+                sink.emit(diagnostic)?;
+                if !matches!(
+                    args.output_format,
+                    OutputFormat::Human | OutputFormat::Concise
+                ) {
+                    // Standard output is for a program: tell the person too.
+                    note = Some(message);
+                }
                 failed = true;
+                let summary = FileSummary {
+                    errors: sink.errors,
+                    warnings: sink.warnings,
+                    method: options.method.unwrap_or_default(),
+                    ..FileSummary::default()
+                };
+                (summary, false)
             }
+        };
+        let diagnostics = sink.collected;
+        if let Some(message) = note {
+            printer.error(&message);
         }
+        let report = file_report(display, &summary, diagnostics, &model, args.epochs);
+        reports.push((summary, report, readable));
     }
     if let (Some(validation), [train]) = (&args.validation, files)
         && reports.len() == 2
@@ -146,43 +159,45 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         let leaks = match leakage_diagnostics(train, validation, &options) {
             Ok(leaks) => leaks,
             Err(error) => {
-                printer.error(&format!("train/validation leakage not checked: {error}"));
+                let message = format!("train/validation leakage not checked: {error}");
+                printer.error(&message);
+                problems.push(message);
                 failed = true;
                 Vec::new()
             }
         };
-        let (summary, report) = &mut reports[1];
+        let (summary, report, _) = &mut reports[1];
         for diagnostic in leaks {
             summary.errors += 1;
-            let mut sink = Sink {
-                format: args.output_format,
-                path: &report.path,
-                renderer: &renderer,
-                out: printer.out(),
-                collected: Vec::new(),
-            };
+            let mut sink = Sink::new(args.output_format, &report.path, &renderer, printer.out());
             sink.emit(diagnostic)?;
             report.diagnostics.extend(sink.collected);
         }
     }
-    let totals = Totals::of(reports.iter().map(|(summary, _)| summary));
+    let totals = Totals::of(&reports);
     match args.output_format {
         OutputFormat::Json => {
-            let report = Report::new(reports.into_iter().map(|(_, report)| report).collect());
+            let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
             serde_json::to_writer_pretty(&mut *printer.out(), &report)?;
             writeln!(printer.out())?;
         }
         OutputFormat::Sarif => {
-            let report = Report::new(reports.into_iter().map(|(_, report)| report).collect());
-            serde_json::to_writer_pretty(&mut *printer.out(), &sarif::to_sarif(&report))?;
+            let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
+            let log = sarif::to_sarif(&report);
+            serde_json::to_writer_pretty(&mut *printer.out(), &log)?;
             writeln!(printer.out())?;
         }
         OutputFormat::Human | OutputFormat::Concise if !args.quiet => {
             write_summary(printer.out(), &reports, &totals, args.output_format, &model)?;
         }
         OutputFormat::Github if !args.quiet => {
-            for (summary, report) in &reports {
-                github::notice(&report.path, &file_line(summary), printer.out())?;
+            for (summary, report, readable) in &reports {
+                let counts = if *readable {
+                    file_line(summary)
+                } else {
+                    UNREAD.to_owned()
+                };
+                github::notice(&report.path, &counts, printer.out())?;
             }
         }
         _ => {}
@@ -262,26 +277,20 @@ pub(crate) fn preflight(
         }),
         method,
     };
+    let display = path.display().to_string();
     let input = match open(path) {
         Ok(input) => input,
-        Err(message) => return Ok(Err(message)),
+        Err(error) => return Ok(Err(unreadable_input::diagnostic(&display, &error).message)),
     };
-    let display = path.display().to_string();
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     printer.flush()?;
     let mut stderr = io::stderr().lock();
-    let mut sink = Sink {
-        format: OutputFormat::Human,
-        path: &display,
-        renderer: &renderer,
-        out: &mut stderr,
-        collected: Vec::new(),
-    };
+    let mut sink = Sink::new(OutputFormat::Human, &display, &renderer, &mut stderr);
     let summary = match check_stream(input, &options, &mut sink) {
         Ok(summary) => summary,
         Err(CheckError::Output(error)) => return Err(error),
         Err(CheckError::Read(error)) => {
-            return Ok(Err(format!("could not read {display}: {error}")));
+            return Ok(Err(unreadable_input::diagnostic(&display, &error).message));
         }
     };
     let report = file_report(display.clone(), &summary, Vec::new(), &model, epochs);
@@ -391,22 +400,16 @@ fn leakage_diagnostics(
     .collect())
 }
 
-/// Opens a file for reading, or standard input for `-`; the error names the path.
-fn open(path: &Path) -> Result<Box<dyn Read>, String> {
+/// Opens a file for reading, or standard input for `-`.
+fn open(path: &Path) -> io::Result<Box<dyn Read>> {
     if path.as_os_str() == STDIN_PATH {
         return Ok(Box::new(io::stdin().lock()));
     }
-    let display = path.display();
-    match std::fs::metadata(path) {
-        Ok(metadata) if metadata.is_dir() => {
-            return Err(format!("{display} is a directory, not a JSONL file"));
-        }
-        Ok(_) => {}
-        Err(error) => return Err(format!("could not read {display}: {error}")),
+    // Opening a directory succeeds on Unix; say what it is rather than fail at the first read.
+    if std::fs::metadata(path)?.is_dir() {
+        return Err(io::ErrorKind::IsADirectory.into());
     }
-    File::open(path)
-        .map(|file| Box::new(file) as Box<dyn Read>)
-        .map_err(|error| format!("could not read {display}: {error}"))
+    Ok(Box::new(File::open(path)?))
 }
 
 /// Prints streaming formats as diagnostics arrive; collects them for whole-document formats.
@@ -416,10 +419,37 @@ struct Sink<'a> {
     renderer: &'a HumanRenderer,
     out: &'a mut dyn Write,
     collected: Vec<Diagnostic>,
+    /// Errors and warnings emitted, for a file whose check stopped before its summary.
+    errors: u64,
+    warnings: u64,
+}
+
+impl<'a> Sink<'a> {
+    fn new(
+        format: OutputFormat,
+        path: &'a str,
+        renderer: &'a HumanRenderer,
+        out: &'a mut dyn Write,
+    ) -> Self {
+        Self {
+            format,
+            path,
+            renderer,
+            out,
+            collected: Vec::new(),
+            errors: 0,
+            warnings: 0,
+        }
+    }
 }
 
 impl DiagnosticSink for Sink<'_> {
     fn emit(&mut self, diagnostic: Diagnostic) -> io::Result<()> {
+        if diagnostic.is_error() {
+            self.errors += 1;
+        } else {
+            self.warnings += 1;
+        }
         match self.format {
             OutputFormat::Human => self.renderer.render(self.path, &diagnostic, self.out),
             OutputFormat::Concise => concise::render(self.path, &diagnostic, self.out),
@@ -472,19 +502,27 @@ fn file_report(
     }
 }
 
+/// A checked file: its counts, its report, and whether it could be read to the end.
+type Checked = (FileSummary, FileReport, bool);
+
+/// What the summary says of a file that could not be read, in place of its counts.
+const UNREAD: &str = "could not be read, so nothing in it was checked";
+
 #[derive(Default)]
 struct Totals {
     files: u64,
+    unread: u64,
     examples: u64,
     errors: u64,
     warnings: u64,
 }
 
 impl Totals {
-    fn of<'a>(summaries: impl Iterator<Item = &'a FileSummary>) -> Self {
+    fn of(reports: &[Checked]) -> Self {
         let mut totals = Totals::default();
-        for summary in summaries {
+        for (summary, _, readable) in reports {
             totals.files += 1;
+            totals.unread += u64::from(!readable);
             totals.examples += summary.examples;
             totals.errors += summary.errors;
             totals.warnings += summary.warnings;
@@ -495,12 +533,16 @@ impl Totals {
 
 fn write_summary(
     out: &mut dyn Write,
-    reports: &[(FileSummary, FileReport)],
+    reports: &[Checked],
     totals: &Totals,
     format: OutputFormat,
     model: &ModelEntry,
 ) -> io::Result<()> {
-    for (summary, report) in reports {
+    for (summary, report, readable) in reports {
+        if !readable {
+            writeln!(out, "{}: {UNREAD}", report.path)?;
+            continue;
+        }
         writeln!(out, "{}: {}", report.path, file_line(summary))?;
         if format == OutputFormat::Human
             && let (Some(counted), Some(tokens), Some(estimate)) =
@@ -518,16 +560,20 @@ fn write_summary(
         }
     }
     let files = plural(totals.files, "file");
-    if totals.errors == 0 && totals.warnings == 0 {
+    if totals.errors == 0 && totals.warnings == 0 && totals.unread == 0 {
         writeln!(
             out,
             "All checks passed: {} in {files}",
             plural(totals.examples, "example")
         )
     } else {
+        let unread = match totals.unread {
+            0 => String::new(),
+            n => format!(" ({n} could not be read)"),
+        };
         writeln!(
             out,
-            "Found {} and {} in {files}",
+            "Found {} and {} in {files}{unread}",
             plural(totals.errors, "error"),
             plural(totals.warnings, "warning"),
         )

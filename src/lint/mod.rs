@@ -184,6 +184,7 @@ pub static RULES: &[&Rule] = &[
     &syntax::not_an_object::RULE,
     &syntax::blank_line::RULE,
     &syntax::byte_order_mark::RULE,
+    &syntax::unreadable_input::RULE,
     &schema::missing_messages::RULE,
     &schema::messages_not_a_list::RULE,
     &schema::unknown_role::RULE,

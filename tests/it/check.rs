@@ -87,7 +87,7 @@ fn the_broken_datasets_report_exactly_the_expected_lines_and_codes() {
     let untripped: Vec<&str> = every_rule.difference(&tripped).copied().collect();
     assert_eq!(
         untripped,
-        ["FT308", "FT404", "FT405"],
+        ["FT006", "FT308", "FT404", "FT405"],
         "these need files of their own"
     );
 }
@@ -247,22 +247,82 @@ fn missing_file_is_exit_2_naming_the_path_and_other_files_are_still_checked() {
         .args(["check", "no/such/file.jsonl", "datasets/sarcastic.jsonl"])
         .assert()
         .code(2);
+    let text = stdout(&assert);
     assert!(
-        stderr(&assert).contains("could not read no/such/file.jsonl"),
-        "{}",
-        stderr(&assert)
+        text.contains("FT006 unreadable-input")
+            && text.contains("could not read no/such/file.jsonl: not found"),
+        "{text}"
     );
-    assert!(stdout(&assert).contains("datasets/sarcastic.jsonl: 35 supervised examples"));
+    assert!(
+        text.contains("no/such/file.jsonl: could not be read"),
+        "{text}"
+    );
+    assert!(text.contains("datasets/sarcastic.jsonl: 35 supervised examples"));
+    // The file that was not read is counted: never "All checks passed".
+    assert!(!text.contains("All checks passed"), "{text}");
+    assert!(
+        text.ends_with("Found 1 error and 0 warnings in 2 files (1 could not be read)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unreadable_input_is_a_diagnostic_in_every_format() {
+    let (code, report) = json_report(&["datasets/sarcastic.jsonl", "no/such/file.jsonl"], None);
+    assert_eq!(code, 2);
+    assert_eq!(report["summary"]["files"], 2);
+    assert_eq!(report["summary"]["errors"], 1);
+    let file = &report["files"][1];
+    assert_eq!(file["path"], "no/such/file.jsonl");
+    assert_eq!(file["examples"], 0);
+    assert_eq!(codes_by_line(&report, 1), [(None, "FT006".to_owned())]);
+    assert_eq!(
+        file["diagnostics"][0]["message"],
+        "could not read no/such/file.jsonl: not found"
+    );
+    let run = |format: &str| {
+        let output = finetune()
+            .args(["check", "no/such/file.jsonl", "--output-format", format])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{format}");
+        // Standard output is for a program here: the person reads standard error.
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("could not read no/such/file.jsonl: not found"),
+            "{format}: {stderr}"
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(
+        run("github").starts_with(
+            "::error file=no/such/file.jsonl,title=FT006 unreadable-input::could not read no/such/file.jsonl: not found ("
+        ),
+        "{}",
+        run("github")
+    );
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "FT006");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "no/such/file.jsonl"
+    );
+    // Even a rule filter that leaves FT006 out says why the exit code is 2.
+    let (code, report) = json_report(&["no/such/file.jsonl", "--select", "FT1"], None);
+    assert_eq!(code, 2);
+    assert_eq!(codes_by_line(&report, 0), [(None, "FT006".to_owned())]);
 }
 
 #[test]
 fn a_directory_is_exit_2() {
     let assert = finetune().args(["check", "datasets"]).assert().code(2);
+    let text = stdout(&assert);
     assert!(
-        stderr(&assert).contains("datasets is a directory"),
-        "{}",
-        stderr(&assert)
+        text.contains("could not read datasets: is a directory, not a JSONL file"),
+        "{text}"
     );
+    assert!(!text.contains("All checks passed"), "{text}");
 }
 
 #[test]

@@ -30,3 +30,12 @@ fn unknown_rule_is_a_usage_error() {
     let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("no rule \"FT999\""), "{stderr}");
 }
+
+#[test]
+fn an_unreadable_input_has_its_rule() {
+    let output = finetune().args(["rule", "FT006"]).assert().success();
+    let text = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert!(text.starts_with("# FT006 unreadable-input"), "{text}");
+    assert!(text.contains("Family: syntax. Default severity: error."));
+    assert!(text.contains("the exit code is 2"), "{text}");
+}

@@ -157,6 +157,7 @@ fn every_report_matches_the_report_schema() {
         ],
         &["tests/fixtures/structure.jsonl", "--model", "gpt-3.5-turbo"],
         &["datasets/sarcastic.jsonl", "--provider", "together"],
+        &["no/such/file.jsonl", "datasets/sarcastic.jsonl"],
         &[
             "datasets/preference.jsonl",
             "--provider",

@@ -5,3 +5,4 @@ pub mod byte_order_mark;
 pub mod invalid_json;
 pub mod invalid_utf8;
 pub mod not_an_object;
+pub mod unreadable_input;

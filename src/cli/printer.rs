@@ -22,7 +22,7 @@ pub enum ColorChoice {
 
 /// Writes results to standard output and problems with the run to standard error.
 pub struct Printer {
-    out: BufWriter<io::Stdout>,
+    out: BufWriter<Stdout>,
     color: bool,
     width: usize,
 }
@@ -38,7 +38,10 @@ impl Printer {
             ColorChoice::Auto => is_terminal && std::env::var_os(NO_COLOR).is_none(),
         };
         Self {
-            out: BufWriter::new(stdout),
+            out: BufWriter::new(Stdout {
+                inner: stdout,
+                closed: false,
+            }),
             color,
             width: DEFAULT_WIDTH,
         }
@@ -78,5 +81,43 @@ impl Printer {
     /// Flushes standard output.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Standard output that goes quiet when its reader closes the pipe: the rest of the output is
+/// dropped, and the command still runs to the end so its exit code says what it found.
+struct Stdout {
+    inner: io::Stdout,
+    closed: bool,
+}
+
+impl Stdout {
+    /// `result` of a write of `written` bytes, with a closed pipe taken as the end of output.
+    fn quiet_when_closed<T>(&mut self, result: io::Result<T>, written: T) -> io::Result<T> {
+        match result {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(written)
+            }
+            result => result,
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let result = self.inner.write(buf);
+        self.quiet_when_closed(result, buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.inner.flush();
+        self.quiet_when_closed(result, ())
     }
 }

@@ -660,3 +660,56 @@ fn a_tokenizer_file_counts_exactly() {
         stderr(&refused)
     );
 }
+
+/// Runs `check` on `input` with standard output read by a reader that takes one line and
+/// closes the pipe (`finetune check … | head -1`), and returns the exit code.
+fn exit_code_when_the_reader_leaves_early(input: &str, extra: &[&str]) -> Option<i32> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.jsonl");
+    fs::write(&path, input).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("finetune"))
+        .env_clear()
+        .args(["--color", "never", "check"])
+        .arg(&path)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    // The reader is dropped here: the pipe is closed with most of the output still unwritten.
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn a_closed_standard_output_does_not_change_the_exit_code() {
+    // Far more output than a pipe holds, so finetune writes after the reader has gone.
+    let bad = r#"{"messages": [{"role": "bot", "content": "x"}]}"#;
+    let errors = format!("{bad}\n").repeat(3_000);
+    assert_eq!(
+        exit_code_when_the_reader_leaves_early(&errors, &[]),
+        Some(1)
+    );
+    let concise = ["--output-format", "concise"];
+    assert_eq!(
+        exit_code_when_the_reader_leaves_early(&errors, &concise),
+        Some(1)
+    );
+    // Warnings only: 0, and 1 under --deny-warnings.
+    let warned = (example(0) + "\n").repeat(3_000);
+    assert_eq!(
+        exit_code_when_the_reader_leaves_early(&warned, &[]),
+        Some(0)
+    );
+    let deny = ["--deny-warnings"];
+    assert_eq!(
+        exit_code_when_the_reader_leaves_early(&warned, &deny),
+        Some(1)
+    );
+}

@@ -183,7 +183,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }
         OutputFormat::Sarif => {
             let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
-            let log = sarif::to_sarif(&report);
+            let log = sarif::to_sarif(&report, &problems);
             serde_json::to_writer_pretty(&mut *printer.out(), &log)?;
             writeln!(printer.out())?;
         }

@@ -17,6 +17,9 @@ pub fn render(path: &str, diagnostic: &Diagnostic, out: &mut dyn Write) -> io::R
         if let Some(column) = diagnostic.column {
             let _ = write!(properties, ",col={column}");
         }
+        if let Some(end) = diagnostic.end_column() {
+            let _ = write!(properties, ",endLine={line},endColumn={end}");
+        }
     }
     let title = format!("{} {}", diagnostic.code, diagnostic.name);
     let _ = write!(properties, ",title={}", escape_property(&title));
@@ -49,6 +52,7 @@ fn escape_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::{Snippet, Span};
 
     #[test]
     fn escapes_data_and_properties() {
@@ -70,6 +74,38 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "::warning file=dir%2Ca%3Ab.jsonl,line=2,col=5,title=FT103 unknown-role::100%25 bad%0Arole (fix: it)\n"
+        );
+    }
+
+    #[test]
+    fn a_value_on_one_line_has_its_end() {
+        // `"bøt"` at column 5: five characters (six bytes), so the end is column 10.
+        let d = Diagnostic {
+            code: "FT103",
+            name: "unknown-role",
+            severity: Severity::Error,
+            line: Some(2),
+            column: Some(5),
+            pointer: Some("/messages/0/role".into()),
+            span: Some(Span {
+                offset: 40,
+                length: 6,
+            }),
+            message: "unknown role".into(),
+            help: "fix it".into(),
+            labels: Vec::new(),
+            snippet: Some(Snippet {
+                text: r#"{"x":"bøt"}"#.into(),
+                first_column: 0,
+                start: 5,
+                length: 6,
+            }),
+        };
+        let mut out = Vec::new();
+        render("a.jsonl", &d, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "::error file=a.jsonl,line=2,col=5,endLine=2,endColumn=10,title=FT103 unknown-role::unknown role (fix it)\n"
         );
     }
 }

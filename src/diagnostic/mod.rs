@@ -98,6 +98,21 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The 1-based character column just past the offending value (the value lies on its
+    /// line), when its text is known: the end column of GitHub annotations and SARIF regions.
+    pub fn end_column(&self) -> Option<u64> {
+        let (column, span, snippet) = (self.column?, self.span?, self.snippet.as_ref()?);
+        let shown = snippet
+            .text
+            .get(snippet.start..snippet.start + snippet.length)?;
+        // A long value is shown cut (ending in `…`) and invalid UTF-8 replaced: the shown text
+        // then is not the value, and its characters do not count its columns.
+        if shown.len() as u64 != span.length || shown.ends_with('…') {
+            return None;
+        }
+        Some(column + shown.chars().count() as u64)
+    }
 }
 
 /// Escapes text for places where control characters would break the output's layout.

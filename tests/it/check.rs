@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{example, finetune, project_file, valid_file};
 
@@ -711,5 +711,123 @@ fn a_closed_standard_output_does_not_change_the_exit_code() {
     assert_eq!(
         exit_code_when_the_reader_leaves_early(&warned, &deny),
         Some(1)
+    );
+}
+
+fn sarif_log(args: &[&str], dir: &std::path::Path) -> Value {
+    let output = finetune()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--output-format", "sarif"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout).expect("stdout is one SARIF log")
+}
+
+#[test]
+fn sarif_has_what_github_code_scanning_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    let awkward = "odd dir/my data #1 é.jsonl";
+    fs::create_dir(dir.path().join("odd dir")).unwrap();
+    fs::copy(
+        project_file("datasets/broken.jsonl"),
+        dir.path().join(awkward),
+    )
+    .unwrap();
+    let log = sarif_log(&[awkward], dir.path());
+    let run = &log["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    for rule in driver["rules"].as_array().unwrap() {
+        let id = &rule["id"];
+        assert!(
+            rule["fullDescription"]["text"].as_str().unwrap().len() > 10,
+            "{id}"
+        );
+        assert!(rule["help"]["text"].is_string(), "{id}");
+        assert!(
+            rule["helpUri"].as_str().unwrap().starts_with("https://"),
+            "{id}"
+        );
+    }
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    // Relative paths stay relative, percent-encoded into valid URI references.
+    let uris: BTreeSet<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        uris.into_iter().collect::<Vec<_>>(),
+        ["odd%20dir/my%20data%20%231%20%C3%A9.jsonl"]
+    );
+    // A value on one line has its end: `"bot"` is five characters from column 59.
+    let role = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "FT103")
+        .unwrap();
+    let region = &role["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (
+            &region["startLine"],
+            &region["startColumn"],
+            &region["endLine"],
+            &region["endColumn"]
+        ),
+        (&json!(9), &json!(59), &json!(9), &json!(64))
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    // An absolute path is a file: URI; an unreadable input makes the run unsuccessful and is
+    // its notification.
+    let absolute = dir.path().join(awkward);
+    let log = sarif_log(&[absolute.to_str().unwrap(), "missing.jsonl"], dir.path());
+    let run = &log["runs"][0];
+    let uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        uri.starts_with("file:///") && uri.ends_with("/odd%20dir/my%20data%20%231%20%C3%A9.jsonl"),
+        "{uri}"
+    );
+    let invocation = &run["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(notification["descriptor"]["id"], "FT006");
+    assert_eq!(
+        notification["message"]["text"],
+        "could not read missing.jsonl: not found"
+    );
+}
+
+#[test]
+fn github_annotations_end_where_the_value_ends() {
+    let output = finetune()
+        .args([
+            "check",
+            "datasets/broken.jsonl",
+            "--output-format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains(
+            "::error file=datasets/broken.jsonl,line=9,col=59,endLine=9,endColumn=64,title=FT103 unknown-role::"
+        ),
+        "{text}"
     );
 }

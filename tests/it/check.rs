@@ -831,3 +831,52 @@ fn github_annotations_end_where_the_value_ends() {
         "{text}"
     );
 }
+
+#[test]
+fn the_readme_shows_what_check_does() {
+    let readme = fs::read_to_string(project_file("README.md")).unwrap();
+    // The example of broken.jsonl is the start of what check prints, up to its `…`.
+    let (_, example) = readme
+        .split_once("$ finetune check datasets/broken.jsonl\n")
+        .unwrap();
+    let shown = &example[..=example.find("\n…\n").unwrap()];
+    let assert = finetune()
+        .args(["check", "datasets/broken.jsonl"])
+        .assert()
+        .code(1);
+    assert!(
+        stdout(&assert).starts_with(shown),
+        "README shows:\n{shown}\ncheck prints:\n{}",
+        &stdout(&assert)[..shown.len().min(stdout(&assert).len())]
+    );
+    assert!(readme.contains("`cargo install --locked --path .`"));
+    // Every option of check has its row in the options table.
+    let (_, table) = readme.split_once("| option | meaning |").unwrap();
+    let table = &table[..table.find("\n\n").unwrap()];
+    let command = <finetune::cli::Cli as clap::CommandFactory>::command();
+    let check = command.find_subcommand("check").unwrap();
+    for arg in check.get_arguments().filter(|arg| !arg.is_positional()) {
+        if let Some(long) = arg.get_long().filter(|long| *long != "help") {
+            assert!(
+                table.contains(&format!("`--{long}")),
+                "--{long} is not in the table"
+            );
+        }
+        if let Some(short) = arg.get_short().filter(|short| *short != 'h') {
+            assert!(
+                table.contains(&format!("`-{short}`")),
+                "-{short} is not in the table"
+            );
+        }
+    }
+}
+
+#[test]
+fn ci_runs_the_binary_cargo_built_wherever_the_target_dir_is() {
+    let script = fs::read_to_string(project_file(".ci/run")).unwrap();
+    assert!(script.contains("${CARGO_TARGET_DIR:-target}"), "{script}");
+    assert!(!script.contains("./target/"), "{script}");
+    // And it validates the SARIF of every bundled dataset with GitHub's rules.
+    assert!(script.contains("for dataset in datasets/*.jsonl"));
+    assert!(script.contains(r#"validate --rule-kind '"Gh;Sarif"'"#));
+}

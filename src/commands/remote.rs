@@ -78,6 +78,10 @@ pub(crate) fn client(args: &ApiArgs) -> Result<Client, String> {
         max_retries: args.max_retries,
         ..RetryPolicy::default()
     };
+    // The parser bounds it, so the conversion cannot fail.
+    config.timeout = Duration::try_from_secs_f64(args.read_timeout)
+        .map_err(|error| format!("--read-timeout {}: {error}", args.read_timeout))?;
+    config.allow_insecure_http = args.allow_insecure_http;
     Client::new(config).map_err(|error| error.to_string())
 }
 
@@ -326,7 +330,14 @@ async fn multipart(
         ));
         pending
     } else {
-        let upload = client.create_upload(filename, bytes).await?;
+        let created = client.create_upload(filename, bytes).await?;
+        if created.lost_answers > 0 {
+            notes.push(format!(
+                "the answer to starting an upload of {filename} was lost {}: each such upload is empty and expires on its own within an hour (the platform offers no way to list or cancel it)",
+                if created.lost_answers == 1 { "once".to_owned() } else { format!("{} times", created.lost_answers) }
+            ));
+        }
+        let upload = created.upload;
         PendingUpload {
             base_url: base_url.clone(),
             upload_id: upload.id,
@@ -382,15 +393,13 @@ async fn multipart(
         }
     }
     let part_ids: Vec<String> = pending.parts.iter().flatten().cloned().collect();
-    let upload = client
-        .complete_upload(&pending.upload_id, &part_ids)
+    let file = client
+        .complete_upload(&pending.upload_id, &part_ids, filename, bytes)
         .await?;
     if let Some(record) = record.as_mut() {
         record.remove_pending(&pending.upload_id);
     }
-    upload
-        .file
-        .ok_or_else(|| ApiError::Other(format!("upload {} completed without a file", upload.id)))
+    Ok(file)
 }
 
 fn part_len(index: usize, part_size: u64, bytes: u64) -> u64 {
@@ -398,9 +407,11 @@ fn part_len(index: usize, part_size: u64, bytes: u64) -> u64 {
     part_size.min(bytes - offset)
 }
 
-/// Seconds as a duration.
+/// Seconds as a duration; a value no duration holds (the parsers bound every option, so
+/// only a mistake gets here) is the longest poll interval rather than a panic.
 pub(crate) fn seconds(value: f64) -> Duration {
-    Duration::from_secs_f64(value)
+    Duration::try_from_secs_f64(value)
+        .unwrap_or_else(|_| Duration::from_secs_f64(crate::cli::POLL_INTERVAL_RANGE.1))
 }
 
 #[cfg(test)]

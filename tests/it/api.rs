@@ -79,14 +79,7 @@ impl StandIn {
 
     /// Runs the binary; (exit code, stdout, stderr), asserting the key is nowhere.
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = self.finetune().args(args).output().unwrap();
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert!(
-            !stdout.contains(KEY) && !stderr.contains(KEY),
-            "the key leaked:\n{stdout}\n{stderr}"
-        );
-        (output.status.code().unwrap_or(-1), stdout, stderr)
+        run_keyless(self.finetune().args(args))
     }
 
     /// Runs the binary and expects exit 0; its standard output.
@@ -160,6 +153,86 @@ impl Drop for StandIn {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Runs a prepared command; (exit code, stdout, stderr), asserting the key is nowhere.
+fn run_keyless(command: &mut assert_cmd::Command) -> (i32, String, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        !stdout.contains(KEY) && !stderr.contains(KEY),
+        "the key leaked:\n{stdout}\n{stderr}"
+    );
+    (output.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// A server on 127.0.0.1 answering every request with one canned HTTP answer, for answers the
+/// stand-in does not give (hostile ones); it keeps the head of every request it got.
+struct Canned {
+    port: u16,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Canned {
+    /// Serves `status` with `headers` (each `Name: value`) and `body`, closing each connection.
+    fn start(status: &str, headers: &[String], body: &str) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut answer = format!("HTTP/1.1 {status}\r\n");
+        for header in headers {
+            answer.push_str(header);
+            answer.push_str("\r\n");
+        }
+        answer.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ));
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&heads);
+        // The thread ends with the test process; it only ever waits in accept.
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                kept.lock().unwrap().push(head);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        Self { port, heads }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+
+    /// The binary pointed at this server as OpenAI, without retries.
+    fn finetune(&self) -> assert_cmd::Command {
+        let mut command = finetune();
+        command
+            .env("OPENAI_BASE_URL", self.url())
+            .env("OPENAI_API_KEY", KEY)
+            .env("FINETUNE_MAX_RETRIES", "0");
+        command
     }
 }
 
@@ -1052,4 +1125,181 @@ fn files_and_parts_of_several_megabytes_go_through() {
             .count(),
         2
     );
+}
+
+#[test]
+fn options_and_server_waits_beyond_reason_end_with_a_clear_error() {
+    let server = StandIn::start(&["--tick-ms", "1000"]);
+    let job = job_id(&server.ok(&["train-model", "datasets/sarcastic.jsonl", "--yes"]));
+    // A running job: the first round passes, then the interval would be slept.
+    for interval in ["1e20", "1e10", "0", "-1", "NaN"] {
+        let option = format!("--poll-interval={interval}");
+        for args in [
+            &["wait", &job, &option][..],
+            &["list-job-events", &job, "--follow", &option][..],
+        ] {
+            let (code, _, stderr) = server.run(args);
+            assert_eq!(code, 2, "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("expected a number of seconds from 0.01 to 3600"),
+                "{stderr}"
+            );
+        }
+    }
+    // A Retry-After no duration can hold is a wait too long to honour, said so.
+    let listings = || server.calls().iter().filter(|c| *c == "GET /files").count();
+    let before = listings();
+    server.fault(&json!([{"path": "/files", "method": "GET", "kind": "status", "status": 429, "retry_after": "99999999999999999999999"}]));
+    let (code, _, stderr) = server.run(&["list-files"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("HTTP 429")
+            && stderr.contains("asks to wait 99999999999999999999999 s")
+            && stderr.contains("longer than the 120 s"),
+        "{stderr}"
+    );
+    assert_eq!(listings(), before + 1, "not tried again");
+    // The read timeout is an option: a slow answer times out as told.
+    server.fault(&json!([{"path": "/files", "method": "GET", "kind": "slow", "delay_ms": 3000}]));
+    let (code, _, stderr) =
+        server.run(&["list-files", "--read-timeout", "0.3", "--max-retries", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("GET /files: no answer from"), "{stderr}");
+    let (code, _, stderr) = server.run(&["list-files", "--read-timeout", "1e30"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("from 0.1 to 86400"), "{stderr}");
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn the_connection_hint_says_whether_the_request_was_tried_again() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/v1",
+        closed.local_addr().unwrap().port()
+    );
+    drop(closed);
+    for (retries, said) in [
+        ("0", "was not tried again"),
+        ("1", "tried again once before giving up"),
+    ] {
+        let mut command = finetune();
+        command
+            .env("OPENAI_BASE_URL", &url)
+            .env("OPENAI_API_KEY", KEY)
+            .args(["list-files", "--max-retries", retries]);
+        let (code, _, stderr) = run_keyless(&mut command);
+        assert_eq!(code, 2);
+        assert!(stderr.contains(said), "{stderr}");
+        assert_eq!(
+            retries == "0",
+            !stderr.contains("before giving up"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_key_is_scrubbed_from_every_part_of_an_answer() {
+    // Echoed in the error's message, type, code and param, and in the request id header.
+    let refusal = json!({"error": {
+        "message": format!("Incorrect API key provided: {KEY}"),
+        "type": format!("invalid_{KEY}"), "code": KEY, "param": format!("key={KEY}"),
+    }});
+    let server = Canned::start(
+        "401 Unauthorized",
+        &[format!("x-request-id: req-{KEY}")],
+        &refusal.to_string(),
+    );
+    let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("code [redacted]")
+            && stderr.contains("param key=[redacted]")
+            && stderr.contains("request id req-[redacted]"),
+        "{stderr}"
+    );
+    // Echoed in a field that fails to decode.
+    let odd = json!({"object": "list", "data": KEY});
+    let server = Canned::start("200 OK", &[], &odd.to_string());
+    let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("could not be read") && stderr.contains("[redacted]"),
+        "{stderr}"
+    );
+    // Echoed in an error body that is not JSON.
+    let server = Canned::start("500 Internal Server Error", &[], &format!("<h1>{KEY}</h1>"));
+    let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("<h1>[redacted]</h1>"), "{stderr}");
+}
+
+#[test]
+fn no_credential_follows_a_redirect_to_another_origin() {
+    let elsewhere = Canned::start("200 OK", &[], r#"{"object": "list", "data": []}"#);
+    let redirect = Canned::start(
+        "307 Temporary Redirect",
+        &[format!(
+            "Location: http://127.0.0.1:{}/openai/files",
+            elsewhere.port
+        )],
+        "",
+    );
+    for provider in ["azure", "openai"] {
+        let mut command = finetune();
+        command
+            .env("FINETUNE_PROVIDER", provider)
+            .env(
+                "AZURE_OPENAI_ENDPOINT",
+                format!("http://127.0.0.1:{}", redirect.port),
+            )
+            .env("AZURE_OPENAI_API_KEY", KEY)
+            .env("OPENAI_BASE_URL", redirect.url())
+            .env("OPENAI_API_KEY", KEY)
+            .arg("list-files");
+        let (code, _, stderr) = run_keyless(&mut command);
+        assert_eq!(code, 2, "{provider}: {stderr}");
+        assert!(
+            stderr.contains("HTTP 307")
+                && stderr.contains(&format!(
+                    "redirects to http://127.0.0.1:{}/",
+                    elsewhere.port
+                )),
+            "{provider}: {stderr}"
+        );
+    }
+    let sent: Vec<String> = redirect.heads();
+    assert!(
+        sent.iter().any(|h| h.contains(&format!("api-key: {KEY}"))),
+        "{sent:?}"
+    );
+    let leaked: Vec<String> = elsewhere
+        .heads()
+        .into_iter()
+        .filter(|head| {
+            let head = head.to_ascii_lowercase();
+            head.contains("api-key") || head.contains("authorization")
+        })
+        .collect();
+    assert!(leaked.is_empty(), "credentials crossed origins: {leaked:?}");
+}
+
+#[test]
+fn plain_http_beyond_this_machine_is_refused_unless_allowed() {
+    let server = StandIn::start(&[]);
+    let (code, _, stderr) = server.run(&["list-files", "--base-url", "http://api.example.com/v1"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("not sending the API key unencrypted to http://api.example.com/v1")
+            && stderr.contains("--allow-insecure-http"),
+        "{stderr}"
+    );
+    // This machine is fine over plain http, with or without the flag.
+    server.ok(&[
+        "list-files",
+        "--base-url",
+        &server.url.replace("127.0.0.1", "localhost"),
+    ]);
+    server.ok(&["list-files", "--allow-insecure-http"]);
 }

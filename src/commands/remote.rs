@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api::state::{PendingUpload, UploadRecord, UploadedFile, content_hash};
+use crate::api::state::{ContentLock, PendingUpload, UploadRecord, UploadedFile, content_hash};
 use crate::api::types::FileObject;
 use crate::api::{ApiError, ApiKey, Client, Config, Provider, RetryPolicy, UploadProgress};
 use crate::cli::{ApiArgs, PreflightArgs, Printer};
@@ -175,14 +175,36 @@ fn record() -> Result<Option<UploadRecord>, ApiError> {
         .map_err(|source| ApiError::Io { path: dir, source })
 }
 
-fn save(record: Option<&UploadRecord>) -> Result<(), ApiError> {
-    if let Some(record) = record {
-        record.save().map_err(|source| ApiError::Io {
-            path: state_dir().unwrap_or_default(),
-            source,
-        })?;
+/// Changes the local record under its lock (nothing when there is no state folder).
+pub(crate) fn update_record(change: impl FnOnce(&mut UploadRecord)) -> Result<(), ApiError> {
+    if let Some(dir) = state_dir() {
+        UploadRecord::update(&dir, change).map_err(|source| ApiError::Io { path: dir, source })?;
     }
     Ok(())
+}
+
+/// Holds `hash` against other runs uploading the same content, waiting for them if need be.
+async fn hold_content(
+    hash: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<ContentLock>, ApiError> {
+    let Some(dir) = state_dir() else {
+        return Ok(None);
+    };
+    let io_error = |dir: &Path| {
+        let path = dir.to_path_buf();
+        move |source| ApiError::Io { path, source }
+    };
+    if let Some(held) = ContentLock::try_acquire(&dir, hash).map_err(io_error(&dir))? {
+        return Ok(Some(held));
+    }
+    notes.push("another finetune run is uploading the same content: waited for it to finish, to reuse its upload".to_owned());
+    let (waiting, hash) = (dir.clone(), hash.to_owned());
+    tokio::task::spawn_blocking(move || ContentLock::acquire(&waiting, &hash))
+        .await
+        .map_err(|error| ApiError::Other(format!("waiting for the upload lock failed: {error}")))?
+        .map(Some)
+        .map_err(io_error(&dir))
 }
 
 /// A progress bar on standard error for `bytes` bytes (hidden when standard error is not a
@@ -233,7 +255,9 @@ pub(crate) async fn upload_or_reuse(
     );
     let bytes = std::fs::metadata(path).map_err(io_error)?.len();
     let hash = content_hash(path).map_err(io_error)?;
-    let mut record = record()?;
+    // Held until the upload is recorded: a twin run waits here, then reuses this upload.
+    let _held = hold_content(&hash, printer_notes).await?;
+    let record = record()?;
     let base_url = client.config().base_url.clone();
     if !options.force {
         let same = client
@@ -273,7 +297,7 @@ pub(crate) async fn upload_or_reuse(
                 bytes,
                 &hash,
                 options.part_size,
-                &mut record,
+                record.as_ref(),
                 &bar,
                 printer_notes,
             )
@@ -284,7 +308,7 @@ pub(crate) async fn upload_or_reuse(
                 .await?
         };
     bar.finish_and_clear();
-    if let Some(record) = record.as_mut() {
+    update_record(|record| {
         record.add_file(UploadedFile {
             base_url,
             file_id: file.id.clone(),
@@ -292,8 +316,7 @@ pub(crate) async fn upload_or_reuse(
             bytes,
             hash,
         });
-    }
-    save(record.as_ref())?;
+    })?;
     Ok(file)
 }
 
@@ -307,7 +330,7 @@ async fn multipart(
     bytes: u64,
     hash: &str,
     part_size: u64,
-    record: &mut Option<UploadRecord>,
+    record: Option<&UploadRecord>,
     bar: &ProgressBar,
     notes: &mut Vec<String>,
 ) -> Result<FileObject, ApiError> {
@@ -318,7 +341,6 @@ async fn multipart(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let resumed = record
-        .as_ref()
         .and_then(|r| r.pending(&base_url, hash, part_size, now))
         .filter(|p| p.bytes == bytes && p.parts.len() == count)
         .cloned();
@@ -353,10 +375,7 @@ async fn multipart(
             bar.inc(part_len(index, part_size, bytes));
         }
     }
-    if let Some(record) = record.as_mut() {
-        record.set_pending(pending.clone());
-    }
-    save(record.as_ref())?;
+    update_record(|record| record.set_pending(pending.clone()))?;
     let progress = progress_of(bar);
     let missing: Vec<usize> = (0..count).filter(|&i| pending.parts[i].is_none()).collect();
     let mut failure = None;
@@ -381,10 +400,7 @@ async fn multipart(
                 Err(error) => failure = failure.or(Some(error)),
             }
         }
-        if let Some(record) = record.as_mut() {
-            record.set_pending(pending.clone());
-        }
-        save(record.as_ref())?;
+        update_record(|record| record.set_pending(pending.clone()))?;
         if let Some(error) = failure {
             return Err(ApiError::Other(format!(
                 "{error}\n  the parts sent so far are recorded: run the same command again to resume upload {}",
@@ -396,9 +412,7 @@ async fn multipart(
     let file = client
         .complete_upload(&pending.upload_id, &part_ids, filename, bytes)
         .await?;
-    if let Some(record) = record.as_mut() {
-        record.remove_pending(&pending.upload_id);
-    }
+    update_record(|record| record.remove_pending(&pending.upload_id))?;
     Ok(file)
 }
 

@@ -1303,3 +1303,57 @@ fn plain_http_beyond_this_machine_is_refused_unless_allowed() {
     ]);
     server.ok(&["list-files", "--allow-insecure-http"]);
 }
+
+#[test]
+fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
+    let server = StandIn::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // Runs with the same file at once: one uploads, the others wait and reuse its upload.
+    let uploads = || {
+        server
+            .calls()
+            .iter()
+            .filter(|c| *c == "POST /files")
+            .count()
+    };
+    for round in 0..3 {
+        let path = dir.path().join(format!("twin-{round}.jsonl"));
+        std::fs::write(&path, valid_file(20 + round)).unwrap();
+        let path = path.to_str().unwrap();
+        let ids: Vec<String> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| server.ok(&["upload-dataset", path, "--no-check"])))
+                .collect();
+            runs.into_iter().map(|run| run.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_eq!(uploads(), round + 1, "{:?}", server.calls());
+    }
+    // Eight different files at once: every one is in the record.
+    let paths: Vec<String> = (0..8)
+        .map(|i| {
+            let path = dir.path().join(format!("part-{i}.jsonl"));
+            std::fs::write(&path, valid_file(10 + i)).unwrap();
+            path.to_str().unwrap().to_owned()
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for path in &paths {
+            scope.spawn(|| server.ok(&["upload-dataset", path]));
+        }
+    });
+    assert_eq!(uploads(), 11);
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(server.state.path().join("uploads.json")).unwrap())
+            .unwrap();
+    let recorded = record["files"].as_array().unwrap();
+    assert_eq!(recorded.len(), 11, "{record}");
+    for i in 0..8 {
+        let name = format!("part-{i}.jsonl");
+        assert!(
+            recorded.iter().any(|f| f["filename"] == name.as_str()),
+            "{name} is not recorded: {record}"
+        );
+    }
+    assert_contract(&server.journal());
+}

@@ -509,7 +509,7 @@ impl Client {
         progress: UploadProgress,
     ) -> Result<FileObject, ApiError> {
         let bytes = file_len(path)?;
-        let started = unix_now() - CLOCK_SLACK_SECS;
+        let started = Self::matching_start();
         let together = self.provider() == Provider::Together;
         let route = if together { "/files/upload" } else { "/files" };
         let sent = Arc::new(AtomicI64::new(0));
@@ -627,7 +627,7 @@ impl Client {
         struct Complete<'a> {
             part_ids: &'a [String],
         }
-        let started = unix_now() - CLOCK_SLACK_SECS;
+        let started = Self::matching_start();
         let route = format!("/uploads/{}/complete", segment(upload_id));
         let body = Complete { part_ids };
         let created = self
@@ -666,8 +666,7 @@ impl Client {
     /// through the client id in its metadata where the provider keeps metadata, else as the job
     /// on the same training file and model created since this call began.
     pub async fn create_job(&self, request: &CreateJob) -> Result<Job, ApiError> {
-        self.create_job_since(request, unix_now() - CLOCK_SLACK_SECS)
-            .await
+        self.create_job_since(request, Self::matching_start()).await
     }
 
     /// [`Client::create_job`] for a request first sent at `started` (Unix seconds): a job the
@@ -909,6 +908,12 @@ impl Client {
         };
         let content = self.file_content(file_id).await?;
         Ok(Some((file_id.clone(), content)))
+    }
+
+    /// Unix seconds from which something a request sent now made is looked for by its
+    /// creation time: now, less what the server's clock may be behind.
+    pub fn matching_start() -> i64 {
+        unix_now() - CLOCK_SLACK_SECS
     }
 
     /// Request metadata for a new job: the client id that makes creation safe to retry.

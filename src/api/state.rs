@@ -52,6 +52,27 @@ pub struct PendingUpload {
     pub parts: Vec<Option<String>>,
 }
 
+/// A job creation sent whose outcome is not known: its answer was lost and the lookup that
+/// should have found the job failed. Kept until a later run of the same job finds the job or
+/// creates it, with the same request id.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PendingJob {
+    /// The API it went to.
+    pub base_url: String,
+    /// The client id sent in the job's metadata (`finetune_request_id`).
+    pub request_id: String,
+    /// [`crate::api::types::CreateJob::fingerprint`] of the request.
+    pub fingerprint: String,
+    /// The training file's id.
+    pub training_file: String,
+    /// The base model.
+    pub model: String,
+    /// The suffix asked for.
+    pub suffix: Option<String>,
+    /// Unix seconds from which the job is looked for by its creation time.
+    pub started_at: i64,
+}
+
 /// The record, as read from disk.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct UploadRecord {
@@ -61,6 +82,9 @@ pub struct UploadRecord {
     /// Multipart uploads in progress.
     #[serde(default)]
     pub pending: Vec<PendingUpload>,
+    /// Job creations whose outcome is not known yet.
+    #[serde(default)]
+    pub jobs: Vec<PendingJob>,
     #[serde(skip)]
     path: PathBuf,
 }
@@ -156,6 +180,25 @@ impl UploadRecord {
     /// Forgets a pending upload.
     pub fn remove_pending(&mut self, upload_id: &str) {
         self.pending.retain(|p| p.upload_id != upload_id);
+    }
+
+    /// The unconfirmed creation of the job with this fingerprint on this API.
+    pub fn pending_job(&self, base_url: &str, fingerprint: &str) -> Option<&PendingJob> {
+        self.jobs
+            .iter()
+            .find(|j| j.base_url == base_url && j.fingerprint == fingerprint)
+    }
+
+    /// Adds or replaces the unconfirmed creation of a job.
+    pub fn set_pending_job(&mut self, job: PendingJob) {
+        self.remove_pending_job(&job.base_url, &job.fingerprint);
+        self.jobs.push(job);
+    }
+
+    /// Forgets the creation of a job, once it is found or known not to have happened.
+    pub fn remove_pending_job(&mut self, base_url: &str, fingerprint: &str) {
+        self.jobs
+            .retain(|j| !(j.base_url == base_url && j.fingerprint == fingerprint));
     }
 }
 

@@ -166,7 +166,8 @@ pub(crate) fn state_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state/finetune"))
 }
 
-fn record() -> Result<Option<UploadRecord>, ApiError> {
+/// The local record as it is now (nothing when there is no state folder).
+pub(crate) fn record() -> Result<Option<UploadRecord>, ApiError> {
     let Some(dir) = state_dir() else {
         return Ok(None);
     };
@@ -183,9 +184,11 @@ pub(crate) fn update_record(change: impl FnOnce(&mut UploadRecord)) -> Result<()
     Ok(())
 }
 
-/// Holds `hash` against other runs uploading the same content, waiting for them if need be.
-async fn hold_content(
+/// Holds `hash` against other runs doing the same (`doing`: "uploading the same content"),
+/// waiting for them if need be.
+pub(crate) async fn hold_content(
     hash: &str,
+    doing: &str,
     notes: &mut Vec<String>,
 ) -> Result<Option<ContentLock>, ApiError> {
     let Some(dir) = state_dir() else {
@@ -198,7 +201,9 @@ async fn hold_content(
     if let Some(held) = ContentLock::try_acquire(&dir, hash).map_err(io_error(&dir))? {
         return Ok(Some(held));
     }
-    notes.push("another finetune run is uploading the same content: waited for it to finish, to reuse its upload".to_owned());
+    notes.push(format!(
+        "another finetune run is {doing}: waited for it to finish, to reuse what it made"
+    ));
     let (waiting, hash) = (dir.clone(), hash.to_owned());
     tokio::task::spawn_blocking(move || ContentLock::acquire(&waiting, &hash))
         .await
@@ -256,7 +261,7 @@ pub(crate) async fn upload_or_reuse(
     let bytes = std::fs::metadata(path).map_err(io_error)?.len();
     let hash = content_hash(path).map_err(io_error)?;
     // Held until the upload is recorded: a twin run waits here, then reuses this upload.
-    let _held = hold_content(&hash, printer_notes).await?;
+    let _held = hold_content(&hash, "uploading the same content", printer_notes).await?;
     let record = record()?;
     let base_url = client.config().base_url.clone();
     if !options.force {

@@ -123,6 +123,27 @@ impl StandIn {
         serde_json::from_slice(&body).unwrap()
     }
 
+    /// Uploads a dataset; its file id.
+    fn upload(&self, path: &str) -> String {
+        self.ok(&["upload-dataset", path]).trim().to_owned()
+    }
+
+    /// Every job, as `list-jobs` gives them in JSON.
+    fn jobs(&self) -> Vec<Value> {
+        let listed = self.ok(&["list-jobs", "--output-format", "json"]);
+        serde_json::from_str::<Value>(&listed)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The local record of uploads and unconfirmed jobs.
+    fn record(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.state.path().join("uploads.json")).unwrap())
+            .unwrap()
+    }
+
     fn fault(&self, faults: &Value) {
         self.json("POST", "/_standin/faults", &faults.to_string());
     }
@@ -685,17 +706,13 @@ fn together_limits_and_price_are_honoured_before_anything_is_spent() {
 /// model and suffix instead of being created again.
 fn one_job_after_a_dropped_answer(provider: &'static str, route: &str, job_prefix: &str) {
     let server = StandIn::start(&[]).speaking(provider);
-    let file = server
-        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"])
-        .trim()
-        .to_owned();
+    let file = server.upload("datasets/sarcastic.jsonl");
     server.fault(&json!([{"path": route, "exact": true, "method": "POST", "kind": "drop_after"}]));
     let stdout = server.ok(&["train-model", &file, "--suffix", "once", "--yes"]);
     let job = stdout.lines().last().unwrap().trim();
     assert!(job.starts_with(job_prefix), "{stdout}");
-    let jobs: Value =
-        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
-    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0]["id"], json!(job));
     let creates = server
         .calls()
@@ -860,16 +877,12 @@ fn rate_limits_and_server_errors_are_retried() {
 #[test]
 fn a_job_is_never_created_twice() {
     let server = StandIn::start(&[]);
-    let file = server
-        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"])
-        .trim()
-        .to_owned();
+    let file = server.upload("datasets/sarcastic.jsonl");
     // The job is created, but the answer never arrives.
     server.fault(&json!([{"path": "/fine_tuning/jobs", "method": "POST", "kind": "drop_after"}]));
     let job = job_id(&server.ok(&["train-model", &file, "--yes"]));
-    let jobs: Value =
-        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
-    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0]["id"], json!(job));
     assert_eq!(
         server
@@ -894,9 +907,7 @@ fn a_job_is_never_created_twice() {
     // A refused request (503) was not acted on: it is sent again.
     server.fault(&json!([{"path": "/fine_tuning/jobs", "method": "POST", "kind": "status", "status": 429, "retry_after_ms": 10}]));
     server.ok(&["train-model", &file, "--yes"]);
-    let jobs: Value =
-        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
-    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    assert_eq!(server.jobs().len(), 2);
     assert_contract(&server.journal());
 }
 
@@ -1343,9 +1354,7 @@ fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
         }
     });
     assert_eq!(uploads(), 11);
-    let record: Value =
-        serde_json::from_slice(&std::fs::read(server.state.path().join("uploads.json")).unwrap())
-            .unwrap();
+    let record = server.record();
     let recorded = record["files"].as_array().unwrap();
     assert_eq!(recorded.len(), 11, "{record}");
     for i in 0..8 {
@@ -1355,5 +1364,50 @@ fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
             "{name} is not recorded: {record}"
         );
     }
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn a_job_whose_creation_is_unknown_is_found_by_the_next_run_not_created_again() {
+    let server = StandIn::start(&[]);
+    let file = server.upload("datasets/sarcastic.jsonl");
+    // The job is created but its answer is lost, and the lookup for it fails too.
+    server.fault(&json!([
+        {"path": "/fine_tuning/jobs", "exact": true, "method": "POST", "kind": "drop_after"},
+        {"path": "/fine_tuning/jobs", "exact": true, "method": "GET", "kind": "status", "status": 500},
+    ]));
+    let args = ["train-model", &file, "--suffix", "once", "--yes"];
+    let (code, stdout, stderr) = server.run(&[&args[..], &["--max-retries", "0"]].concat());
+    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the job may already exist")
+            && stderr.contains("HTTP 500")
+            && stderr.contains("`finetune list-jobs` shows it"),
+        "{stderr}"
+    );
+    // Run again: the job is found through the same request id, not created a second time.
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let job = job_id(&stdout);
+    assert!(
+        stderr.contains(&format!("job {job} was created by an earlier run")),
+        "{stderr}"
+    );
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0]["id"], json!(job));
+    let creates = || {
+        server
+            .calls()
+            .iter()
+            .filter(|c| *c == "POST /fine_tuning/jobs")
+            .count()
+    };
+    assert_eq!(creates(), 1);
+    // Settled: the next run of the same command makes a new job, as asked.
+    job_id(&server.ok(&args));
+    assert_eq!(creates(), 2);
+    let record = server.record();
+    assert_eq!(record["jobs"], json!([]), "{record}");
     assert_contract(&server.journal());
 }

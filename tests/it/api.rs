@@ -1411,3 +1411,58 @@ fn a_job_whose_creation_is_unknown_is_found_by_the_next_run_not_created_again() 
     assert_eq!(record["jobs"], json!([]), "{record}");
     assert_contract(&server.journal());
 }
+
+#[test]
+fn multipart_uploads_carry_on_after_a_lost_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(200)).unwrap();
+    let args = [
+        "upload-dataset",
+        path.to_str().unwrap(),
+        "--multipart-above",
+        "10000",
+        "--part-size",
+        "8000",
+    ];
+    let content_of = |server: &StandIn, file: &str| {
+        let (status, content) = server.http("GET", &format!("/v1/files/{file}/content"), "");
+        assert_eq!(status, 200);
+        content
+    };
+    // The upload is completed but the answer is lost: the file it made is found and used.
+    let server = StandIn::start(&[]);
+    server.fault(&json!([{"path": "/uploads/upload_000001standin/complete", "exact": true, "method": "POST", "kind": "drop_after"}]));
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let file = stdout.trim();
+    assert_eq!(content_of(&server, file), std::fs::read(&path).unwrap());
+    let completions = server
+        .calls()
+        .iter()
+        .filter(|c| c.ends_with("/complete"))
+        .count();
+    assert_eq!(completions, 1, "{:?}", server.calls());
+    let files: Value =
+        serde_json::from_str(&server.ok(&["list-files", "--output-format", "json"])).unwrap();
+    assert_eq!(files.as_array().unwrap().len(), 1, "{files}");
+    assert_eq!(server.record()["pending"], json!([]));
+    assert_contract(&server.journal());
+    // The upload is started but the answer is lost: the platform cannot list uploads, so a new
+    // one is started and the empty one left behind is said.
+    let server = StandIn::start(&[]);
+    server.fault(
+        &json!([{"path": "/uploads", "exact": true, "method": "POST", "kind": "drop_after"}]),
+    );
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("was lost once") && stderr.contains("expires on its own within an hour"),
+        "{stderr}"
+    );
+    assert_eq!(
+        content_of(&server, stdout.trim()),
+        std::fs::read(&path).unwrap()
+    );
+    assert_contract(&server.journal());
+}

@@ -1034,6 +1034,18 @@ fn a_running_job_is_followed_paused_resumed_and_its_file_guarded() {
     assert_contract(&server.journal());
 }
 
+/// `upload-dataset PATH` in parts of 8000 bytes.
+fn in_parts(path: &str) -> [&str; 6] {
+    [
+        "upload-dataset",
+        path,
+        "--multipart-above",
+        "10000",
+        "--part-size",
+        "8000",
+    ]
+}
+
 #[test]
 fn large_files_go_in_parts_and_resume_after_a_failed_part() {
     let server = StandIn::start(&[]);
@@ -1041,14 +1053,7 @@ fn large_files_go_in_parts_and_resume_after_a_failed_part() {
     let path = dir.path().join("large.jsonl");
     std::fs::write(&path, valid_file(400)).unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
-    let args = [
-        "upload-dataset",
-        path.to_str().unwrap(),
-        "--multipart-above",
-        "10000",
-        "--part-size",
-        "8000",
-    ];
+    let args = in_parts(path.to_str().unwrap());
     let parts = size.div_ceil(8000) as usize;
     // One part fails (and is not tried again): the command stops, keeping the parts that went
     // through.
@@ -1417,14 +1422,7 @@ fn multipart_uploads_carry_on_after_a_lost_answer() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("large.jsonl");
     std::fs::write(&path, valid_file(200)).unwrap();
-    let args = [
-        "upload-dataset",
-        path.to_str().unwrap(),
-        "--multipart-above",
-        "10000",
-        "--part-size",
-        "8000",
-    ];
+    let args = in_parts(path.to_str().unwrap());
     let content_of = |server: &StandIn, file: &str| {
         let (status, content) = server.http("GET", &format!("/v1/files/{file}/content"), "");
         assert_eq!(status, 200);

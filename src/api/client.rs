@@ -439,7 +439,7 @@ impl Client {
         &self,
         route: &str,
         build: &(dyn Fn(RequestBuilder) -> RequestBuilder + Send + Sync),
-        (what, check): (&'static str, &'static str),
+        (what, check): (&'static str, Option<&'static str>),
         find: impl Fn() -> F,
     ) -> Result<Created<T>, ApiError>
     where
@@ -531,7 +531,7 @@ impl Client {
             request.multipart(form.part("file", part))
         };
         let created = self
-            .create_once(route, &build, ("file", "finetune list-files"), || {
+            .create_once(route, &build, ("file", Some("finetune list-files")), || {
                 self.find_uploaded(filename, bytes, started)
             })
             .await;
@@ -565,12 +565,9 @@ impl Client {
         };
         let route = "/uploads";
         let created = self
-            .create_once(
-                route,
-                &|r| r.json(&request),
-                ("upload", "finetune list-files"),
-                || async { Ok(None::<Upload>) },
-            )
+            .create_once(route, &|r| r.json(&request), ("upload", None), || async {
+                Ok(None::<Upload>)
+            })
             .await?;
         let upload = match created.answer {
             Answer::Found(upload) => upload,
@@ -634,7 +631,7 @@ impl Client {
             .create_once(
                 &route,
                 &|r| r.json(&body),
-                ("file", "finetune list-files"),
+                ("file", Some("finetune list-files")),
                 || self.find_uploaded(filename, bytes, started),
             )
             .await?;
@@ -701,7 +698,7 @@ impl Client {
             .create_once(
                 route,
                 &|r| r.json(&body),
-                ("job", "finetune list-jobs"),
+                ("job", Some("finetune list-jobs")),
                 || self.find_created(request, started),
             )
             .await?;

@@ -231,8 +231,8 @@ pub enum ApiError {
         /// Why the lookup that should have found it failed, if it failed rather than found
         /// nothing.
         lookup: Option<Box<ApiError>>,
-        /// The command that shows whether it exists.
-        check: &'static str,
+        /// The command that shows whether it exists, when one can.
+        check: Option<&'static str>,
     },
     /// A local file could not be read or written.
     #[error("{}: {source}", path.display())]
@@ -267,9 +267,16 @@ impl ApiError {
                     times(*n)
                 ),
             }),
-            Self::Unconfirmed { what, check, .. } => Some(format!(
+            Self::Unconfirmed {
+                what,
+                check: Some(check),
+                ..
+            } => Some(format!(
                 "a {what} may already exist: `{check}` shows it; running the same command again looks for it first and creates it only if it is not there"
             )),
+            Self::Unconfirmed { check: None, .. } => Some(
+                "an empty upload may be left on the platform, which cannot list uploads; it expires on its own within an hour, and running the same command again starts another".to_owned(),
+            ),
             _ => None,
         }
     }
@@ -451,6 +458,60 @@ mod tests {
             )
         };
         assert!(undeployed.hint().unwrap().contains("deploy"));
+    }
+
+    #[test]
+    fn scrubbing_reaches_every_text_of_every_error() {
+        let key = ApiKey::new("sk-echoed-1234");
+        let status = StatusError {
+            path: "/files/sk-echoed-1234".into(),
+            kind: Some("sk-echoed-1234".into()),
+            request_id: Some("req-sk-echoed-1234".into()),
+            location: Some("http://x/sk-echoed-1234".into()),
+            refused_wait: Some("sk-echoed-1234 s".into()),
+            ..error(
+                400,
+                "/files",
+                Some("sk-echoed-1234"),
+                Some("sk-echoed-1234"),
+                "bad key sk-echoed-1234",
+            )
+        };
+        let errors = [
+            ApiError::Status(Box::new(status.clone())),
+            ApiError::Decode {
+                method: "GET".into(),
+                path: "/files".into(),
+                message: "invalid type: string \"sk-echoed-1234\"".into(),
+            },
+            ApiError::Unconfirmed {
+                what: "job",
+                error: Box::new(ApiError::Other("sk-echoed-1234".into())),
+                lookup: Some(Box::new(ApiError::Status(Box::new(status)))),
+                check: Some("finetune list-jobs"),
+            },
+        ];
+        for error in errors {
+            let scrubbed = error.scrubbed(&key);
+            let shown = format!("{scrubbed} {scrubbed:?}");
+            assert!(!shown.contains("sk-echoed-1234"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn hints_say_whether_the_request_was_tried_again() {
+        let busy = |retries| StatusError {
+            retries,
+            ..error(503, "/files", None, None, "x")
+        };
+        assert!(!busy(0).hint().unwrap().contains("after trying again"));
+        assert!(busy(2).hint().unwrap().contains("after trying again twice"));
+        let refused = StatusError {
+            refused_wait: Some("99999 s".into()),
+            ..error(429, "/files", None, None, "x")
+        };
+        assert!(refused.hint().unwrap().contains("asks to wait 99999 s"));
     }
 
     #[test]

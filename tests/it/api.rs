@@ -1372,49 +1372,57 @@ fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
     assert_contract(&server.journal());
 }
 
-#[test]
-fn a_job_whose_creation_is_unknown_is_found_by_the_next_run_not_created_again() {
-    let server = StandIn::start(&[]);
+/// A job whose creation answer was lost, and whose lookup failed too, is found by the next run
+/// of the same command (by its request id, or by file, model and time where the provider keeps
+/// no metadata) instead of being created a second time.
+fn unknown_creation_on(provider: &'static str, route: &str, job_prefix: &str) {
+    let server = StandIn::start(&[]).speaking(provider);
     let file = server.upload("datasets/sarcastic.jsonl");
-    // The job is created but its answer is lost, and the lookup for it fails too.
     server.fault(&json!([
-        {"path": "/fine_tuning/jobs", "exact": true, "method": "POST", "kind": "drop_after"},
-        {"path": "/fine_tuning/jobs", "exact": true, "method": "GET", "kind": "status", "status": 500},
+        {"path": route, "exact": true, "method": "POST", "kind": "drop_after"},
+        {"path": route, "exact": true, "method": "GET", "kind": "status", "status": 500},
     ]));
     let args = ["train-model", &file, "--suffix", "once", "--yes"];
     let (code, stdout, stderr) = server.run(&[&args[..], &["--max-retries", "0"]].concat());
-    assert_eq!(code, 2, "{stdout}\n{stderr}");
+    assert_eq!(code, 2, "{provider}: {stdout}\n{stderr}");
     assert!(
         stderr.contains("the job may already exist")
             && stderr.contains("HTTP 500")
             && stderr.contains("`finetune list-jobs` shows it"),
-        "{stderr}"
+        "{provider}: {stderr}"
     );
-    // Run again: the job is found through the same request id, not created a second time.
     let (code, stdout, stderr) = server.run(&args);
-    assert_eq!(code, 0, "{stderr}");
-    let job = job_id(&stdout);
+    assert_eq!(code, 0, "{provider}: {stderr}");
+    let job = stdout.trim();
+    assert!(job.starts_with(job_prefix), "{provider}: {stdout}");
     assert!(
         stderr.contains(&format!("job {job} was created by an earlier run")),
-        "{stderr}"
+        "{provider}: {stderr}"
     );
     let jobs = server.jobs();
-    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs.len(), 1, "{provider}: {jobs:?}");
     assert_eq!(jobs[0]["id"], json!(job));
     let creates = || {
         server
             .calls()
             .iter()
-            .filter(|c| *c == "POST /fine_tuning/jobs")
+            .filter(|c| **c == format!("POST {route}"))
             .count()
     };
-    assert_eq!(creates(), 1);
+    assert_eq!(creates(), 1, "{provider}");
     // Settled: the next run of the same command makes a new job, as asked.
-    job_id(&server.ok(&args));
-    assert_eq!(creates(), 2);
+    server.ok(&args);
+    assert_eq!(creates(), 2, "{provider}");
     let record = server.record();
-    assert_eq!(record["jobs"], json!([]), "{record}");
+    assert_eq!(record["jobs"], json!([]), "{provider}: {record}");
     assert_contract(&server.journal());
+}
+
+#[test]
+fn a_job_whose_creation_is_unknown_is_found_by_the_next_run_not_created_again() {
+    unknown_creation_on("openai", "/fine_tuning/jobs", "ftjob-");
+    unknown_creation_on("azure", "/fine_tuning/jobs", "ftjob-");
+    unknown_creation_on("together", "/fine-tunes", "ft-");
 }
 
 #[test]

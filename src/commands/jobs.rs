@@ -467,7 +467,14 @@ async fn create_reconciled(
 ) -> Result<Job, ApiError> {
     let base_url = client.config().base_url.clone();
     let fingerprint = request.fingerprint();
-    let _held = hold_content(&fingerprint, "creating the same job", notes).await?;
+    // A run of the same job at the same time could otherwise take this run's pending request
+    // for a lost one and send it again.
+    let _held = hold_content(
+        &fingerprint,
+        "another finetune run was creating the same job: waited for it to finish",
+        notes,
+    )
+    .await?;
     let earlier = record()?.and_then(|r| r.pending_job(&base_url, &fingerprint).cloned());
     let forget = || update_record(|record| record.remove_pending_job(&base_url, &fingerprint));
     let started = match earlier {

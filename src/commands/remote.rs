@@ -184,11 +184,11 @@ pub(crate) fn update_record(change: impl FnOnce(&mut UploadRecord)) -> Result<()
     Ok(())
 }
 
-/// Holds `hash` against other runs doing the same (`doing`: "uploading the same content"),
-/// waiting for them if need be.
+/// Holds `hash` against other runs doing the same, waiting for them if need be; `waited` is
+/// the note for when it did.
 pub(crate) async fn hold_content(
     hash: &str,
-    doing: &str,
+    waited: &str,
     notes: &mut Vec<String>,
 ) -> Result<Option<ContentLock>, ApiError> {
     let Some(dir) = state_dir() else {
@@ -201,9 +201,7 @@ pub(crate) async fn hold_content(
     if let Some(held) = ContentLock::try_acquire(&dir, hash).map_err(io_error(&dir))? {
         return Ok(Some(held));
     }
-    notes.push(format!(
-        "another finetune run is {doing}: waited for it to finish, to reuse what it made"
-    ));
+    notes.push(waited.to_owned());
     let (waiting, hash) = (dir.clone(), hash.to_owned());
     tokio::task::spawn_blocking(move || ContentLock::acquire(&waiting, &hash))
         .await
@@ -261,7 +259,12 @@ pub(crate) async fn upload_or_reuse(
     let bytes = std::fs::metadata(path).map_err(io_error)?.len();
     let hash = content_hash(path).map_err(io_error)?;
     // Held until the upload is recorded: a twin run waits here, then reuses this upload.
-    let _held = hold_content(&hash, "uploading the same content", printer_notes).await?;
+    let _held = hold_content(
+        &hash,
+        "another finetune run was uploading the same content: waited for it, to reuse its upload",
+        printer_notes,
+    )
+    .await?;
     let record = record()?;
     let base_url = client.config().base_url.clone();
     if !options.force {

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::future::Future;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,55 @@ pub type UploadProgress = Arc<dyn Fn(i64) + Send + Sync>;
 
 /// The metadata key that carries the client's id for a job request.
 pub const REQUEST_ID_KEY: &str = "finetune_request_id";
+
+/// How long connecting to the server may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most redirects followed for one request.
+const MAX_REDIRECTS: usize = 10;
+
+/// Follows redirects only within the origin (scheme, host, port) of the first request. Every
+/// credential header goes with a followed request, and reqwest strips only `Authorization`
+/// when the host changes: Azure's `api-key` would reach any server a redirect names. The
+/// redirect answer itself is returned instead, and reported with where it pointed.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(Config::origin);
+        if first.is_some_and(|first| first != Config::origin(attempt.url())) {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// How far the server's clock may be behind ours when matching what it made by time.
+const CLOCK_SLACK_SECS: i64 = 5;
+
+/// What a creating request ended with.
+struct Created<T> {
+    answer: Answer<T>,
+    /// How many tries lost their answer.
+    lost_answers: u32,
+}
+
+/// The answer of a creating request, or what it made, found after its answer was lost.
+enum Answer<T> {
+    Body(Vec<u8>),
+    Found(T),
+}
+
+/// A multipart upload just created.
+#[derive(Clone, Debug)]
+pub struct NewUpload {
+    /// The upload.
+    pub upload: Upload,
+    /// How many earlier tries lost their answer: each may have left an empty upload on the
+    /// platform, which cannot be listed and expires on its own within the hour.
+    pub lost_answers: u32,
+}
 
 /// How far a request may be tried again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,10 +111,12 @@ impl Client {
     pub fn new(config: Config) -> Result<Self, ApiError> {
         // Several clients in one process (tests) share the provider; a second install is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        config.check_transport_security().map_err(ApiError::Other)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("finetune/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(30))
+            .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(config.timeout)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|error| {
                 ApiError::Other(format!("could not start the HTTP client: {error}"))
@@ -125,8 +177,9 @@ impl Client {
                 method: method.to_string(),
                 path: path.to_owned(),
                 host: self.config.host().to_owned(),
-                message: self.config.key.scrub(&error_chain(error)),
+                message: error_chain(error),
                 unsent: !maybe_acted,
+                retries: 0,
             },
             retryable: true,
             maybe_acted,
@@ -146,15 +199,18 @@ impl Client {
         if (200..300).contains(&status) {
             return Ok(body);
         }
-        let error = self.status_error(method, path, status, &headers, &body);
+        let mut error = self.status_error(method, path, status, &headers, &body);
         let retryable = retryable_status(status, error.code.as_deref());
-        // An error status means the request was not carried out, except a gateway's 5xx.
-        let maybe_acted = status >= 500 || status == 408;
+        let wait = server_delay(&headers);
+        if retryable && RetryPolicy::too_long(wait) {
+            error.refused_wait = asked_wait(&headers);
+        }
+        let error = ApiError::Status(Box::new(error));
         Err(Failure {
-            error: ApiError::Status(Box::new(error)),
+            maybe_acted: error.maybe_acted(),
+            error,
             retryable,
-            maybe_acted,
-            wait: server_delay(&headers),
+            wait,
         })
     }
 
@@ -181,11 +237,11 @@ impl Client {
             #[serde(default)]
             param: Option<String>,
         }
-        let scrub = |text: &str| self.config.key.scrub(text);
+        // The key is scrubbed from every field where the error leaves `call`.
         let (message, kind, code, param) =
             if let Ok(Envelope { error }) = serde_json::from_slice::<Envelope>(body) {
                 (
-                    error.message.as_deref().map(scrub).unwrap_or_default(),
+                    error.message.unwrap_or_default(),
                     error.kind,
                     error.code.and_then(|code| match code {
                         serde_json::Value::String(code) => Some(code),
@@ -197,8 +253,13 @@ impl Client {
             } else {
                 let text = String::from_utf8_lossy(body);
                 let text: String = text.trim().chars().take(300).collect();
-                (scrub(&text), None, None, None)
+                (text, None, None, None)
             };
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        };
         StatusError {
             provider: self.provider(),
             method: method.to_string(),
@@ -208,15 +269,20 @@ impl Client {
             kind,
             code,
             param,
-            request_id: headers
-                .get("x-request-id")
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned),
+            request_id: header("x-request-id"),
+            location: if (300..400).contains(&status) {
+                header("location")
+            } else {
+                None
+            },
+            refused_wait: None,
+            retries: 0,
         }
     }
 
     /// Sends a request, trying again as `retry` allows. An ambiguous failure of a creating
-    /// request comes back as the error with `maybe_acted` set.
+    /// request comes back as the error with `maybe_acted` set. Every error leaves here with
+    /// the key scrubbed out of all its text.
     async fn call(
         &self,
         method: Method,
@@ -235,7 +301,13 @@ impl Client {
                         && !RetryPolicy::too_long(failure.wait)
                         && (retry == Retry::Always || !failure.maybe_acted);
                     if !allowed {
-                        return Err((failure.error, failure.maybe_acted));
+                        let mut error = failure.error;
+                        match &mut error {
+                            ApiError::Status(status) => status.retries = tries,
+                            ApiError::Transport { retries, .. } => *retries = tries,
+                            _ => {}
+                        }
+                        return Err((error.scrubbed(&self.config.key), failure.maybe_acted));
                     }
                     tokio::time::sleep(policy.delay(tries, failure.wait)).await;
                     tries += 1;
@@ -254,7 +326,25 @@ impl Client {
             .call(method.clone(), path, Retry::Always, build)
             .await
             .map_err(|(error, _)| error)?;
-        decode(&method, path, &body)
+        self.decode(&method, path, &body)
+    }
+
+    /// Reads an answer; the error names the route and holds no trace of the key (serde quotes
+    /// the value it could not read, which may be anything the server sent).
+    pub(super) fn decode<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &[u8],
+    ) -> Result<T, ApiError> {
+        serde_json::from_slice(body).map_err(|error| {
+            ApiError::Decode {
+                method: method.to_string(),
+                path: path.to_owned(),
+                message: error.to_string(),
+            }
+            .scrubbed(&self.config.key)
+        })
     }
 
     pub(super) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
@@ -341,6 +431,75 @@ impl Client {
         .map_err(|(error, _)| error)
     }
 
+    /// Sends a creating request so that, in effect, it is carried out once. After an ambiguous
+    /// failure (timeout, cut connection, gateway error) `find` looks for what it made before
+    /// the request is sent again. When the lookup fails, or nothing is found and the retries
+    /// are spent, the error says that the `what` may exist anyway and that `check` shows it.
+    async fn create_once<T, F>(
+        &self,
+        route: &str,
+        build: &(dyn Fn(RequestBuilder) -> RequestBuilder + Send + Sync),
+        (what, check): (&'static str, Option<&'static str>),
+        find: impl Fn() -> F,
+    ) -> Result<Created<T>, ApiError>
+    where
+        F: Future<Output = Result<Option<T>, ApiError>>,
+    {
+        let mut tries = 0;
+        loop {
+            match self
+                .call(Method::POST, route, Retry::IfNotActedOn, build)
+                .await
+            {
+                Ok(body) => {
+                    return Ok(Created {
+                        answer: Answer::Body(body),
+                        lost_answers: tries,
+                    });
+                }
+                Err((error, false)) => return Err(error),
+                Err((error, true)) => {
+                    let unconfirmed = |lookup: Option<ApiError>| ApiError::Unconfirmed {
+                        what,
+                        error: Box::new(error),
+                        lookup: lookup.map(Box::new),
+                        check,
+                    };
+                    match find().await {
+                        Ok(Some(found)) => {
+                            return Ok(Created {
+                                answer: Answer::Found(found),
+                                lost_answers: tries + 1,
+                            });
+                        }
+                        Err(lookup) => return Err(unconfirmed(Some(lookup))),
+                        Ok(None) if tries >= self.config.retry.max_retries => {
+                            return Err(unconfirmed(None));
+                        }
+                        Ok(None) => {}
+                    }
+                    tokio::time::sleep(self.config.retry.delay(tries, None)).await;
+                    tries += 1;
+                }
+            }
+        }
+    }
+
+    /// The fine-tuning file named `filename` of `bytes` bytes created at or after `started`:
+    /// what a request whose answer was lost made, if it made anything.
+    async fn find_uploaded(
+        &self,
+        filename: &str,
+        bytes: u64,
+        started: i64,
+    ) -> Result<Option<FileObject>, ApiError> {
+        Ok(self
+            .list_files(Some("fine-tune"))
+            .await?
+            .into_iter()
+            .find(|f| f.filename == filename && f.bytes == bytes && f.created_at >= started))
+    }
+
     /// Uploads a file for fine-tuning in one request. After an ambiguous failure it looks for
     /// the file on the server before trying again, so a retry never leaves two copies.
     pub async fn upload_file(
@@ -350,67 +509,51 @@ impl Client {
         progress: UploadProgress,
     ) -> Result<FileObject, ApiError> {
         let bytes = file_len(path)?;
-        let started = unix_now() - 5;
+        let started = Self::matching_start();
         let together = self.provider() == Provider::Together;
         let route = if together { "/files/upload" } else { "/files" };
-        let mut tries = 0;
-        loop {
-            let sent = Arc::new(AtomicI64::new(0));
-            let build = |request: RequestBuilder| {
-                progress(-sent.swap(0, Ordering::Relaxed));
-                let body = file_body(path.to_path_buf(), 0, bytes, &progress, &sent);
-                let part = Part::stream_with_length(body, bytes)
-                    .file_name(filename.to_owned())
-                    .mime_str("application/jsonl")
-                    .expect("a valid mime type");
-                let form = Form::new().text("purpose", "fine-tune");
-                let form = if together {
-                    form.text("file_name", filename.to_owned())
-                        .text("file_type", "jsonl")
-                } else {
-                    form
-                };
-                request.multipart(form.part("file", part))
-            };
-            let result = self
-                .call(Method::POST, route, Retry::IfNotActedOn, &build)
-                .await;
+        let sent = Arc::new(AtomicI64::new(0));
+        let build = |request: RequestBuilder| {
+            // Each try starts from zero: take back what a failed try reported.
             progress(-sent.swap(0, Ordering::Relaxed));
-            match result {
-                Ok(body) => {
-                    progress(bytes as i64);
-                    if together {
-                        return decode::<TogetherFile>(&Method::POST, route, &body).map(Into::into);
-                    }
-                    return decode(&Method::POST, route, &body);
-                }
-                Err((error, false)) => return Err(error),
-                Err((error, true)) => {
-                    let found = self
-                        .list_files(Some("fine-tune"))
-                        .await?
-                        .into_iter()
-                        .find(|f| {
-                            f.filename == filename && f.bytes == bytes && f.created_at >= started
-                        });
-                    if let Some(file) = found {
-                        progress(bytes as i64);
-                        return Ok(file);
-                    }
-                    if tries >= self.config.retry.max_retries {
-                        return Err(error);
-                    }
-                    tokio::time::sleep(self.config.retry.delay(tries, None)).await;
-                    tries += 1;
-                }
-            }
-        }
+            let body = file_body(path.to_path_buf(), 0, bytes, &progress, &sent);
+            let part = Part::stream_with_length(body, bytes)
+                .file_name(filename.to_owned())
+                .mime_str("application/jsonl")
+                .expect("a valid mime type");
+            let form = Form::new().text("purpose", "fine-tune");
+            let form = if together {
+                form.text("file_name", filename.to_owned())
+                    .text("file_type", "jsonl")
+            } else {
+                form
+            };
+            request.multipart(form.part("file", part))
+        };
+        let created = self
+            .create_once(route, &build, ("file", Some("finetune list-files")), || {
+                self.find_uploaded(filename, bytes, started)
+            })
+            .await;
+        progress(-sent.swap(0, Ordering::Relaxed));
+        let file = match created?.answer {
+            Answer::Found(file) => file,
+            Answer::Body(body) if together => self
+                .decode::<TogetherFile>(&Method::POST, route, &body)?
+                .into(),
+            Answer::Body(body) => self.decode(&Method::POST, route, &body)?,
+        };
+        progress(bytes as i64);
+        Ok(file)
     }
 
     // Uploads (multipart, for large files).
 
-    /// Starts a multipart upload.
-    pub async fn create_upload(&self, filename: &str, bytes: u64) -> Result<Upload, ApiError> {
+    /// Starts a multipart upload. The Uploads API can neither list nor look up uploads, so
+    /// one whose answer was lost cannot be found, cancelled or reused: it is created again,
+    /// and the count of lost answers says how many empty uploads may be left behind (each
+    /// expires on its own an hour after it was made).
+    pub async fn create_upload(&self, filename: &str, bytes: u64) -> Result<NewUpload, ApiError> {
         if !self.provider().has_multipart_uploads() {
             return Err(self.unsupported("take files in parts (it has no multipart upload API)"));
         }
@@ -420,7 +563,20 @@ impl Client {
             bytes,
             mime_type: "application/jsonl",
         };
-        self.post("/uploads", &request).await
+        let route = "/uploads";
+        let created = self
+            .create_once(route, &|r| r.json(&request), ("upload", None), || async {
+                Ok(None::<Upload>)
+            })
+            .await?;
+        let upload = match created.answer {
+            Answer::Found(upload) => upload,
+            Answer::Body(body) => self.decode(&Method::POST, route, &body)?,
+        };
+        Ok(NewUpload {
+            upload,
+            lost_answers: created.lost_answers,
+        })
     }
 
     /// Sends `len` bytes of `path` from `offset` as one part. Parts are independent, so a
@@ -453,21 +609,41 @@ impl Client {
         result
     }
 
-    /// Completes a multipart upload with its parts in order.
+    /// Completes a multipart upload of `filename` (`bytes` bytes) with its parts in order:
+    /// the file it makes. An upload completes only once, so after a lost answer the file is
+    /// looked for (by name, size and time, as a lost single upload is) instead of asking to
+    /// complete it again, which the platform refuses as already completed.
     pub async fn complete_upload(
         &self,
         upload_id: &str,
         part_ids: &[String],
-    ) -> Result<Upload, ApiError> {
+        filename: &str,
+        bytes: u64,
+    ) -> Result<FileObject, ApiError> {
         #[derive(Serialize)]
         struct Complete<'a> {
             part_ids: &'a [String],
         }
-        self.post(
-            &format!("/uploads/{}/complete", segment(upload_id)),
-            &Complete { part_ids },
-        )
-        .await
+        let started = Self::matching_start();
+        let route = format!("/uploads/{}/complete", segment(upload_id));
+        let body = Complete { part_ids };
+        let created = self
+            .create_once(
+                &route,
+                &|r| r.json(&body),
+                ("file", Some("finetune list-files")),
+                || self.find_uploaded(filename, bytes, started),
+            )
+            .await?;
+        match created.answer {
+            Answer::Found(file) => Ok(file),
+            Answer::Body(body) => self
+                .decode::<Upload>(&Method::POST, &route, &body)?
+                .file
+                .ok_or_else(|| {
+                    ApiError::Other(format!("upload {upload_id} completed without a file"))
+                }),
+        }
     }
 
     /// Cancels a multipart upload.
@@ -487,6 +663,16 @@ impl Client {
     /// through the client id in its metadata where the provider keeps metadata, else as the job
     /// on the same training file and model created since this call began.
     pub async fn create_job(&self, request: &CreateJob) -> Result<Job, ApiError> {
+        self.create_job_since(request, Self::matching_start()).await
+    }
+
+    /// [`Client::create_job`] for a request first sent at `started` (Unix seconds): a job the
+    /// provider can only be matched to by time is looked for from then on.
+    pub async fn create_job_since(
+        &self,
+        request: &CreateJob,
+        started: i64,
+    ) -> Result<Job, ApiError> {
         let provider = self.provider();
         let request_id = request.metadata.get(REQUEST_ID_KEY).cloned();
         if provider.has_job_metadata() && request_id.is_none() {
@@ -508,34 +694,33 @@ impl Client {
                 serde_json::to_value(request).unwrap_or_default(),
             ),
         };
-        let started = unix_now() - 5;
-        let mut tries = 0;
-        loop {
-            let result = self
-                .call(Method::POST, route, Retry::IfNotActedOn, &|r| r.json(&body))
-                .await;
-            match result {
-                Ok(answer) if provider == Provider::Together => {
-                    return decode::<TogetherJob>(&Method::POST, route, &answer)
-                        .map(TogetherJob::into_job);
-                }
-                Ok(answer) => return decode(&Method::POST, route, &answer),
-                Err((error, false)) => return Err(error),
-                Err((error, true)) => {
-                    let found = match &request_id {
-                        Some(id) if provider.has_job_metadata() => self.find_job(id).await?,
-                        _ => self.find_created_job(request, started).await?,
-                    };
-                    if let Some(job) = found {
-                        return Ok(job);
-                    }
-                    if tries >= self.config.retry.max_retries {
-                        return Err(error);
-                    }
-                    tokio::time::sleep(self.config.retry.delay(tries, None)).await;
-                    tries += 1;
-                }
-            }
+        let created = self
+            .create_once(
+                route,
+                &|r| r.json(&body),
+                ("job", Some("finetune list-jobs")),
+                || self.find_created(request, started),
+            )
+            .await?;
+        match created.answer {
+            Answer::Found(job) => Ok(job),
+            Answer::Body(answer) if provider == Provider::Together => Ok(self
+                .decode::<TogetherJob>(&Method::POST, route, &answer)?
+                .into_job()),
+            Answer::Body(answer) => self.decode(&Method::POST, route, &answer),
+        }
+    }
+
+    /// The job `request` made since `started`, if any: through the client id in its metadata
+    /// where the provider keeps metadata, else by its file, model and suffix.
+    pub async fn find_created(
+        &self,
+        request: &CreateJob,
+        started: i64,
+    ) -> Result<Option<Job>, ApiError> {
+        match request.metadata.get(REQUEST_ID_KEY) {
+            Some(id) if self.provider().has_job_metadata() => self.find_job(id).await,
+            _ => self.find_created_job(request, started).await,
         }
     }
 
@@ -722,6 +907,12 @@ impl Client {
         Ok(Some((file_id.clone(), content)))
     }
 
+    /// Unix seconds from which something a request sent now made is looked for by its
+    /// creation time: now, less what the server's clock may be behind.
+    pub fn matching_start() -> i64 {
+        unix_now() - CLOCK_SLACK_SECS
+    }
+
     /// Request metadata for a new job: the client id that makes creation safe to retry.
     pub fn new_request_metadata() -> BTreeMap<String, String> {
         let id: String = std::iter::repeat_with(fastrand::alphanumeric)
@@ -731,12 +922,16 @@ impl Client {
     }
 }
 
-fn decode<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|error| ApiError::Decode {
-        method: method.to_string(),
-        path: path.to_owned(),
-        message: error.to_string(),
-    })
+/// The wait a server asked for, as it said it, for messages.
+fn asked_wait(headers: &HeaderMap) -> Option<String> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).trim().to_owned())
+    };
+    header("retry-after-ms")
+        .map(|ms| format!("{ms} ms"))
+        .or_else(|| header("retry-after").map(|s| format!("{s} s")))
 }
 
 /// One page of `items` (newest first) after the item with id `after`, for providers that

@@ -8,6 +8,9 @@ use super::{Provider, RetryPolicy};
 /// The public OpenAI endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
+/// How long a request may wait for the next bytes of its answer, unless configured.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// An API key. `Debug` and `Display` print `[redacted]`; only the request headers see it.
 #[derive(Clone)]
 pub struct ApiKey(String);
@@ -61,10 +64,14 @@ pub struct Config {
     pub organization: Option<String>,
     /// `OpenAI-Project` header.
     pub project: Option<String>,
-    /// How long one request may take before it counts as timed out.
+    /// How long one request may wait for the next bytes of its answer before it counts as
+    /// timed out.
     pub timeout: Duration,
     /// When and how often to try again.
     pub retry: RetryPolicy,
+    /// Whether a plain `http://` base URL may name a host that is not this machine: the key
+    /// would cross the network unencrypted.
+    pub allow_insecure_http: bool,
 }
 
 impl Config {
@@ -87,9 +94,45 @@ impl Config {
             api_version: None,
             organization: None,
             project: None,
-            timeout: Duration::from_secs(600),
+            timeout: DEFAULT_READ_TIMEOUT,
             retry: RetryPolicy::default(),
+            allow_insecure_http: false,
         }
+    }
+
+    /// Refuses a base URL that would send the key unencrypted across the network: plain
+    /// `http://` to a host other than this machine, unless allowed. The message shows the URL
+    /// without any user name or password in it.
+    pub fn check_transport_security(&self) -> Result<(), String> {
+        let url = reqwest::Url::parse(&self.base_url)
+            .map_err(|error| format!("the base URL {:?} is not a URL: {error}", self.base_url))?;
+        if url.scheme() != "http" || self.allow_insecure_http {
+            return Ok(());
+        }
+        let host = url.host_str().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let loopback = host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return Ok(());
+        }
+        let mut shown = url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        Err(format!(
+            "not sending the API key unencrypted to {shown}: plain http:// is allowed only to this machine (localhost, 127.0.0.0/8, ::1); use https://, or pass --allow-insecure-http if the network is trusted"
+        ))
+    }
+
+    /// The scheme, host and port of a URL: what a redirect may not change.
+    pub(crate) fn origin(url: &reqwest::Url) -> (String, Option<String>, Option<u16>) {
+        (
+            url.scheme().to_owned(),
+            url.host_str().map(str::to_owned),
+            url.port_or_known_default(),
+        )
     }
 
     /// The host the base URL names, for messages.
@@ -114,6 +157,32 @@ mod tests {
         assert!(shown.contains("[redacted]"));
         assert_eq!(config.base_url, "http://127.0.0.1:1/v1");
         assert_eq!(config.host(), "127.0.0.1:1");
+    }
+
+    #[test]
+    fn plain_http_is_refused_beyond_this_machine() {
+        let config = |url: &str| Config::new(url, ApiKey::new("sk-secret-123"));
+        for local in [
+            "http://127.0.0.1:8080/v1",
+            "http://127.3.2.1/v1",
+            "http://localhost:1/v1",
+            "http://[::1]:9/v1",
+            "https://api.example.com/v1",
+        ] {
+            assert!(config(local).check_transport_security().is_ok(), "{local}");
+        }
+        let refused = config("http://user:hunter2@api.example.com/v1")
+            .check_transport_security()
+            .unwrap_err();
+        assert!(
+            refused.contains("http://api.example.com/v1")
+                && refused.contains("--allow-insecure-http")
+                && !refused.contains("hunter2"),
+            "{refused}"
+        );
+        let mut allowed = config("http://10.0.0.5/v1");
+        allowed.allow_insecure_http = true;
+        assert!(allowed.check_transport_security().is_ok());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::Provider;
+use super::{ApiKey, Provider};
 
 /// An HTTP answer that was not a success, in the spec's error shape where the server gave one.
 #[derive(Clone, Debug)]
@@ -26,6 +26,13 @@ pub struct StatusError {
     pub param: Option<String>,
     /// The `x-request-id` header, for support requests.
     pub request_id: Option<String>,
+    /// The `Location` of a redirect that was not followed because it leaves the origin.
+    pub location: Option<String>,
+    /// The wait the server asked for (`Retry-After` as sent) when it is longer than finetune
+    /// waits, which is why the request was not tried again.
+    pub refused_wait: Option<String>,
+    /// How many times the request was tried again before this answer.
+    pub retries: u32,
 }
 
 /// Why the platform refuses fine-tuning work it used to accept.
@@ -80,8 +87,48 @@ impl StatusError {
         }
     }
 
+    /// Every piece of text with the key replaced by `[redacted]`. The fields are named one by
+    /// one so that a new text field cannot be added without deciding how it is scrubbed.
+    fn scrub(&mut self, key: &ApiKey) {
+        let Self {
+            provider: _,
+            method,
+            path,
+            status: _,
+            message,
+            kind,
+            code,
+            param,
+            request_id,
+            location,
+            refused_wait,
+            retries: _,
+        } = self;
+        for text in [method, path, message] {
+            *text = key.scrub(text);
+        }
+        for text in [kind, code, param, request_id, location, refused_wait]
+            .into_iter()
+            .flatten()
+        {
+            *text = key.scrub(text);
+        }
+    }
+
     /// A line of advice for the statuses users meet most.
     pub fn hint(&self) -> Option<String> {
+        if let Some(wait) = &self.refused_wait {
+            return Some(format!(
+                "the server asks to wait {wait} before trying again, longer than the {} s finetune waits for; try again later",
+                super::retry::MAX_SERVER_DELAY.as_secs()
+            ));
+        }
+        if (300..400).contains(&self.status) {
+            let target = self.location.as_deref().unwrap_or("another address");
+            return Some(format!(
+                "the server redirects to {target}: finetune follows redirects only within the same scheme, host and port, so that the key never reaches another server; if that address is the API, give it as the base URL"
+            ));
+        }
         if let Some(reason) = self.wind_down() {
             return Some(match reason {
                 WindDown::JobsClosed => "OpenAI stopped new self-serve fine-tuning jobs on 2027-01-06. The dataset is not tied to OpenAI: the same commands run it on Together AI (--provider together: open models such as Llama 3.1 and Qwen 2.5, `finetune models --provider together`) or on Azure OpenAI (--provider azure: OpenAI's models on your own Azure resource).".to_owned(),
@@ -97,8 +144,10 @@ impl StatusError {
             (404, Some("model_not_found")) => Some("no such model for this key: a fine-tuned model exists only once its job has succeeded (`finetune retrieve-job ID`)".to_owned()),
             (404, _) => Some(format!("no such object for this key and endpoint: check the id (`finetune list-files`, `finetune list-jobs`), {url} and --provider")),
             (429, Some("insufficient_quota")) => Some("the account's quota is used up: waiting will not help; check the plan and billing".to_owned()),
-            (429, _) => Some("rate limited even after waiting and trying again; try again later".to_owned()),
-            (status, _) if status >= 500 => Some("the server failed even after trying again; try again later".to_owned()),
+            (429, _) if self.retries == 0 => Some("rate limited; try again later (--max-retries sets how often finetune waits and tries again)".to_owned()),
+            (429, _) => Some(format!("rate limited even after waiting and trying again {}; try again later", times(self.retries))),
+            (status, _) if status >= 500 && self.retries == 0 => Some("the server failed; try again later (--max-retries sets how often finetune tries again)".to_owned()),
+            (status, _) if status >= 500 => Some(format!("the server failed even after trying again {}; try again later", times(self.retries))),
             _ => None,
         }
     }
@@ -137,6 +186,15 @@ impl fmt::Display for StatusError {
     }
 }
 
+/// `once`, `twice`, `3 times`.
+fn times(count: u32) -> String {
+    match count {
+        1 => "once".to_owned(),
+        2 => "twice".to_owned(),
+        n => format!("{n} times"),
+    }
+}
+
 /// An error from the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -152,6 +210,8 @@ pub enum ApiError {
         message: String,
         /// Whether the request surely never reached the server (the connection was refused).
         unsent: bool,
+        /// How many times the request was tried again before giving up.
+        retries: u32,
     },
     /// The answer was not what the spec describes.
     #[error("{method} {path}: the answer could not be read: {message}")]
@@ -159,6 +219,20 @@ pub enum ApiError {
         method: String,
         path: String,
         message: String,
+    },
+    /// A creating request whose outcome is unknown: its answer was lost and whether it was
+    /// carried out could not be found out, so the thing may exist although no answer said so.
+    #[error("{error}{}; the {what} may already exist", lookup.as_ref().map(|l| format!("\n  and finding out whether it was created failed: {l}")).unwrap_or_default())]
+    Unconfirmed {
+        /// What was being created: `job`, `file`.
+        what: &'static str,
+        /// Why the answer was lost.
+        error: Box<ApiError>,
+        /// Why the lookup that should have found it failed, if it failed rather than found
+        /// nothing.
+        lookup: Option<Box<ApiError>>,
+        /// The command that shows whether it exists, when one can.
+        check: Option<&'static str>,
     },
     /// A local file could not be read or written.
     #[error("{}: {source}", path.display())]
@@ -184,10 +258,87 @@ impl ApiError {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Status(error) => error.hint(),
-            Self::Transport { host, .. } => Some(format!(
-                "check the network and the base URL (now {host}); the request was tried again before giving up"
+            Self::Transport { host, retries, .. } => Some(match retries {
+                0 => format!(
+                    "check the network and the base URL (now {host}); the request was not tried again (--max-retries sets how often it is)"
+                ),
+                n => format!(
+                    "check the network and the base URL (now {host}); the request was tried again {} before giving up",
+                    times(*n)
+                ),
+            }),
+            Self::Unconfirmed {
+                what,
+                check: Some(check),
+                ..
+            } => Some(format!(
+                "a {what} may already exist: `{check}` shows it; running the same command again looks for it first and creates it only if it is not there"
             )),
+            Self::Unconfirmed { check: None, .. } => Some(
+                "an empty upload may be left on the platform, which cannot list uploads; it expires on its own within an hour, and running the same command again starts another".to_owned(),
+            ),
             _ => None,
+        }
+    }
+
+    /// Whether the server may have carried out the request although it gave no success:
+    /// the answer was lost, or a gateway failed in front of it.
+    pub fn maybe_acted(&self) -> bool {
+        match self {
+            Self::Status(error) => error.status >= 500 || error.status == 408,
+            Self::Transport { unsent, .. } => !unsent,
+            Self::Unconfirmed { .. } => true,
+            Self::Decode { .. } | Self::Io { .. } | Self::Other(_) => false,
+        }
+    }
+
+    /// The error with the key replaced by `[redacted]` in every piece of text it holds.
+    /// Every variant is taken apart field by field, so that a new one must say how it is
+    /// scrubbed.
+    #[must_use]
+    pub fn scrubbed(self, key: &ApiKey) -> Self {
+        match self {
+            Self::Status(mut error) => {
+                error.scrub(key);
+                Self::Status(error)
+            }
+            Self::Transport {
+                method,
+                path,
+                host,
+                message,
+                unsent,
+                retries,
+            } => Self::Transport {
+                method: key.scrub(&method),
+                path: key.scrub(&path),
+                host: key.scrub(&host),
+                message: key.scrub(&message),
+                unsent,
+                retries,
+            },
+            Self::Decode {
+                method,
+                path,
+                message,
+            } => Self::Decode {
+                method: key.scrub(&method),
+                path: key.scrub(&path),
+                message: key.scrub(&message),
+            },
+            Self::Unconfirmed {
+                what,
+                error,
+                lookup,
+                check,
+            } => Self::Unconfirmed {
+                what,
+                error: Box::new(error.scrubbed(key)),
+                lookup: lookup.map(|lookup| Box::new(lookup.scrubbed(key))),
+                check,
+            },
+            Self::Io { path, source } => Self::Io { path, source },
+            Self::Other(text) => Self::Other(key.scrub(&text)),
         }
     }
 }
@@ -213,6 +364,9 @@ mod tests {
             code: code.map(Into::into),
             param: param.map(Into::into),
             request_id: Some("req_123".into()),
+            location: None,
+            refused_wait: None,
+            retries: 0,
         }
     }
 
@@ -304,6 +458,60 @@ mod tests {
             )
         };
         assert!(undeployed.hint().unwrap().contains("deploy"));
+    }
+
+    #[test]
+    fn scrubbing_reaches_every_text_of_every_error() {
+        let key = ApiKey::new("sk-echoed-1234");
+        let status = StatusError {
+            path: "/files/sk-echoed-1234".into(),
+            kind: Some("sk-echoed-1234".into()),
+            request_id: Some("req-sk-echoed-1234".into()),
+            location: Some("http://x/sk-echoed-1234".into()),
+            refused_wait: Some("sk-echoed-1234 s".into()),
+            ..error(
+                400,
+                "/files",
+                Some("sk-echoed-1234"),
+                Some("sk-echoed-1234"),
+                "bad key sk-echoed-1234",
+            )
+        };
+        let errors = [
+            ApiError::Status(Box::new(status.clone())),
+            ApiError::Decode {
+                method: "GET".into(),
+                path: "/files".into(),
+                message: "invalid type: string \"sk-echoed-1234\"".into(),
+            },
+            ApiError::Unconfirmed {
+                what: "job",
+                error: Box::new(ApiError::Other("sk-echoed-1234".into())),
+                lookup: Some(Box::new(ApiError::Status(Box::new(status)))),
+                check: Some("finetune list-jobs"),
+            },
+        ];
+        for error in errors {
+            let scrubbed = error.scrubbed(&key);
+            let shown = format!("{scrubbed} {scrubbed:?}");
+            assert!(!shown.contains("sk-echoed-1234"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn hints_say_whether_the_request_was_tried_again() {
+        let busy = |retries| StatusError {
+            retries,
+            ..error(503, "/files", None, None, "x")
+        };
+        assert!(!busy(0).hint().unwrap().contains("after trying again"));
+        assert!(busy(2).hint().unwrap().contains("after trying again twice"));
+        let refused = StatusError {
+            refused_wait: Some("99999 s".into()),
+            ..error(429, "/files", None, None, "x")
+        };
+        assert!(refused.hint().unwrap().contains("asks to wait 99999 s"));
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub mod time;
 mod together;
 pub mod types;
 
-pub use client::{Client, UploadProgress};
-pub use config::{ApiKey, Config, DEFAULT_BASE_URL};
+pub use client::{Client, NewUpload, REQUEST_ID_KEY, UploadProgress};
+pub use config::{ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT};
 pub use error::{ApiError, StatusError, WindDown};
 pub use provider::{AZURE_API_VERSION, Provider};
 pub use retry::RetryPolicy;

@@ -26,7 +26,7 @@ impl Default for RetryPolicy {
 }
 
 /// The longest `Retry-After` we wait for; a longer one ends the command with the error.
-const MAX_SERVER_DELAY: Duration = Duration::from_secs(120);
+pub(crate) const MAX_SERVER_DELAY: Duration = Duration::from_secs(120);
 
 impl RetryPolicy {
     /// How long to wait before try number `retry` (0 for the first retry): the server's wish
@@ -61,14 +61,18 @@ pub(crate) fn retryable_status(status: u16, code: Option<&str>) -> bool {
 }
 
 /// The wait the server asks for: `retry-after-ms` (milliseconds), else `Retry-After` in seconds.
-/// (An HTTP-date `Retry-After` is ignored and the backoff applies.)
+/// (An HTTP-date `Retry-After` is ignored and the backoff applies.) A wait too large for a
+/// `Duration` is [`Duration::MAX`]: far beyond what is waited for, never a panic.
 pub(crate) fn server_delay(headers: &HeaderMap) -> Option<Duration> {
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    let wait = |seconds: f64| {
+        (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX))
+    };
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok()) {
-        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+        return wait(ms / 1000.0);
     }
-    let seconds = header("retry-after")?.trim().parse::<f64>().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    wait(header("retry-after")?.trim().parse::<f64>().ok()?)
 }
 
 #[cfg(test)]
@@ -105,6 +109,20 @@ mod tests {
         );
         headers.insert("retry-after-ms", HeaderValue::from_static("soon"));
         assert_eq!(server_delay(&headers), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn a_wait_beyond_any_duration_is_too_long_not_a_panic() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "retry-after",
+            HeaderValue::from_static("99999999999999999999999"),
+        );
+        let wait = server_delay(&headers);
+        assert_eq!(wait, Some(Duration::MAX));
+        assert!(RetryPolicy::too_long(wait));
+        headers.insert("retry-after-ms", HeaderValue::from_static("1e300"));
+        assert!(RetryPolicy::too_long(server_delay(&headers)));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The local record of uploads: which file ids hold which content, and multipart uploads that
-//! can be resumed. One small JSON file in the state folder, rewritten atomically.
+//! can be resumed. One small JSON file in the state folder, rewritten atomically under a lock,
+//! so that runs at the same time never lose each other's entries.
 
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,12 @@ use xxhash_rust::xxh3::Xxh3;
 
 /// The record's file name inside the state folder.
 const FILE_NAME: &str = "uploads.json";
+
+/// The lock beside the record, held while the record is read, changed and written back.
+const LOCK_NAME: &str = "uploads.lock";
+
+/// The folder of the state folder that holds one lock per content being uploaded.
+const CONTENT_LOCKS: &str = "locks";
 
 /// A file this machine uploaded.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -44,6 +52,27 @@ pub struct PendingUpload {
     pub parts: Vec<Option<String>>,
 }
 
+/// A job creation sent whose outcome is not known: its answer was lost and the lookup that
+/// should have found the job failed. Kept until a later run of the same job finds the job or
+/// creates it, with the same request id.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PendingJob {
+    /// The API it went to.
+    pub base_url: String,
+    /// The client id sent in the job's metadata (`finetune_request_id`).
+    pub request_id: String,
+    /// [`crate::api::types::CreateJob::fingerprint`] of the request.
+    pub fingerprint: String,
+    /// The training file's id.
+    pub training_file: String,
+    /// The base model.
+    pub model: String,
+    /// The suffix asked for.
+    pub suffix: Option<String>,
+    /// Unix seconds from which the job is looked for by its creation time.
+    pub started_at: i64,
+}
+
 /// The record, as read from disk.
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct UploadRecord {
@@ -53,6 +82,9 @@ pub struct UploadRecord {
     /// Multipart uploads in progress.
     #[serde(default)]
     pub pending: Vec<PendingUpload>,
+    /// Job creations whose outcome is not known yet.
+    #[serde(default)]
+    pub jobs: Vec<PendingJob>,
     #[serde(skip)]
     path: PathBuf,
 }
@@ -76,7 +108,23 @@ impl UploadRecord {
         Ok(record)
     }
 
+    /// Reads the record in `dir`, lets `change` alter it and writes it back, holding the
+    /// record's lock from the read to the rename, so that a run changing it at the same time
+    /// waits instead of overwriting this change (or this one overwriting it). Reading alone
+    /// needs no lock: the record is always replaced whole.
+    pub fn update<T>(dir: &Path, change: impl FnOnce(&mut Self) -> T) -> io::Result<T> {
+        std::fs::create_dir_all(dir)?;
+        let lock = lock_file(&dir.join(LOCK_NAME))?;
+        lock.lock()?;
+        let mut record = Self::load(dir)?;
+        let value = change(&mut record);
+        record.save()?;
+        drop(lock);
+        Ok(value)
+    }
+
     /// Writes the record: to a temporary file in the same folder, then renamed over the old one.
+    /// Use [`UploadRecord::update`] to change it, so that no concurrent change is lost.
     pub fn save(&self) -> io::Result<()> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir)?;
@@ -133,6 +181,68 @@ impl UploadRecord {
     pub fn remove_pending(&mut self, upload_id: &str) {
         self.pending.retain(|p| p.upload_id != upload_id);
     }
+
+    /// The unconfirmed creation of the job with this fingerprint on this API.
+    pub fn pending_job(&self, base_url: &str, fingerprint: &str) -> Option<&PendingJob> {
+        self.jobs
+            .iter()
+            .find(|j| j.base_url == base_url && j.fingerprint == fingerprint)
+    }
+
+    /// Adds or replaces the unconfirmed creation of a job.
+    pub fn set_pending_job(&mut self, job: PendingJob) {
+        self.remove_pending_job(&job.base_url, &job.fingerprint);
+        self.jobs.push(job);
+    }
+
+    /// Forgets the creation of a job, once it is found or known not to have happened.
+    pub fn remove_pending_job(&mut self, base_url: &str, fingerprint: &str) {
+        self.jobs
+            .retain(|j| !(j.base_url == base_url && j.fingerprint == fingerprint));
+    }
+}
+
+/// An exclusive hold on one content (by its hash) in the state folder, released when dropped.
+/// An upload holds it from "is this already uploaded?" until the file id is recorded, so a
+/// second run with the same file waits, then finds the first one's upload and reuses it.
+#[derive(Debug)]
+pub struct ContentLock {
+    _file: File,
+}
+
+impl ContentLock {
+    /// The hold on `hash` if no other run has it, else `None`.
+    pub fn try_acquire(dir: &Path, hash: &str) -> io::Result<Option<Self>> {
+        let file = content_lock_file(dir, hash)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Self { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(error)) => Err(error),
+        }
+    }
+
+    /// The hold on `hash`, waiting for another run to let go of it.
+    pub fn acquire(dir: &Path, hash: &str) -> io::Result<Self> {
+        let file = content_lock_file(dir, hash)?;
+        file.lock()?;
+        Ok(Self { _file: file })
+    }
+}
+
+/// The lock file of one content. Lock files are left in place: removing one while another
+/// run waits on it would let a third run lock a new file of the same name.
+fn content_lock_file(dir: &Path, hash: &str) -> io::Result<File> {
+    let locks = dir.join(CONTENT_LOCKS);
+    std::fs::create_dir_all(&locks)?;
+    lock_file(&locks.join(format!("{hash}.lock")))
+}
+
+fn lock_file(path: &Path) -> io::Result<File> {
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
 }
 
 /// XXH3-128 of a file's content, as 32 hex digits.
@@ -183,6 +293,54 @@ mod tests {
         assert!(again.file("http://b", "file-1").is_none());
         assert!(again.pending("http://a", "ff", 4, 1_000).is_some());
         assert!(again.pending("http://a", "ff", 8, 1_000).is_none());
+    }
+
+    #[test]
+    fn concurrent_updates_keep_every_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..8 {
+                let dir = dir.path();
+                scope.spawn(move || {
+                    for n in 0..10 {
+                        UploadRecord::update(dir, |record| {
+                            record.add_file(UploadedFile {
+                                base_url: "http://a".into(),
+                                file_id: format!("file-{thread}-{n}"),
+                                filename: "x.jsonl".into(),
+                                bytes: 1,
+                                hash: "00".into(),
+                            });
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(UploadRecord::load(dir.path()).unwrap().files.len(), 80);
+    }
+
+    #[test]
+    fn a_content_is_held_by_one_run_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = ContentLock::try_acquire(dir.path(), "ab").unwrap();
+        assert!(held.is_some());
+        assert!(
+            ContentLock::try_acquire(dir.path(), "ab")
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            ContentLock::try_acquire(dir.path(), "cd")
+                .unwrap()
+                .is_some()
+        );
+        drop(held);
+        assert!(
+            ContentLock::try_acquire(dir.path(), "ab")
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

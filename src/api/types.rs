@@ -334,6 +334,33 @@ pub struct CreateJob {
     pub n_evals: Option<u32>,
 }
 
+impl CreateJob {
+    /// What makes two requests the same job, as 32 hex digits: everything but the metadata
+    /// (which holds each run's own request id). A run asking for the job a failed run asked
+    /// for finds that run's request by it.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let shared = Self {
+            metadata: BTreeMap::new(),
+            ..self.clone()
+        };
+        hasher.update(
+            serde_json::to_string(&shared)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        // The fields only Together takes are not serialised with the rest.
+        let together = (
+            &shared.training_type,
+            shared.learning_rate,
+            shared.n_checkpoints,
+            shared.n_evals,
+        );
+        hasher.update(format!("{together:?}").as_bytes());
+        format!("{:032x}", hasher.digest128())
+    }
+}
+
 /// `POST /chat/completions` (the part a prompt needs).
 #[derive(Clone, Debug, Serialize)]
 pub struct ChatRequest {

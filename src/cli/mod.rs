@@ -105,6 +105,39 @@ pub struct ApiArgs {
         value_name = "N"
     )]
     pub max_retries: u32,
+    /// Seconds a request may wait for the next bytes of its answer before it counts as timed
+    /// out (0.1 to 86400).
+    #[arg(long, env = "FINETUNE_READ_TIMEOUT", default_value_t = crate::api::DEFAULT_READ_TIMEOUT.as_secs_f64(), value_name = "SECONDS", value_parser = parse_read_timeout)]
+    pub read_timeout: f64,
+    /// Allow a plain `http://` base URL to a host other than this machine, sending the key
+    /// unencrypted (only on a network you trust).
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+/// The shortest and longest `--poll-interval`, in seconds.
+pub(crate) const POLL_INTERVAL_RANGE: (f64, f64) = (0.01, 3600.0);
+
+/// The shortest and longest `--read-timeout`, in seconds.
+const READ_TIMEOUT_RANGE: (f64, f64) = (0.1, 86_400.0);
+
+/// A number of seconds from `min` to `max`: every duration built from it is valid, and no
+/// wait is beyond reason.
+fn seconds_within(value: &str, (min, max): (f64, f64)) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(x) if (min..=max).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "expected a number of seconds from {min} to {max}, not {value:?}"
+        )),
+    }
+}
+
+fn parse_poll_interval(value: &str) -> Result<f64, String> {
+    seconds_within(value, POLL_INTERVAL_RANGE)
+}
+
+fn parse_read_timeout(value: &str) -> Result<f64, String> {
+    seconds_within(value, READ_TIMEOUT_RANGE)
 }
 
 fn parse_provider(value: &str) -> Result<Provider, String> {
@@ -259,8 +292,8 @@ pub struct TrainArgs {
     /// Wait for the job to end, showing its progress.
     #[arg(long)]
     pub wait: bool,
-    /// Seconds between progress checks with `--wait`.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_positive)]
+    /// Seconds between progress checks with `--wait` (0.01 to 3600).
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_poll_interval)]
     pub poll_interval: f64,
     #[command(flatten)]
     pub preflight: PreflightArgs,
@@ -318,8 +351,8 @@ pub struct EventsArgs {
     /// Keep streaming new events until the job ends.
     #[arg(long, short)]
     pub follow: bool,
-    /// Seconds between checks for new events with `--follow`.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_positive)]
+    /// Seconds between checks for new events with `--follow` (0.01 to 3600).
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_poll_interval)]
     pub poll_interval: f64,
     /// Lines of text, or one JSON event per line.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -334,8 +367,8 @@ pub struct WaitArgs {
     /// The job id.
     #[arg(value_name = "JOB_ID")]
     pub id: String,
-    /// Seconds between progress checks.
-    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_positive)]
+    /// Seconds between progress checks (0.01 to 3600).
+    #[arg(long, default_value_t = 5.0, value_name = "SECONDS", value_parser = parse_poll_interval)]
     pub poll_interval: f64,
     #[command(flatten)]
     pub api: ApiArgs,

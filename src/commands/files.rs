@@ -235,11 +235,6 @@ async fn jobs_using(
 /// Drops a deleted file from the local record of uploads (best effort: the record is only a
 /// shortcut for finding duplicates).
 fn forget(client: &Client, file_id: &str) {
-    if let Some(dir) = crate::commands::remote::state_dir()
-        && let Ok(mut record) = crate::api::state::UploadRecord::load(&dir)
-        && record.file(&client.config().base_url, file_id).is_some()
-    {
-        record.remove_file(&client.config().base_url, file_id);
-        let _ = record.save();
-    }
+    let base_url = &client.config().base_url;
+    let _ = crate::commands::remote::update_record(|record| record.remove_file(base_url, file_id));
 }

@@ -8,10 +8,11 @@ use base64::Engine as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
+use crate::api::state::PendingJob;
 use crate::api::types::{
     ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
 };
-use crate::api::{ApiError, Client, Provider, TrainingType, limit_violations};
+use crate::api::{ApiError, Client, Provider, REQUEST_ID_KEY, TrainingType, limit_violations};
 use crate::cli::{
     DEFAULT_MODEL, EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs,
     Printer, PromptArgs, TOGETHER_DEFAULT_MODEL, TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
@@ -20,7 +21,8 @@ use crate::commands::ExitStatus;
 use crate::commands::check::{Preflight, dollars, plural, thousands};
 use crate::commands::files::checked;
 use crate::commands::remote::{
-    block_on, client, confirm, failed, seconds, table, timestamp, upload_or_reuse,
+    block_on, client, confirm, failed, hold_content, record, seconds, table, timestamp,
+    update_record, upload_or_reuse,
 };
 use crate::cost::Epochs;
 use crate::dataset::Method;
@@ -430,7 +432,12 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.note("no job created");
         return Ok(ExitStatus::Failure);
     }
-    let job = match block_on(client.create_job(&request))? {
+    let mut notes = Vec::new();
+    let created = block_on(create_reconciled(&client, request, &mut notes))?;
+    for note in notes {
+        printer.note(&note);
+    }
+    let job = match created {
         Ok(job) => job,
         Err(error) => return Ok(failed(&error, printer)),
     };
@@ -446,6 +453,67 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         return wait_for(&client, &job.id, args.poll_interval, printer);
     }
     Ok(ExitStatus::Success)
+}
+
+/// Creates the job `request` asks for at most once, across runs too. The creation is kept in
+/// the local record before it is sent, with its request id; it stays there when its outcome
+/// is unknown (the answer lost and the lookup failed). A later run of the same job (same
+/// fingerprint) then reuses that request id and looks for the job before creating it. Runs of
+/// the same job at the same time wait for each other.
+async fn create_reconciled(
+    client: &Client,
+    mut request: CreateJob,
+    notes: &mut Vec<String>,
+) -> Result<Job, ApiError> {
+    let base_url = client.config().base_url.clone();
+    let fingerprint = request.fingerprint();
+    // A run of the same job at the same time could otherwise take this run's pending request
+    // for a lost one and send it again.
+    let _held = hold_content(
+        &fingerprint,
+        "another finetune run was creating the same job: waited for it to finish",
+        notes,
+    )
+    .await?;
+    let earlier = record()?.and_then(|r| r.pending_job(&base_url, &fingerprint).cloned());
+    let forget = || update_record(|record| record.remove_pending_job(&base_url, &fingerprint));
+    let started = match earlier {
+        Some(pending) => {
+            request
+                .metadata
+                .insert(REQUEST_ID_KEY.to_owned(), pending.request_id.clone());
+            if let Some(job) = client.find_created(&request, pending.started_at).await? {
+                forget()?;
+                notes.push(format!(
+                    "job {} was created by an earlier run whose answer was lost: not creating another",
+                    job.id
+                ));
+                return Ok(job);
+            }
+            pending.started_at
+        }
+        None => Client::matching_start(),
+    };
+    let pending = PendingJob {
+        base_url: base_url.clone(),
+        request_id: request
+            .metadata
+            .get(REQUEST_ID_KEY)
+            .cloned()
+            .unwrap_or_default(),
+        fingerprint: fingerprint.clone(),
+        training_file: request.training_file.clone(),
+        model: request.model.clone(),
+        suffix: request.suffix.clone(),
+        started_at: started,
+    };
+    update_record(|record| record.set_pending_job(pending))?;
+    let created = client.create_job_since(&request, started).await;
+    // Only an unknown outcome is kept: a job made, found, or surely not made is settled.
+    if !matches!(created, Err(ApiError::Unconfirmed { .. })) {
+        forget()?;
+    }
+    created
 }
 
 /// `finetune list-jobs`.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::api::state::{PendingUpload, UploadRecord, UploadedFile, content_hash};
+use crate::api::state::{ContentLock, PendingUpload, UploadRecord, UploadedFile, content_hash};
 use crate::api::types::FileObject;
 use crate::api::{ApiError, ApiKey, Client, Config, Provider, RetryPolicy, UploadProgress};
 use crate::cli::{ApiArgs, PreflightArgs, Printer};
@@ -78,6 +78,10 @@ pub(crate) fn client(args: &ApiArgs) -> Result<Client, String> {
         max_retries: args.max_retries,
         ..RetryPolicy::default()
     };
+    // The parser bounds it, so the conversion cannot fail.
+    config.timeout = Duration::try_from_secs_f64(args.read_timeout)
+        .map_err(|error| format!("--read-timeout {}: {error}", args.read_timeout))?;
+    config.allow_insecure_http = args.allow_insecure_http;
     Client::new(config).map_err(|error| error.to_string())
 }
 
@@ -162,7 +166,8 @@ pub(crate) fn state_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state/finetune"))
 }
 
-fn record() -> Result<Option<UploadRecord>, ApiError> {
+/// The local record as it is now (nothing when there is no state folder).
+pub(crate) fn record() -> Result<Option<UploadRecord>, ApiError> {
     let Some(dir) = state_dir() else {
         return Ok(None);
     };
@@ -171,14 +176,38 @@ fn record() -> Result<Option<UploadRecord>, ApiError> {
         .map_err(|source| ApiError::Io { path: dir, source })
 }
 
-fn save(record: Option<&UploadRecord>) -> Result<(), ApiError> {
-    if let Some(record) = record {
-        record.save().map_err(|source| ApiError::Io {
-            path: state_dir().unwrap_or_default(),
-            source,
-        })?;
+/// Changes the local record under its lock (nothing when there is no state folder).
+pub(crate) fn update_record(change: impl FnOnce(&mut UploadRecord)) -> Result<(), ApiError> {
+    if let Some(dir) = state_dir() {
+        UploadRecord::update(&dir, change).map_err(|source| ApiError::Io { path: dir, source })?;
     }
     Ok(())
+}
+
+/// Holds `hash` against other runs doing the same, waiting for them if need be; `waited` is
+/// the note for when it did.
+pub(crate) async fn hold_content(
+    hash: &str,
+    waited: &str,
+    notes: &mut Vec<String>,
+) -> Result<Option<ContentLock>, ApiError> {
+    let Some(dir) = state_dir() else {
+        return Ok(None);
+    };
+    let io_error = |dir: &Path| {
+        let path = dir.to_path_buf();
+        move |source| ApiError::Io { path, source }
+    };
+    if let Some(held) = ContentLock::try_acquire(&dir, hash).map_err(io_error(&dir))? {
+        return Ok(Some(held));
+    }
+    notes.push(waited.to_owned());
+    let (waiting, hash) = (dir.clone(), hash.to_owned());
+    tokio::task::spawn_blocking(move || ContentLock::acquire(&waiting, &hash))
+        .await
+        .map_err(|error| ApiError::Other(format!("waiting for the upload lock failed: {error}")))?
+        .map(Some)
+        .map_err(io_error(&dir))
 }
 
 /// A progress bar on standard error for `bytes` bytes (hidden when standard error is not a
@@ -229,7 +258,14 @@ pub(crate) async fn upload_or_reuse(
     );
     let bytes = std::fs::metadata(path).map_err(io_error)?.len();
     let hash = content_hash(path).map_err(io_error)?;
-    let mut record = record()?;
+    // Held until the upload is recorded: a twin run waits here, then reuses this upload.
+    let _held = hold_content(
+        &hash,
+        "another finetune run was uploading the same content: waited for it, to reuse its upload",
+        printer_notes,
+    )
+    .await?;
+    let record = record()?;
     let base_url = client.config().base_url.clone();
     if !options.force {
         let same = client
@@ -269,7 +305,7 @@ pub(crate) async fn upload_or_reuse(
                 bytes,
                 &hash,
                 options.part_size,
-                &mut record,
+                record.as_ref(),
                 &bar,
                 printer_notes,
             )
@@ -280,7 +316,7 @@ pub(crate) async fn upload_or_reuse(
                 .await?
         };
     bar.finish_and_clear();
-    if let Some(record) = record.as_mut() {
+    update_record(|record| {
         record.add_file(UploadedFile {
             base_url,
             file_id: file.id.clone(),
@@ -288,8 +324,7 @@ pub(crate) async fn upload_or_reuse(
             bytes,
             hash,
         });
-    }
-    save(record.as_ref())?;
+    })?;
     Ok(file)
 }
 
@@ -303,7 +338,7 @@ async fn multipart(
     bytes: u64,
     hash: &str,
     part_size: u64,
-    record: &mut Option<UploadRecord>,
+    record: Option<&UploadRecord>,
     bar: &ProgressBar,
     notes: &mut Vec<String>,
 ) -> Result<FileObject, ApiError> {
@@ -314,7 +349,6 @@ async fn multipart(
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let resumed = record
-        .as_ref()
         .and_then(|r| r.pending(&base_url, hash, part_size, now))
         .filter(|p| p.bytes == bytes && p.parts.len() == count)
         .cloned();
@@ -326,7 +360,14 @@ async fn multipart(
         ));
         pending
     } else {
-        let upload = client.create_upload(filename, bytes).await?;
+        let created = client.create_upload(filename, bytes).await?;
+        if created.lost_answers > 0 {
+            notes.push(format!(
+                "the answer to starting an upload of {filename} was lost {}: each such upload is empty and expires on its own within an hour (the platform offers no way to list or cancel it)",
+                if created.lost_answers == 1 { "once".to_owned() } else { format!("{} times", created.lost_answers) }
+            ));
+        }
+        let upload = created.upload;
         PendingUpload {
             base_url: base_url.clone(),
             upload_id: upload.id,
@@ -342,10 +383,7 @@ async fn multipart(
             bar.inc(part_len(index, part_size, bytes));
         }
     }
-    if let Some(record) = record.as_mut() {
-        record.set_pending(pending.clone());
-    }
-    save(record.as_ref())?;
+    update_record(|record| record.set_pending(pending.clone()))?;
     let progress = progress_of(bar);
     let missing: Vec<usize> = (0..count).filter(|&i| pending.parts[i].is_none()).collect();
     let mut failure = None;
@@ -370,10 +408,7 @@ async fn multipart(
                 Err(error) => failure = failure.or(Some(error)),
             }
         }
-        if let Some(record) = record.as_mut() {
-            record.set_pending(pending.clone());
-        }
-        save(record.as_ref())?;
+        update_record(|record| record.set_pending(pending.clone()))?;
         if let Some(error) = failure {
             return Err(ApiError::Other(format!(
                 "{error}\n  the parts sent so far are recorded: run the same command again to resume upload {}",
@@ -382,15 +417,11 @@ async fn multipart(
         }
     }
     let part_ids: Vec<String> = pending.parts.iter().flatten().cloned().collect();
-    let upload = client
-        .complete_upload(&pending.upload_id, &part_ids)
+    let file = client
+        .complete_upload(&pending.upload_id, &part_ids, filename, bytes)
         .await?;
-    if let Some(record) = record.as_mut() {
-        record.remove_pending(&pending.upload_id);
-    }
-    upload
-        .file
-        .ok_or_else(|| ApiError::Other(format!("upload {} completed without a file", upload.id)))
+    update_record(|record| record.remove_pending(&pending.upload_id))?;
+    Ok(file)
 }
 
 fn part_len(index: usize, part_size: u64, bytes: u64) -> u64 {
@@ -398,9 +429,11 @@ fn part_len(index: usize, part_size: u64, bytes: u64) -> u64 {
     part_size.min(bytes - offset)
 }
 
-/// Seconds as a duration.
+/// Seconds as a duration; a value no duration holds (the parsers bound every option, so
+/// only a mistake gets here) is the longest poll interval rather than a panic.
 pub(crate) fn seconds(value: f64) -> Duration {
-    Duration::from_secs_f64(value)
+    Duration::try_from_secs_f64(value)
+        .unwrap_or_else(|_| Duration::from_secs_f64(crate::cli::POLL_INTERVAL_RANGE.1))
 }
 
 #[cfg(test)]

@@ -79,14 +79,7 @@ impl StandIn {
 
     /// Runs the binary; (exit code, stdout, stderr), asserting the key is nowhere.
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let output = self.finetune().args(args).output().unwrap();
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert!(
-            !stdout.contains(KEY) && !stderr.contains(KEY),
-            "the key leaked:\n{stdout}\n{stderr}"
-        );
-        (output.status.code().unwrap_or(-1), stdout, stderr)
+        run_keyless(self.finetune().args(args))
     }
 
     /// Runs the binary and expects exit 0; its standard output.
@@ -130,6 +123,27 @@ impl StandIn {
         serde_json::from_slice(&body).unwrap()
     }
 
+    /// Uploads a dataset; its file id.
+    fn upload(&self, path: &str) -> String {
+        self.ok(&["upload-dataset", path]).trim().to_owned()
+    }
+
+    /// Every job, as `list-jobs` gives them in JSON.
+    fn jobs(&self) -> Vec<Value> {
+        let listed = self.ok(&["list-jobs", "--output-format", "json"]);
+        serde_json::from_str::<Value>(&listed)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// The local record of uploads and unconfirmed jobs.
+    fn record(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.state.path().join("uploads.json")).unwrap())
+            .unwrap()
+    }
+
     fn fault(&self, faults: &Value) {
         self.json("POST", "/_standin/faults", &faults.to_string());
     }
@@ -160,6 +174,86 @@ impl Drop for StandIn {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Runs a prepared command; (exit code, stdout, stderr), asserting the key is nowhere.
+fn run_keyless(command: &mut assert_cmd::Command) -> (i32, String, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        !stdout.contains(KEY) && !stderr.contains(KEY),
+        "the key leaked:\n{stdout}\n{stderr}"
+    );
+    (output.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// A server on 127.0.0.1 answering every request with one canned HTTP answer, for answers the
+/// stand-in does not give (hostile ones); it keeps the head of every request it got.
+struct Canned {
+    port: u16,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Canned {
+    /// Serves `status` with `headers` (each `Name: value`) and `body`, closing each connection.
+    fn start(status: &str, headers: &[String], body: &str) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut answer = format!("HTTP/1.1 {status}\r\n");
+        for header in headers {
+            answer.push_str(header);
+            answer.push_str("\r\n");
+        }
+        answer.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ));
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&heads);
+        // The thread ends with the test process; it only ever waits in accept.
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                kept.lock().unwrap().push(head);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        Self { port, heads }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
+
+    /// The binary pointed at this server as OpenAI, without retries.
+    fn finetune(&self) -> assert_cmd::Command {
+        let mut command = finetune();
+        command
+            .env("OPENAI_BASE_URL", self.url())
+            .env("OPENAI_API_KEY", KEY)
+            .env("FINETUNE_MAX_RETRIES", "0");
+        command
     }
 }
 
@@ -612,17 +706,13 @@ fn together_limits_and_price_are_honoured_before_anything_is_spent() {
 /// model and suffix instead of being created again.
 fn one_job_after_a_dropped_answer(provider: &'static str, route: &str, job_prefix: &str) {
     let server = StandIn::start(&[]).speaking(provider);
-    let file = server
-        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"])
-        .trim()
-        .to_owned();
+    let file = server.upload("datasets/sarcastic.jsonl");
     server.fault(&json!([{"path": route, "exact": true, "method": "POST", "kind": "drop_after"}]));
     let stdout = server.ok(&["train-model", &file, "--suffix", "once", "--yes"]);
     let job = stdout.lines().last().unwrap().trim();
     assert!(job.starts_with(job_prefix), "{stdout}");
-    let jobs: Value =
-        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
-    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0]["id"], json!(job));
     let creates = server
         .calls()
@@ -787,16 +877,12 @@ fn rate_limits_and_server_errors_are_retried() {
 #[test]
 fn a_job_is_never_created_twice() {
     let server = StandIn::start(&[]);
-    let file = server
-        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"])
-        .trim()
-        .to_owned();
+    let file = server.upload("datasets/sarcastic.jsonl");
     // The job is created, but the answer never arrives.
     server.fault(&json!([{"path": "/fine_tuning/jobs", "method": "POST", "kind": "drop_after"}]));
     let job = job_id(&server.ok(&["train-model", &file, "--yes"]));
-    let jobs: Value =
-        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
-    assert_eq!(jobs.as_array().unwrap().len(), 1, "{jobs}");
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(jobs[0]["id"], json!(job));
     assert_eq!(
         server
@@ -821,9 +907,7 @@ fn a_job_is_never_created_twice() {
     // A refused request (503) was not acted on: it is sent again.
     server.fault(&json!([{"path": "/fine_tuning/jobs", "method": "POST", "kind": "status", "status": 429, "retry_after_ms": 10}]));
     server.ok(&["train-model", &file, "--yes"]);
-    let jobs: Value =
-        serde_json::from_str(&server.ok(&["list-jobs", "--output-format", "json"])).unwrap();
-    assert_eq!(jobs.as_array().unwrap().len(), 2);
+    assert_eq!(server.jobs().len(), 2);
     assert_contract(&server.journal());
 }
 
@@ -950,6 +1034,18 @@ fn a_running_job_is_followed_paused_resumed_and_its_file_guarded() {
     assert_contract(&server.journal());
 }
 
+/// `upload-dataset PATH` in parts of 8000 bytes.
+fn in_parts(path: &str) -> [&str; 6] {
+    [
+        "upload-dataset",
+        path,
+        "--multipart-above",
+        "10000",
+        "--part-size",
+        "8000",
+    ]
+}
+
 #[test]
 fn large_files_go_in_parts_and_resume_after_a_failed_part() {
     let server = StandIn::start(&[]);
@@ -957,14 +1053,7 @@ fn large_files_go_in_parts_and_resume_after_a_failed_part() {
     let path = dir.path().join("large.jsonl");
     std::fs::write(&path, valid_file(400)).unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
-    let args = [
-        "upload-dataset",
-        path.to_str().unwrap(),
-        "--multipart-above",
-        "10000",
-        "--part-size",
-        "8000",
-    ];
+    let args = in_parts(path.to_str().unwrap());
     let parts = size.div_ceil(8000) as usize;
     // One part fails (and is not tried again): the command stops, keeping the parts that went
     // through.
@@ -1052,4 +1141,334 @@ fn files_and_parts_of_several_megabytes_go_through() {
             .count(),
         2
     );
+}
+
+#[test]
+fn options_and_server_waits_beyond_reason_end_with_a_clear_error() {
+    let server = StandIn::start(&["--tick-ms", "1000"]);
+    let job = job_id(&server.ok(&["train-model", "datasets/sarcastic.jsonl", "--yes"]));
+    // A running job: the first round passes, then the interval would be slept.
+    for interval in ["1e20", "1e10", "0", "-1", "NaN"] {
+        let option = format!("--poll-interval={interval}");
+        for args in [
+            &["wait", &job, &option][..],
+            &["list-job-events", &job, "--follow", &option][..],
+        ] {
+            let (code, _, stderr) = server.run(args);
+            assert_eq!(code, 2, "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("expected a number of seconds from 0.01 to 3600"),
+                "{stderr}"
+            );
+        }
+    }
+    // A Retry-After no duration can hold is a wait too long to honour, said so.
+    let listings = || server.calls().iter().filter(|c| *c == "GET /files").count();
+    let before = listings();
+    server.fault(&json!([{"path": "/files", "method": "GET", "kind": "status", "status": 429, "retry_after": "99999999999999999999999"}]));
+    let (code, _, stderr) = server.run(&["list-files"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("HTTP 429")
+            && stderr.contains("asks to wait 99999999999999999999999 s")
+            && stderr.contains("longer than the 120 s"),
+        "{stderr}"
+    );
+    assert_eq!(listings(), before + 1, "not tried again");
+    // The read timeout is an option: a slow answer times out as told.
+    server.fault(&json!([{"path": "/files", "method": "GET", "kind": "slow", "delay_ms": 3000}]));
+    let (code, _, stderr) =
+        server.run(&["list-files", "--read-timeout", "0.3", "--max-retries", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("GET /files: no answer from"), "{stderr}");
+    let (code, _, stderr) = server.run(&["list-files", "--read-timeout", "1e30"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("from 0.1 to 86400"), "{stderr}");
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn the_connection_hint_says_whether_the_request_was_tried_again() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/v1",
+        closed.local_addr().unwrap().port()
+    );
+    drop(closed);
+    for (retries, said) in [
+        ("0", "was not tried again"),
+        ("1", "tried again once before giving up"),
+    ] {
+        let mut command = finetune();
+        command
+            .env("OPENAI_BASE_URL", &url)
+            .env("OPENAI_API_KEY", KEY)
+            .args(["list-files", "--max-retries", retries]);
+        let (code, _, stderr) = run_keyless(&mut command);
+        assert_eq!(code, 2);
+        assert!(stderr.contains(said), "{stderr}");
+        assert_eq!(
+            retries == "0",
+            !stderr.contains("before giving up"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_key_is_scrubbed_from_every_part_of_an_answer() {
+    // Echoed in the error's message, type, code and param, and in the request id header.
+    let refusal = json!({"error": {
+        "message": format!("Incorrect API key provided: {KEY}"),
+        "type": format!("invalid_{KEY}"), "code": KEY, "param": format!("key={KEY}"),
+    }});
+    let server = Canned::start(
+        "401 Unauthorized",
+        &[format!("x-request-id: req-{KEY}")],
+        &refusal.to_string(),
+    );
+    let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("code [redacted]")
+            && stderr.contains("param key=[redacted]")
+            && stderr.contains("request id req-[redacted]"),
+        "{stderr}"
+    );
+    // Echoed in a field that fails to decode.
+    let odd = json!({"object": "list", "data": KEY});
+    let server = Canned::start("200 OK", &[], &odd.to_string());
+    let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("could not be read") && stderr.contains("[redacted]"),
+        "{stderr}"
+    );
+    // Echoed in an error body that is not JSON.
+    let server = Canned::start("500 Internal Server Error", &[], &format!("<h1>{KEY}</h1>"));
+    let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("<h1>[redacted]</h1>"), "{stderr}");
+}
+
+#[test]
+fn no_credential_follows_a_redirect_to_another_origin() {
+    let elsewhere = Canned::start("200 OK", &[], r#"{"object": "list", "data": []}"#);
+    let redirect = Canned::start(
+        "307 Temporary Redirect",
+        &[format!(
+            "Location: http://127.0.0.1:{}/openai/files",
+            elsewhere.port
+        )],
+        "",
+    );
+    for provider in ["azure", "openai"] {
+        let mut command = finetune();
+        command
+            .env("FINETUNE_PROVIDER", provider)
+            .env(
+                "AZURE_OPENAI_ENDPOINT",
+                format!("http://127.0.0.1:{}", redirect.port),
+            )
+            .env("AZURE_OPENAI_API_KEY", KEY)
+            .env("OPENAI_BASE_URL", redirect.url())
+            .env("OPENAI_API_KEY", KEY)
+            .arg("list-files");
+        let (code, _, stderr) = run_keyless(&mut command);
+        assert_eq!(code, 2, "{provider}: {stderr}");
+        assert!(
+            stderr.contains("HTTP 307")
+                && stderr.contains(&format!(
+                    "redirects to http://127.0.0.1:{}/",
+                    elsewhere.port
+                )),
+            "{provider}: {stderr}"
+        );
+    }
+    let sent: Vec<String> = redirect.heads();
+    assert!(
+        sent.iter().any(|h| h.contains(&format!("api-key: {KEY}"))),
+        "{sent:?}"
+    );
+    let leaked: Vec<String> = elsewhere
+        .heads()
+        .into_iter()
+        .filter(|head| {
+            let head = head.to_ascii_lowercase();
+            head.contains("api-key") || head.contains("authorization")
+        })
+        .collect();
+    assert!(leaked.is_empty(), "credentials crossed origins: {leaked:?}");
+}
+
+#[test]
+fn plain_http_beyond_this_machine_is_refused_unless_allowed() {
+    let server = StandIn::start(&[]);
+    let (code, _, stderr) = server.run(&["list-files", "--base-url", "http://api.example.com/v1"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("not sending the API key unencrypted to http://api.example.com/v1")
+            && stderr.contains("--allow-insecure-http"),
+        "{stderr}"
+    );
+    // This machine is fine over plain http, with or without the flag.
+    server.ok(&[
+        "list-files",
+        "--base-url",
+        &server.url.replace("127.0.0.1", "localhost"),
+    ]);
+    server.ok(&["list-files", "--allow-insecure-http"]);
+}
+
+#[test]
+fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
+    let server = StandIn::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    // Runs with the same file at once: one uploads, the others wait and reuse its upload.
+    let uploads = || {
+        server
+            .calls()
+            .iter()
+            .filter(|c| *c == "POST /files")
+            .count()
+    };
+    for round in 0..3 {
+        let path = dir.path().join(format!("twin-{round}.jsonl"));
+        std::fs::write(&path, valid_file(20 + round)).unwrap();
+        let path = path.to_str().unwrap();
+        let ids: Vec<String> = std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..3)
+                .map(|_| scope.spawn(|| server.ok(&["upload-dataset", path, "--no-check"])))
+                .collect();
+            runs.into_iter().map(|run| run.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_eq!(uploads(), round + 1, "{:?}", server.calls());
+    }
+    // Eight different files at once: every one is in the record.
+    let paths: Vec<String> = (0..8)
+        .map(|i| {
+            let path = dir.path().join(format!("part-{i}.jsonl"));
+            std::fs::write(&path, valid_file(10 + i)).unwrap();
+            path.to_str().unwrap().to_owned()
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for path in &paths {
+            scope.spawn(|| server.ok(&["upload-dataset", path]));
+        }
+    });
+    assert_eq!(uploads(), 11);
+    let record = server.record();
+    let recorded = record["files"].as_array().unwrap();
+    assert_eq!(recorded.len(), 11, "{record}");
+    for i in 0..8 {
+        let name = format!("part-{i}.jsonl");
+        assert!(
+            recorded.iter().any(|f| f["filename"] == name.as_str()),
+            "{name} is not recorded: {record}"
+        );
+    }
+    assert_contract(&server.journal());
+}
+
+/// A job whose creation answer was lost, and whose lookup failed too, is found by the next run
+/// of the same command (by its request id, or by file, model and time where the provider keeps
+/// no metadata) instead of being created a second time.
+fn unknown_creation_on(provider: &'static str, route: &str, job_prefix: &str) {
+    let server = StandIn::start(&[]).speaking(provider);
+    let file = server.upload("datasets/sarcastic.jsonl");
+    server.fault(&json!([
+        {"path": route, "exact": true, "method": "POST", "kind": "drop_after"},
+        {"path": route, "exact": true, "method": "GET", "kind": "status", "status": 500},
+    ]));
+    let args = ["train-model", &file, "--suffix", "once", "--yes"];
+    let (code, stdout, stderr) = server.run(&[&args[..], &["--max-retries", "0"]].concat());
+    assert_eq!(code, 2, "{provider}: {stdout}\n{stderr}");
+    assert!(
+        stderr.contains("the job may already exist")
+            && stderr.contains("HTTP 500")
+            && stderr.contains("`finetune list-jobs` shows it"),
+        "{provider}: {stderr}"
+    );
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{provider}: {stderr}");
+    let job = stdout.trim();
+    assert!(job.starts_with(job_prefix), "{provider}: {stdout}");
+    assert!(
+        stderr.contains(&format!("job {job} was created by an earlier run")),
+        "{provider}: {stderr}"
+    );
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{provider}: {jobs:?}");
+    assert_eq!(jobs[0]["id"], json!(job));
+    let creates = || {
+        server
+            .calls()
+            .iter()
+            .filter(|c| **c == format!("POST {route}"))
+            .count()
+    };
+    assert_eq!(creates(), 1, "{provider}");
+    // Settled: the next run of the same command makes a new job, as asked.
+    server.ok(&args);
+    assert_eq!(creates(), 2, "{provider}");
+    let record = server.record();
+    assert_eq!(record["jobs"], json!([]), "{provider}: {record}");
+    assert_contract(&server.journal());
+}
+
+#[test]
+fn a_job_whose_creation_is_unknown_is_found_by_the_next_run_not_created_again() {
+    unknown_creation_on("openai", "/fine_tuning/jobs", "ftjob-");
+    unknown_creation_on("azure", "/fine_tuning/jobs", "ftjob-");
+    unknown_creation_on("together", "/fine-tunes", "ft-");
+}
+
+#[test]
+fn multipart_uploads_carry_on_after_a_lost_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(200)).unwrap();
+    let args = in_parts(path.to_str().unwrap());
+    let content_of = |server: &StandIn, file: &str| {
+        let (status, content) = server.http("GET", &format!("/v1/files/{file}/content"), "");
+        assert_eq!(status, 200);
+        content
+    };
+    // The upload is completed but the answer is lost: the file it made is found and used.
+    let server = StandIn::start(&[]);
+    server.fault(&json!([{"path": "/uploads/upload_000001standin/complete", "exact": true, "method": "POST", "kind": "drop_after"}]));
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    let file = stdout.trim();
+    assert_eq!(content_of(&server, file), std::fs::read(&path).unwrap());
+    let completions = server
+        .calls()
+        .iter()
+        .filter(|c| c.ends_with("/complete"))
+        .count();
+    assert_eq!(completions, 1, "{:?}", server.calls());
+    let files: Value =
+        serde_json::from_str(&server.ok(&["list-files", "--output-format", "json"])).unwrap();
+    assert_eq!(files.as_array().unwrap().len(), 1, "{files}");
+    assert_eq!(server.record()["pending"], json!([]));
+    assert_contract(&server.journal());
+    // The upload is started but the answer is lost: the platform cannot list uploads, so a new
+    // one is started and the empty one left behind is said.
+    let server = StandIn::start(&[]);
+    server.fault(
+        &json!([{"path": "/uploads", "exact": true, "method": "POST", "kind": "drop_after"}]),
+    );
+    let (code, stdout, stderr) = server.run(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("was lost once") && stderr.contains("expires on its own within an hour"),
+        "{stderr}"
+    );
+    assert_eq!(
+        content_of(&server, stdout.trim()),
+        std::fs::read(&path).unwrap()
+    );
+    assert_contract(&server.journal());
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::content::example_too_long;
 use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_few_examples};
-use super::syntax::{blank_line, byte_order_mark, invalid_json, invalid_utf8, not_an_object};
+use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
 use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter};
 use crate::dataset::method::CHAT_KEYS;
 use crate::dataset::{Chunk, ChunkReader, Line, Method, locate_all};
@@ -607,9 +607,9 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
     if is_example {
         match std::str::from_utf8(content) {
             Err(error) => invalid_utf8::report(&error, &mut line_findings),
-            Ok(text) => match serde_json::from_str::<Value>(text) {
-                Err(error) => invalid_json::report(&error, content, &mut line_findings),
-                Ok(Value::Object(root)) => {
+            Ok(text) => match syntax::parse_line(text, &mut line_findings) {
+                None => {}
+                Some(Value::Object(root)) => {
                     let line_method = options.method.unwrap_or_else(|| Method::detect(&root));
                     method = Some(line_method);
                     has_reference_field = line_method == Method::Reinforcement
@@ -630,7 +630,7 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
                         }
                     }
                 }
-                Ok(other) => not_an_object::report(&other, &mut line_findings),
+                Some(other) => not_an_object::report(&other, &mut line_findings),
             },
         }
     } else {

@@ -643,3 +643,39 @@ fn valid_json_that_strict_parsers_refuse_gets_its_own_rule_and_is_still_checked(
     assert!(found.contains(&(Some(3), "FT103".to_owned())), "{found:?}");
     assert!(found.contains(&(Some(2), "FT112".to_owned())), "{found:?}");
 }
+
+#[test]
+fn no_tokens_checks_structure_only_and_says_so() {
+    let (code, report) = json_report(&["datasets/broken.jsonl", "--no-tokens"], None);
+    assert_eq!(code, 1);
+    let file = &report["files"][0];
+    assert!(file.get("tokens").is_none() && file.get("estimate").is_none());
+    let (_, full) = json_report(&["datasets/broken.jsonl"], None);
+    assert!(full["files"][0].get("tokens").is_some());
+    // Every rule but the token limit's still runs: the same diagnostics.
+    assert_eq!(codes_by_line(&report, 0), codes_by_line(&full, 0));
+    // A selection without FT308 needs no counts either; one with it counts.
+    let (_, selected) = json_report(&["datasets/broken.jsonl", "--select", "FT1,FT2"], None);
+    assert!(selected["files"][0].get("tokens").is_none());
+    let (_, with_limit) = json_report(&["datasets/broken.jsonl", "--select", "FT3"], None);
+    assert!(with_limit["files"][0].get("tokens").is_some());
+    let human = finetune()
+        .args(["check", "datasets/sarcastic.jsonl", "--no-tokens"])
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(0));
+    let stdout = String::from_utf8(human.stdout).unwrap();
+    assert!(stdout.contains("tokens and cost not computed"), "{stdout}");
+    assert!(!stdout.contains("estimate for"), "{stdout}");
+    // No tokenizer is loaded, so none can be asked for.
+    finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--no-tokens",
+            "--tokenizer",
+            "x.json",
+        ])
+        .assert()
+        .code(2);
+}

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -128,28 +129,42 @@ pub fn check_stream<R: Read>(
     let mut reader = ChunkReader::new(input);
     let batch_size = rayon::current_num_threads() * CHUNKS_PER_THREAD;
     let mut merger = Merger::new(options, sink);
-    loop {
-        let mut batch = Vec::with_capacity(batch_size);
-        while batch.len() < batch_size {
-            match reader.next_chunk().map_err(CheckError::Read)? {
-                Some(chunk) => batch.push(chunk),
-                None => break,
+    // The next batch is read on this thread while the pool lints the one before it, so reading
+    // and linting overlap; the reader need not be `Send` (standard input's lock is not).
+    rayon::in_place_scope(|scope| {
+        let mut in_flight: Option<mpsc::Receiver<Vec<Vec<LineReport>>>> = None;
+        loop {
+            let mut batch = Vec::with_capacity(batch_size);
+            while batch.len() < batch_size {
+                match reader.next_chunk().map_err(CheckError::Read)? {
+                    Some(chunk) => batch.push(chunk),
+                    None => break,
+                }
             }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let reports: Vec<Vec<LineReport>> = batch
-            .par_iter()
-            .map(|chunk| lint_chunk(chunk, options))
-            .collect();
-        for report in reports.into_iter().flatten() {
-            if !merger.take(report)? {
-                return Ok(merger.into_summary());
+            if let Some(linted) = in_flight.take() {
+                // The task always sends before it ends; a closed channel means it panicked.
+                let reports = linted.recv().expect("the lint task sends its reports");
+                for report in reports.into_iter().flatten() {
+                    if !merger.take(report)? {
+                        return Ok(merger.into_summary());
+                    }
+                }
             }
+            if batch.is_empty() {
+                return merger.finish();
+            }
+            let (sender, linted) = mpsc::sync_channel(1);
+            scope.spawn(move |_| {
+                let reports: Vec<Vec<LineReport>> = batch
+                    .par_iter()
+                    .map(|chunk| lint_chunk(chunk, options))
+                    .collect();
+                // The receiver is gone only when the check stopped early.
+                let _ = sender.send(reports);
+            });
+            in_flight = Some(linted);
         }
-    }
-    merger.finish()
+    })
 }
 
 /// Dataset-wide state, fed line reports in line order.

@@ -885,4 +885,27 @@ mod tests {
         assert_eq!(summary.errors, 20_002);
         assert_eq!(summary.valid_examples, 1);
     }
+
+    #[test]
+    fn long_lines_are_read_like_short_ones() {
+        let line = |filler: &str| {
+            format!(
+                r#"{{"messages": [{{"role": "user", "content": "{filler}"}}, {{"role": "bot", "content": "x"}}], "n": [1, 1e400]}}"#
+            )
+        };
+        let codes = |text: &str| -> Vec<(&str, Option<String>)> {
+            check(text)
+                .1
+                .into_iter()
+                .map(|d| (d.code, d.pointer))
+                .collect()
+        };
+        let long = line(&r"a\n\u00e9".repeat(1 << 18));
+        assert!(long.len() > crate::dataset::value::LONG_LINE);
+        assert_eq!(codes(&long), codes(&line(r"a\n\u00e9")));
+        assert_eq!(
+            codes(&long.replace("1e400", "1")),
+            codes(&line("a").replace("1e400", "1"))
+        );
+    }
 }

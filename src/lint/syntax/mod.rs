@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::Findings;
 use crate::dataset::scan::{Slot, Visitor, walk};
+use crate::dataset::value;
 
 /// Parses one line's text, reporting why it cannot be read. Valid JSON that strict parsers
 /// refuse (a lone surrogate escape, a number beyond a double, nesting past 128 levels) gets the
@@ -20,6 +21,11 @@ use crate::dataset::scan::{Slot, Visitor, walk};
 /// the same length (U+FFFD, the largest double, 0), so the other rules still check the rest and
 /// their offsets still point into the line.
 pub(crate) fn parse_line(text: &str, out: &mut Findings) -> Option<Value> {
+    if text.len() >= value::LONG_LINE
+        && let Some(value) = value::parse_long(text)
+    {
+        return Some(value);
+    }
     let error = match serde_json::from_str(text) {
         Ok(value) => return Some(value),
         Err(error) => error,

@@ -34,10 +34,13 @@ pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
 
 fn hash_text(text: &str, hasher: &mut Xxh3) {
     hasher.update(b"s");
-    if matches!(
-        is_nfc_quick(text.chars()),
-        unicode_normalization::IsNormalized::Yes
-    ) {
+    // ASCII text is in NFC; the check of every character is the slow part of fingerprinting.
+    if text.is_ascii()
+        || matches!(
+            is_nfc_quick(text.chars()),
+            unicode_normalization::IsNormalized::Yes
+        )
+    {
         hasher.update(&(text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
     } else {

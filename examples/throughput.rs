@@ -12,6 +12,14 @@
 //! `generate-short COUNT PATH` writes COUNT short single-turn examples, one in twenty a copy
 //! or near copy of an earlier one, to measure `dedupe` and `split` on.
 //!
+//! `generate-long-line SIZE_MIB PATH` writes one example of SIZE_MIB MiB: a user message whose
+//! content is one long text (mixed scripts, escaped newlines), then an assistant reply; for the
+//! peak memory of `check` on a giant line (`/usr/bin/time -f "%e s %M KiB" finetune check PATH`).
+//!
+//! `generate-findings COUNT PATH one-line|lines` writes COUNT messages with an unknown role,
+//! all on one line or one per line (each with an assistant reply): the time of `check` as the
+//! findings of one line grow.
+//!
 //! `measure PATH` runs `check` (all rules, token counts and the estimate, on every core) and
 //! prints its MB/s of file and examples/s and the process's peak resident memory so far; then it
 //! counts every string `check` counts with the bare tokenizer (no cache, no shortcut) on the same
@@ -45,9 +53,20 @@ fn main() {
         }
         ["measure", path] => measure(path),
         ["generate-short", count, path] => generate_short(count.parse().expect("a count"), path),
+        ["generate-long-line", size, path] => {
+            generate_long_line(size.parse().expect("size in MiB"), path);
+        }
+        [
+            "generate-findings",
+            count,
+            path,
+            layout @ ("one-line" | "lines"),
+        ] => {
+            generate_findings(count.parse().expect("a count"), path, *layout == "one-line");
+        }
         _ => {
             eprintln!(
-                "usage: throughput generate SIZE_MIB PATH [SEED] | generate-short COUNT PATH | measure PATH"
+                "usage: throughput generate SIZE_MIB PATH [SEED] | generate-short COUNT PATH | generate-long-line SIZE_MIB PATH | generate-findings COUNT PATH one-line|lines | measure PATH"
             );
             std::process::exit(2);
         }
@@ -174,6 +193,51 @@ fn generate_short(count: u64, path: &str) {
     }
     out.flush().expect("can write");
     println!("{path}: {count} examples");
+}
+
+/// One example whose user message is about `size_mib` MiB of text.
+fn generate_long_line(size_mib: u64, path: &str) {
+    let mut rng = Rng(11);
+    let target = size_mib << 20;
+    let mut text = String::with_capacity(target as usize + 4096);
+    while (text.len() as u64) < target {
+        text.push_str(&rng.text(200));
+        text.push(' ');
+    }
+    let line = json!({"messages": [
+        {"role": "user", "content": text},
+        {"role": "assistant", "content": "That is a long text."}
+    ]});
+    let mut out = BufWriter::new(File::create(path).expect("can create the output file"));
+    writeln!(out, "{line}").expect("can write");
+    out.flush().expect("can write");
+    println!("{path}: one line of {} bytes", line.to_string().len() + 1);
+}
+
+/// `count` messages with the unknown role `bot`, on one line or on `count` lines.
+fn generate_findings(count: u64, path: &str, one_line: bool) {
+    let bad = json!({"role": "bot", "content": "Hi"});
+    let reply = json!({"role": "assistant", "content": "Hello"});
+    let mut out = BufWriter::new(File::create(path).expect("can create the output file"));
+    if one_line {
+        let mut messages: Vec<Value> = (0..count).map(|_| bad.clone()).collect();
+        messages.push(reply);
+        writeln!(out, "{}", json!({ "messages": messages })).expect("can write");
+    } else {
+        let line = json!({"messages": [bad, reply]});
+        for _ in 0..count {
+            writeln!(out, "{line}").expect("can write");
+        }
+    }
+    out.flush().expect("can write");
+    println!(
+        "{path}: {count} unknown roles on {}",
+        if one_line {
+            "one line"
+        } else {
+            "separate lines"
+        }
+    );
 }
 
 fn measure(path: &str) {

@@ -587,6 +587,8 @@ fn parse_validation(value: &str) -> Result<ValidationSize, String> {
 }
 
 /// Arguments of `finetune check`.
+// Each bool is one independent command-line flag, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// JSONL files to check; `-` reads standard input.
@@ -606,6 +608,10 @@ pub struct CheckArgs {
     /// model (otherwise the closest tiktoken encoding counts, approximately).
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
+    /// Check structure only: count no tokens and estimate no cost, at the speed of parsing
+    /// (also the case for a --select without FT308).
+    #[arg(long, conflicts_with = "tokenizer")]
+    pub no_tokens: bool,
     /// Epochs to estimate the cost for: a number, or `auto` for the platform's heuristic.
     #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
     pub epochs: Epochs,

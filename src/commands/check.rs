@@ -11,6 +11,7 @@ use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
 use crate::dataset::Method;
 use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
+use crate::lint::content::example_too_long;
 use crate::lint::dataset::train_validation_leakage;
 use crate::lint::syntax::unreadable_input;
 use crate::lint::{
@@ -55,20 +56,24 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }
     };
     model_warnings(&model, printer);
+    // Tokens are counted unless asked not to, or only rules that need no count are selected.
+    let count_tokens =
+        !args.no_tokens && (args.select.is_empty() || filter.is_enabled(&example_too_long::RULE));
     let counter = match &args.tokenizer {
+        _ if !count_tokens => None,
         Some(path) => match TokenCounter::from_file(path) {
-            Ok(counter) => counter,
+            Ok(counter) => Some(counter),
             Err(error) => {
                 printer.error(&error.to_string());
                 return Ok(ExitStatus::Error);
             }
         },
-        None => TokenCounter::new(model.encoding),
+        None => Some(TokenCounter::new(model.encoding)),
     };
     let options = CheckOptions {
         filter,
         max_errors: args.max_errors,
-        tokens: Some(TokenSettings {
+        tokens: counter.map(|counter| TokenSettings {
             counter,
             example_token_limit: model.example_token_limit,
         }),
@@ -549,6 +554,11 @@ fn write_summary(
                 (&summary.tokens, &report.tokens, &report.estimate)
         {
             write_tokens(out, counted, tokens, estimate, model, summary.method)?;
+        } else if format == OutputFormat::Human && summary.tokens.is_none() {
+            writeln!(
+                out,
+                "  tokens and cost not computed (--no-tokens, or no selected rule needs them)"
+            )?;
         }
         if summary.stopped_early {
             writeln!(

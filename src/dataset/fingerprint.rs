@@ -34,18 +34,34 @@ pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
 
 fn hash_text(text: &str, hasher: &mut Xxh3) {
     hasher.update(b"s");
-    if matches!(
-        is_nfc_quick(text.chars()),
-        unicode_normalization::IsNormalized::Yes
-    ) {
+    // ASCII text is in NFC; the check of every character is the slow part of fingerprinting.
+    if text.is_ascii()
+        || matches!(
+            is_nfc_quick(text.chars()),
+            unicode_normalization::IsNormalized::Yes
+        )
+    {
         hasher.update(&(text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
     } else {
-        let normalized: String = text.nfc().collect();
-        hasher.update(&(normalized.len() as u64).to_le_bytes());
-        hasher.update(normalized.as_bytes());
+        // Normalised on the fly, twice (the length goes first), rather than into a copy: one
+        // text can be hundreds of megabytes.
+        let length: usize = text.nfc().map(char::len_utf8).sum();
+        hasher.update(&(length as u64).to_le_bytes());
+        let mut buffer = String::with_capacity(NFC_BUFFER + 4);
+        for c in text.nfc() {
+            buffer.push(c);
+            if buffer.len() >= NFC_BUFFER {
+                hasher.update(buffer.as_bytes());
+                buffer.clear();
+            }
+        }
+        hasher.update(buffer.as_bytes());
     }
 }
+
+/// Bytes of normalised text hashed at a time.
+const NFC_BUFFER: usize = 4096;
 
 fn hash_value(value: &Value, hasher: &mut Xxh3) {
     match value {

@@ -5,7 +5,9 @@ pub mod fingerprint;
 pub mod method;
 pub mod pointer;
 pub mod reader;
+pub mod scan;
+pub mod value;
 
 pub use method::Method;
-pub use pointer::locate;
+pub use pointer::{locate, locate_all};
 pub use reader::{Chunk, ChunkReader, Line};

@@ -3,16 +3,17 @@
 
 use std::collections::HashMap;
 use std::io::{self, Read};
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 use serde_json::Value;
 
 use super::content::example_too_long;
 use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_few_examples};
-use super::syntax::{blank_line, byte_order_mark, invalid_json, invalid_utf8, not_an_object};
-use super::{Finding, Findings, RECORD_CHECKS, Record, RuleFilter};
+use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
+use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter};
 use crate::dataset::method::CHAT_KEYS;
-use crate::dataset::{Chunk, ChunkReader, Line, Method, locate};
+use crate::dataset::{Chunk, ChunkReader, Line, Method, locate_all};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
 use crate::tokens::{Bin, Distribution, ExampleTokens, TokenCounter, count_example, histogram};
 
@@ -22,6 +23,9 @@ const CHUNKS_PER_THREAD: usize = 4;
 const SNIPPET_CONTEXT: usize = 80;
 /// Longest part of a value that is underlined; longer values are cut with `…`.
 const SNIPPET_MAX_VALUE: usize = 160;
+/// Diagnostics one line reports; past it, one more says how many of each rule were left out.
+/// A line can hold millions of bad values, and a report of each helps nobody.
+pub const MAX_DIAGNOSTICS_PER_LINE: usize = 100;
 
 /// What `check` does with a stream, beyond running every rule.
 #[derive(Clone, Debug, Default)]
@@ -125,28 +129,42 @@ pub fn check_stream<R: Read>(
     let mut reader = ChunkReader::new(input);
     let batch_size = rayon::current_num_threads() * CHUNKS_PER_THREAD;
     let mut merger = Merger::new(options, sink);
-    loop {
-        let mut batch = Vec::with_capacity(batch_size);
-        while batch.len() < batch_size {
-            match reader.next_chunk().map_err(CheckError::Read)? {
-                Some(chunk) => batch.push(chunk),
-                None => break,
+    // The next batch is read on this thread while the pool lints the one before it, so reading
+    // and linting overlap; the reader need not be `Send` (standard input's lock is not).
+    rayon::in_place_scope(|scope| {
+        let mut in_flight: Option<mpsc::Receiver<Vec<Vec<LineReport>>>> = None;
+        loop {
+            let mut batch = Vec::with_capacity(batch_size);
+            while batch.len() < batch_size {
+                match reader.next_chunk().map_err(CheckError::Read)? {
+                    Some(chunk) => batch.push(chunk),
+                    None => break,
+                }
             }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let reports: Vec<Vec<LineReport>> = batch
-            .par_iter()
-            .map(|chunk| lint_chunk(chunk, options))
-            .collect();
-        for report in reports.into_iter().flatten() {
-            if !merger.take(report)? {
-                return Ok(merger.into_summary());
+            if let Some(linted) = in_flight.take() {
+                // The task always sends before it ends; a closed channel means it panicked.
+                let reports = linted.recv().expect("the lint task sends its reports");
+                for report in reports.into_iter().flatten() {
+                    if !merger.take(report)? {
+                        return Ok(merger.into_summary());
+                    }
+                }
             }
+            if batch.is_empty() {
+                return merger.finish();
+            }
+            let (sender, linted) = mpsc::sync_channel(1);
+            scope.spawn(move |_| {
+                let reports: Vec<Vec<LineReport>> = batch
+                    .par_iter()
+                    .map(|chunk| lint_chunk(chunk, options))
+                    .collect();
+                // The receiver is gone only when the check stopped early.
+                let _ = sender.send(reports);
+            });
+            in_flight = Some(linted);
         }
-    }
-    merger.finish()
+    })
 }
 
 /// Dataset-wide state, fed line reports in line order.
@@ -238,14 +256,16 @@ impl<'a> Merger<'a> {
                     }
                 }
             }
-            if !report.diagnostics.iter().any(Diagnostic::is_error) {
+            if !report.has_error && !report.diagnostics.iter().any(Diagnostic::is_error) {
                 self.summary.valid_examples += 1;
             }
         }
+        self.summary.errors += report.unshown.0;
+        self.summary.warnings += report.unshown.1;
         report
             .diagnostics
             .sort_by_key(|d| (d.span.map_or(0, |span| span.offset), d.code));
-        for diagnostic in report.diagnostics {
+        for diagnostic in report.diagnostics.into_iter().chain(report.note) {
             if !self.emit(diagnostic)? {
                 return Ok(false);
             }
@@ -337,6 +357,12 @@ impl<'a> Merger<'a> {
 struct LineReport {
     number: u64,
     diagnostics: Vec<Diagnostic>,
+    /// Whether the line has an error, shown or not.
+    has_error: bool,
+    /// Errors and warnings of the line that no diagnostic shows (past the cap).
+    unshown: (u64, u64),
+    /// The diagnostic saying what the cap left out; it comes after the line's others.
+    note: Option<Diagnostic>,
     example: Option<Example>,
 }
 
@@ -367,19 +393,190 @@ fn lint_chunk(chunk: &Chunk, options: &CheckOptions) -> Vec<LineReport> {
                     length: (end - start) as u64,
                 },
             });
-            let diagnostics = result
-                .findings
-                .into_vec()
-                .into_iter()
-                .map(|finding| to_diagnostic(finding, &line, result.content))
-                .collect();
+            let placed = place_findings(result.findings.into_vec(), &line, result.content);
             LineReport {
                 number: line.number,
-                diagnostics,
+                diagnostics: placed.diagnostics,
+                has_error: placed.has_error,
+                unshown: placed.unshown,
+                note: placed.note,
                 example,
             }
         })
         .collect()
+}
+
+/// One line's findings made diagnostics, at most [`MAX_DIAGNOSTICS_PER_LINE`] of them.
+struct PlacedFindings {
+    diagnostics: Vec<Diagnostic>,
+    /// Whether any finding of the line, shown or not, is an error.
+    has_error: bool,
+    /// Errors and warnings found on the line but not shown, beyond the note saying so.
+    unshown: (u64, u64),
+    /// The diagnostic saying what the cap left out.
+    note: Option<Diagnostic>,
+}
+
+/// Places a line's findings in the file. All their pointers are located in one pass over the
+/// line and their columns counted in another, so the work does not grow with the number of
+/// findings times the length of the line. Past [`MAX_DIAGNOSTICS_PER_LINE`], errors are kept
+/// before warnings and the rest are summed up in one note.
+fn place_findings(
+    findings: Vec<Finding>,
+    line: &Line<'_>,
+    content: (usize, usize),
+) -> PlacedFindings {
+    let has_error = findings
+        .iter()
+        .any(|finding| finding.rule.severity == Severity::Error);
+    let ranges = ranges_of(&findings, line, content);
+    let mut placed: Vec<(Finding, Option<(usize, usize)>)> =
+        findings.into_iter().zip(ranges).collect();
+    let mut note = None;
+    let mut unshown = (0, 0);
+    if placed.len() > MAX_DIAGNOSTICS_PER_LINE {
+        placed.sort_by_key(|(finding, range)| {
+            (
+                finding.rule.severity != Severity::Error,
+                range.map_or(0, |(at, _)| at),
+                finding.rule.code,
+            )
+        });
+        let dropped = placed.split_off(MAX_DIAGNOSTICS_PER_LINE);
+        let diagnostic = unshown_note(line.number, &dropped);
+        let errors = dropped
+            .iter()
+            .filter(|(finding, _)| finding.rule.severity == Severity::Error)
+            .count() as u64;
+        let warnings = dropped.len() as u64 - errors;
+        unshown = match diagnostic.severity {
+            Severity::Error => (errors - 1, warnings),
+            Severity::Warning => (errors, warnings - 1),
+        };
+        note = Some(diagnostic);
+    }
+    placed.sort_by_key(|(_, range)| range.map_or(0, |(at, _)| at));
+    let mut columns = ColumnCounter::new(line.bytes, content.0);
+    let diagnostics = placed
+        .into_iter()
+        .map(|(finding, range)| {
+            let column = range.map(|(at, _)| columns.column_of(at));
+            to_diagnostic(finding, line, content, range.zip(column))
+        })
+        .collect();
+    PlacedFindings {
+        diagnostics,
+        has_error,
+        unshown,
+        note,
+    }
+}
+
+/// The byte range of each finding within the line: its own, or where its pointer points.
+fn ranges_of(
+    findings: &[Finding],
+    line: &Line<'_>,
+    content: (usize, usize),
+) -> Vec<Option<(usize, usize)>> {
+    let (content_start, content_end) = content;
+    let pointers: Vec<&str> = findings
+        .iter()
+        .filter(|finding| finding.range.is_none())
+        .filter_map(|finding| finding.pointer.as_deref())
+        .collect();
+    let mut located = match std::str::from_utf8(&line.bytes[content_start..content_end]) {
+        Ok(text) if !pointers.is_empty() => locate_all(text, &pointers),
+        _ => vec![None; pointers.len()],
+    }
+    .into_iter();
+    findings
+        .iter()
+        .map(|finding| match (finding.range, &finding.pointer) {
+            (Some(range), _) => Some(range),
+            (None, Some(_)) => located
+                .next()
+                .flatten()
+                .map(|(at, len)| (at + content_start, len)),
+            (None, None) => None,
+        })
+        .collect()
+}
+
+/// The diagnostic that stands for the findings of a line past the cap: it has the code of the
+/// most frequent of them, and says how many of each were left out.
+fn unshown_note(number: u64, dropped: &[(Finding, Option<(usize, usize)>)]) -> Diagnostic {
+    let mut by_rule: Vec<(&'static Rule, u64)> = Vec::new();
+    for (finding, _) in dropped {
+        match by_rule
+            .iter_mut()
+            .find(|(rule, _)| rule.code == finding.rule.code)
+        {
+            Some((_, count)) => *count += 1,
+            None => by_rule.push((finding.rule, 1)),
+        }
+    }
+    by_rule.sort_by_key(|(rule, count)| (std::cmp::Reverse(*count), rule.code));
+    let (top, _) = by_rule[0];
+    let counts: Vec<String> = by_rule
+        .iter()
+        .map(|(rule, count)| format!("{count} {} {}", rule.code, rule.name))
+        .collect();
+    let mut diagnostic = top.diagnostic(
+        Some(number),
+        format!(
+            "{} more findings on this line are not shown (at most {MAX_DIAGNOSTICS_PER_LINE} a line): {}",
+            dropped.len(),
+            counts.join(", ")
+        ),
+    );
+    if by_rule
+        .iter()
+        .any(|(rule, _)| rule.severity == Severity::Error)
+    {
+        diagnostic.severity = Severity::Error;
+    }
+    diagnostic.help = format!(
+        "fix the findings shown and check again, or select one rule with --select {}",
+        top.code
+    );
+    diagnostic
+}
+
+/// Character columns of byte offsets in one line, asked for in increasing order: each call
+/// counts only the bytes since the previous one.
+struct ColumnCounter<'a> {
+    bytes: &'a [u8],
+    floor: usize,
+    at: usize,
+    chars: usize,
+}
+
+impl<'a> ColumnCounter<'a> {
+    fn new(bytes: &'a [u8], floor: usize) -> Self {
+        Self {
+            bytes,
+            floor,
+            at: floor,
+            chars: 0,
+        }
+    }
+
+    /// The 1-based column of byte `at` (a byte before `floor` is in column 1).
+    fn column_of(&mut self, at: usize) -> usize {
+        let at = at.max(self.floor).min(self.bytes.len());
+        if at < self.at {
+            self.at = self.floor;
+            self.chars = 0;
+        }
+        // Lines with a finding past their start are valid UTF-8 up to it: counting the bytes
+        // that start a character counts the characters.
+        self.chars += self.bytes[self.at..at]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count();
+        self.at = at;
+        self.chars + 1
+    }
 }
 
 /// The result of the per-line and per-record passes on one line.
@@ -423,11 +620,13 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
     let mut has_reference_field = false;
     let is_example = !content.iter().all(u8::is_ascii_whitespace);
     if is_example {
-        match std::str::from_utf8(content) {
+        // The SIMD check is several times faster on non-ASCII text; only a line it refuses is
+        // checked again by the standard library, for the position of the bad byte.
+        match simdutf8::basic::from_utf8(content).or_else(|_| std::str::from_utf8(content)) {
             Err(error) => invalid_utf8::report(&error, &mut line_findings),
-            Ok(text) => match serde_json::from_str::<Value>(text) {
-                Err(error) => invalid_json::report(&error, content, &mut line_findings),
-                Ok(Value::Object(root)) => {
+            Ok(text) => match syntax::parse_line(text, &mut line_findings) {
+                None => {}
+                Some(Value::Object(root)) => {
                     let line_method = options.method.unwrap_or_else(|| Method::detect(&root));
                     method = Some(line_method);
                     has_reference_field = line_method == Method::Reinforcement
@@ -448,7 +647,7 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
                         }
                     }
                 }
-                Ok(other) => not_an_object::report(&other, &mut line_findings),
+                Some(other) => not_an_object::report(&other, &mut line_findings),
             },
         }
     } else {
@@ -480,20 +679,17 @@ impl Findings {
     }
 }
 
-/// Places a finding in the file: span, column and the snippet to underline.
-fn to_diagnostic(finding: Finding, line: &Line<'_>, content: (usize, usize)) -> Diagnostic {
+/// A finding as a diagnostic: its `range` in the line and the column of the range's start
+/// give its span and the snippet to underline.
+fn to_diagnostic(
+    finding: Finding,
+    line: &Line<'_>,
+    content: (usize, usize),
+    range: Option<((usize, usize), usize)>,
+) -> Diagnostic {
     let (content_start, content_end) = content;
-    let range = finding.range.or_else(|| {
-        let pointer = finding.pointer.as_deref()?;
-        let text = std::str::from_utf8(&line.bytes[content_start..content_end]).ok()?;
-        locate(text, pointer).map(|(at, len)| (at + content_start, len))
-    });
     let (column, span, snippet) = match range {
-        Some((at, len)) => {
-            let column = String::from_utf8_lossy(&line.bytes[content_start.min(at)..at])
-                .chars()
-                .count()
-                + 1;
+        Some(((at, len), column)) => {
             let span = Span {
                 offset: line.offset + at as u64,
                 length: len as u64,
@@ -664,5 +860,54 @@ mod tests {
         let span = role.span.unwrap();
         let start = span.offset as usize;
         assert_eq!(&input[start..start + span.length as usize], "\"usr\"");
+    }
+
+    #[test]
+    fn one_line_reports_at_most_the_cap_and_says_how_many_more() {
+        let bad = vec![r#"{"role": "bot", "content": "x"}"#; 20_000];
+        let line = format!(r#"{{"messages": [{}]}}"#, bad.join(", "));
+        let (summary, diagnostics) = check(&format!("{line}\n{GOOD}\n"));
+        let first: Vec<_> = diagnostics.iter().filter(|d| d.line == Some(1)).collect();
+        assert_eq!(first.len(), MAX_DIAGNOSTICS_PER_LINE + 1);
+        let shown = &first[..MAX_DIAGNOSTICS_PER_LINE];
+        // The line's first values, in line order, each with its own span: the missing
+        // assistant is about `messages`, then come the roles.
+        assert_eq!(shown[0].code, "FT201");
+        assert!(shown[1..].iter().all(|d| d.code == "FT103"));
+        let offsets: Vec<u64> = shown.iter().map(|d| d.span.unwrap().offset).collect();
+        assert!(offsets.windows(2).all(|pair| pair[0] < pair[1]));
+        assert_eq!(shown[99].pointer.as_deref(), Some("/messages/98/role"));
+        let note = first[MAX_DIAGNOSTICS_PER_LINE];
+        assert_eq!(
+            note.message,
+            "19901 more findings on this line are not shown (at most 100 a line): 19901 FT103 unknown-role"
+        );
+        assert!(note.is_error() && note.span.is_none());
+        // Every finding still counts, shown or not (and FT401: two examples are too few).
+        assert_eq!(summary.errors, 20_002);
+        assert_eq!(summary.valid_examples, 1);
+    }
+
+    #[test]
+    fn long_lines_are_read_like_short_ones() {
+        let line = |filler: &str| {
+            format!(
+                r#"{{"messages": [{{"role": "user", "content": "{filler}"}}, {{"role": "bot", "content": "x"}}], "n": [1, 1e400]}}"#
+            )
+        };
+        let codes = |text: &str| -> Vec<(&str, Option<String>)> {
+            check(text)
+                .1
+                .into_iter()
+                .map(|d| (d.code, d.pointer))
+                .collect()
+        };
+        let long = line(&r"a\n\u00e9".repeat(1 << 18));
+        assert!(long.len() > crate::dataset::value::LONG_LINE);
+        assert_eq!(codes(&long), codes(&line(r"a\n\u00e9")));
+        assert_eq!(
+            codes(&long.replace("1e400", "1")),
+            codes(&line("a").replace("1e400", "1"))
+        );
     }
 }

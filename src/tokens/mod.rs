@@ -138,9 +138,9 @@ impl TokenCounter {
             return Ok(*counter);
         }
         let shown = path.display().to_string();
-        let tokenizer = tokenizers::Tokenizer::from_file(path).map_err(|error| TokenizerError {
+        let tokenizer = load_tokenizer(path).map_err(|message| TokenizerError {
             path: shown.clone(),
-            message: error.to_string(),
+            message,
         })?;
         let counter = Self {
             encoding: Encoding::Cl100kBase,
@@ -230,6 +230,30 @@ impl TokenCounter {
     }
 }
 
+/// Loads a `tokenizer.json`. The tokenizers crate panics on some malformed files (an unknown
+/// decoder type, a `Precompiled` normalizer whose charsmap does not parse) instead of returning
+/// an error, so a panic while loading is caught here and its message made the error.
+fn load_tokenizer(path: &Path) -> Result<tokenizers::Tokenizer, String> {
+    // The default hook would print the panic to standard error; the message goes into the
+    // error instead. Loading happens once per path, before any checking starts.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let loaded = std::panic::catch_unwind(|| tokenizers::Tokenizer::from_file(path));
+    std::panic::set_hook(hook);
+    match loaded {
+        Ok(Ok(tokenizer)) => Ok(tokenizer),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("the tokenizers library gave up on it");
+            Err(format!("the file is not a valid tokenizer.json: {reason}"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +302,34 @@ mod tests {
         assert!(error.contains("tokenizer.json"), "{error}");
         let missing = TokenCounter::from_file(&dir.path().join("absent.json")).unwrap_err();
         assert!(missing.to_string().contains("absent.json"));
+    }
+
+    #[test]
+    fn tokenizer_files_the_library_panics_on_are_errors_naming_them() {
+        // Each makes the good file's normalizer a broken `Precompiled` one, which the library
+        // panics on rather than returning an error (tokenizers 0.22).
+        let cases = [
+            r#"{"type": "Precompiled", "precompiled_charsmap": "AAAA"}"#,
+            r#"{"type": "Precompiled", "precompiled_charsmap": "//////8="}"#,
+            r#"{"type": "Precompiled", "precompiled_charsmap": 7}"#,
+            r#"{"type": "Precompiled"}"#,
+            r#"{"type": "Sequence", "normalizers": [{"type": "Precompiled", "precompiled_charsmap": ""}]}"#,
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (i, broken) in cases.into_iter().enumerate() {
+            let text = WORD_LEVEL.replacen(r#"{"type": "Lowercase"}"#, broken, 1);
+            let path = dir.path().join(format!("broken-{i}.json"));
+            std::fs::write(&path, &text).unwrap();
+            let error = TokenCounter::from_file(&path).unwrap_err().to_string();
+            assert!(
+                error.starts_with("could not load the tokenizer "),
+                "{error}"
+            );
+            assert!(error.contains(&format!("broken-{i}.json")), "{error}");
+            assert!(
+                error.contains("not a valid tokenizer.json: Precompiled"),
+                "{error}"
+            );
+        }
     }
 }

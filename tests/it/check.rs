@@ -176,14 +176,14 @@ fn json_report_has_the_contract_fields() {
     assert_eq!(report["version"], 1);
     let summary = &report["summary"];
     assert_eq!(summary["files"], 1);
-    assert_eq!(summary["examples"], 39);
-    assert_eq!(summary["errors"], 31);
-    assert_eq!(summary["warnings"], 8);
+    assert_eq!(summary["examples"], 42);
+    assert_eq!(summary["errors"], 32);
+    assert_eq!(summary["warnings"], 10);
     let file = &report["files"][0];
     assert_eq!(file["path"], "datasets/broken.jsonl");
     assert_eq!(file["method"], "supervised");
-    assert_eq!(file["examples"], 39);
-    assert_eq!(file["valid_examples"], 9);
+    assert_eq!(file["examples"], 42);
+    assert_eq!(file["valid_examples"], 11);
     let role = file["diagnostics"]
         .as_array()
         .unwrap()
@@ -347,7 +347,7 @@ fn several_files_are_reported_separately() {
     let (code, report) = json_report(&["datasets/sarcastic.jsonl", "datasets/broken.jsonl"], None);
     assert_eq!(code, 1);
     assert_eq!(report["summary"]["files"], 2);
-    assert_eq!(report["summary"]["examples"], 35 + 39);
+    assert_eq!(report["summary"]["examples"], 35 + 42);
     assert_eq!(
         report["files"][0]["diagnostics"].as_array().unwrap().len(),
         0
@@ -879,4 +879,83 @@ fn ci_runs_the_binary_cargo_built_wherever_the_target_dir_is() {
     // And it validates the SARIF of every bundled dataset with GitHub's rules.
     assert!(script.contains("for dataset in datasets/*.jsonl"));
     assert!(script.contains(r#"validate --rule-kind '"Gh;Sarif"'"#));
+}
+
+#[test]
+fn valid_json_that_strict_parsers_refuse_gets_its_own_rule_and_is_still_checked() {
+    let reply = r#"{"role": "assistant", "content": "Sure."}"#;
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let lines = [
+        format!(r#"{{"messages": [{{"role": "user", "content": "Hi \ud83d"}}, {reply}]}}"#),
+        format!(r#"{{"messages": [{{"role": "user", "content": "Hi"}}, {reply}], "n": 1e400}}"#),
+        format!(r#"{{"messages": [{{"role": "bot", "content": "Hi"}}, {reply}], "n": {deep}}}"#),
+    ];
+    let input = lines.join("\n") + "\n";
+    let (code, report) = json_report(
+        &["-", "--ignore", "FT401"],
+        Some(input.clone().into_bytes()),
+    );
+    assert_eq!(code, 1);
+    let found = codes_by_line(&report, 0);
+    assert!(found.iter().all(|(_, code)| code != "FT002"), "{found:?}");
+    let diagnostics = report["files"][0]["diagnostics"].as_array().unwrap();
+    let underlined = |code: &str| {
+        let d = diagnostics.iter().find(|d| d["code"] == code).unwrap();
+        let offset = d["span"]["offset"].as_u64().unwrap() as usize;
+        let length = d["span"]["length"].as_u64().unwrap() as usize;
+        (
+            d["line"].as_u64().unwrap(),
+            input[offset..offset + length].to_owned(),
+        )
+    };
+    assert_eq!(underlined("FT007"), (1, r"\ud83d".to_owned()));
+    assert_eq!(underlined("FT008"), (2, "1e400".to_owned()));
+    let (line, bracket) = underlined("FT009");
+    assert_eq!((line, bracket.as_str()), (3, "["));
+    // The first array past the 127 levels strict readers take: the line's object is level 1,
+    // so it is the 127th array of `n`.
+    let at = diagnostics.iter().find(|d| d["code"] == "FT009").unwrap()["span"]["offset"]
+        .as_u64()
+        .unwrap() as usize;
+    let n_start = input.rfind("\"n\": ").unwrap();
+    assert_eq!(input[n_start..at].matches('[').count(), 126);
+    // The rest of the lines is checked as usual: the unknown role, the unknown key.
+    assert!(found.contains(&(Some(3), "FT103".to_owned())), "{found:?}");
+    assert!(found.contains(&(Some(2), "FT112".to_owned())), "{found:?}");
+}
+
+#[test]
+fn no_tokens_checks_structure_only_and_says_so() {
+    let (code, report) = json_report(&["datasets/broken.jsonl", "--no-tokens"], None);
+    assert_eq!(code, 1);
+    let file = &report["files"][0];
+    assert!(file.get("tokens").is_none() && file.get("estimate").is_none());
+    let (_, full) = json_report(&["datasets/broken.jsonl"], None);
+    assert!(full["files"][0].get("tokens").is_some());
+    // Every rule but the token limit's still runs: the same diagnostics.
+    assert_eq!(codes_by_line(&report, 0), codes_by_line(&full, 0));
+    // A selection without FT308 needs no counts either; one with it counts.
+    let (_, selected) = json_report(&["datasets/broken.jsonl", "--select", "FT1,FT2"], None);
+    assert!(selected["files"][0].get("tokens").is_none());
+    let (_, with_limit) = json_report(&["datasets/broken.jsonl", "--select", "FT3"], None);
+    assert!(with_limit["files"][0].get("tokens").is_some());
+    let human = finetune()
+        .args(["check", "datasets/sarcastic.jsonl", "--no-tokens"])
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(0));
+    let stdout = String::from_utf8(human.stdout).unwrap();
+    assert!(stdout.contains("tokens and cost not computed"), "{stdout}");
+    assert!(!stdout.contains("estimate for"), "{stdout}");
+    // No tokenizer is loaded, so none can be asked for.
+    finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--no-tokens",
+            "--tokenizer",
+            "x.json",
+        ])
+        .assert()
+        .code(2);
 }

@@ -172,6 +172,7 @@ fn every_report_matches_the_report_schema() {
             "--tokenizer",
             "tests/fixtures/word-level-tokenizer.json",
         ],
+        &["datasets/broken.jsonl", "--no-tokens"],
     ];
     for args in runs {
         let report = report(args);

@@ -370,3 +370,34 @@ fn reinforcement_cost_is_quoted_per_hour() {
         "{human}"
     );
 }
+
+#[test]
+fn a_tokenizer_file_the_library_panics_on_is_a_clear_error() {
+    let good =
+        fs::read_to_string(project_file("tests/fixtures/word-level-tokenizer.json")).unwrap();
+    let mut value: Value = serde_json::from_str(&good).unwrap();
+    value["normalizer"] =
+        serde_json::json!({"type": "Precompiled", "precompiled_charsmap": "AAAA"});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokenizer.json");
+    fs::write(&path, value.to_string()).unwrap();
+    let output = finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--provider",
+            "together",
+        ])
+        .arg("--tokenizer")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("not a valid tokenizer.json: Precompiled"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

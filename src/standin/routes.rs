@@ -11,12 +11,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::jobs::{Answer, Field, Refusal, World};
-use super::{Exchange, Fault, FaultKind, StandIn};
+use super::jobs::{Answer, Field, Refusal, StudyRequest, Training, World};
+use super::{Exchange, Fault, FaultKind, MAX_QUEUED_FAULTS, StandIn};
 use crate::api::Provider;
 
 /// The largest body accepted: above the platform's 512 MB single-request limit.
 pub(crate) const BODY_LIMIT: usize = 600 << 20;
+/// The largest body of `POST /_standin/faults`.
+const FAULTS_BODY_LIMIT: usize = 1 << 20;
 /// Exchanges kept in the journal.
 const JOURNAL_LIMIT: usize = 10_000;
 
@@ -144,13 +146,22 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 .iter()
                 .position(|p| *p == provider)
                 .expect("every provider has a world");
+            let request = standin.worlds[index]
+                .lock()
+                .expect("stand-in state")
+                .study_request(&method, &route, &request_json);
+            let studied = match request {
+                Some(request) => Some(checked(&standin, request).await),
+                None => None,
+            };
             let mut world = standin.worlds[index].lock().expect("stand-in state");
+            world.prepare(studied);
             let dispatch = if provider == Provider::Together {
                 World::dispatch_together
             } else {
                 World::dispatch
             };
-            dispatch(
+            let outcome = dispatch(
                 &mut world,
                 &standin.options,
                 &method,
@@ -158,7 +169,9 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 &query,
                 &request_json,
                 fields,
-            )
+            );
+            world.prepare(None);
+            outcome
         }
     };
     let (status, body, shown) = match outcome {
@@ -217,6 +230,19 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         }
     }
     response
+}
+
+/// Runs the check of a training file on a blocking thread, with no lock held, counted in
+/// `GET /_standin/checks` and waiting while checks are held.
+async fn checked(standin: &Arc<StandIn>, request: StudyRequest) -> (StudyRequest, Training) {
+    let standin = Arc::clone(standin);
+    tokio::task::spawn_blocking(move || {
+        let _running = standin.checks.start();
+        let training = request.run();
+        (request, training)
+    })
+    .await
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
 }
 
 fn add_request_id(headers: &mut axum::http::HeaderMap) {
@@ -359,28 +385,32 @@ async fn multipart_fields(request: Request) -> Result<HashMap<String, Field>, St
 
 async fn control_route(standin: &StandIn, method: &str, route: &str, request: Request) -> Response {
     match (method, route) {
-        ("POST", "faults") => {
-            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
-                .await
-                .unwrap_or_default();
-            match serde_json::from_slice::<Vec<Fault>>(&body) {
-                Ok(new) => {
-                    let mut faults = standin.faults.lock().expect("fault queue");
-                    for fault in new {
-                        let times = fault.times.unwrap_or(1).max(1);
-                        faults.push((fault, times));
-                    }
-                    json_response(200, &json!({"queued": faults.len()}))
-                }
-                Err(error) => json_response(
-                    400,
-                    &Refusal::bad(format!("not a list of faults: {error}"), None).body(),
-                ),
-            }
-        }
+        ("POST", "faults") => match queue_faults(standin, request).await {
+            Ok(queued) => json_response(200, &json!({"queued": queued})),
+            Err(message) => json_response(400, &Refusal::bad(message, None).body()),
+        },
         ("DELETE", "faults") => {
             standin.faults.lock().expect("fault queue").clear();
             json_response(200, &json!({"queued": 0}))
+        }
+        ("GET", "checks") => json_response(200, &standin.checks.json()),
+        ("POST", "checks") => {
+            let body = axum::body::to_bytes(request.into_body(), FAULTS_BODY_LIMIT)
+                .await
+                .unwrap_or_default();
+            match serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("hold").and_then(Value::as_bool))
+            {
+                Some(hold) => {
+                    standin.checks.hold(hold);
+                    json_response(200, &standin.checks.json())
+                }
+                None => json_response(
+                    400,
+                    &Refusal::bad("expected {\"hold\": true} or {\"hold\": false}", None).body(),
+                ),
+            }
         }
         ("GET", "journal") => {
             let journal = standin.journal.lock().expect("journal").clone();
@@ -392,6 +422,33 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
         }
         _ => json_response(404, &not_found(method, route)),
     }
+}
+
+/// Queues the faults of a `POST /_standin/faults` body, all or none: how many are queued.
+async fn queue_faults(standin: &StandIn, request: Request) -> Result<usize, String> {
+    let body = axum::body::to_bytes(request.into_body(), FAULTS_BODY_LIMIT)
+        .await
+        .map_err(|error| format!("could not read the list of faults: {error}"))?;
+    let new: Vec<Fault> =
+        serde_json::from_slice(&body).map_err(|error| format!("not a list of faults: {error}"))?;
+    for (index, fault) in new.iter().enumerate() {
+        fault
+            .validate()
+            .map_err(|problem| format!("fault {index}: {problem}"))?;
+    }
+    let mut faults = standin.faults.lock().expect("fault queue");
+    if faults.len() + new.len() > MAX_QUEUED_FAULTS {
+        return Err(format!(
+            "{} faults are queued and {} more would pass the limit of {MAX_QUEUED_FAULTS}",
+            faults.len(),
+            new.len()
+        ));
+    }
+    for fault in new {
+        let times = fault.times.unwrap_or(1);
+        faults.push((fault, times));
+    }
+    Ok(faults.len())
 }
 
 /// Seconds since the Unix epoch.

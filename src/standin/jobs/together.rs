@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::{Answer, Field, Outcome, Refusal, SimJob, World, study};
+use super::{Answer, Field, Outcome, Refusal, SimJob, StudyKey, World};
 use crate::api::{Provider, format_rfc3339};
 use crate::cost::PriceTable;
 use crate::dataset::Method;
@@ -284,7 +284,7 @@ impl World {
             .collect()
     }
 
-    fn estimate_price(&self, body: &Value) -> Outcome {
+    fn estimate_price(&mut self, body: &Value) -> Outcome {
         let training_file = body
             .get("training_file")
             .and_then(Value::as_str)
@@ -320,12 +320,13 @@ impl World {
                     Some("model"),
                 )
             })?;
-        let training = study(
-            &file.content,
+        let content = std::sync::Arc::clone(&file.content);
+        let key = StudyKey {
             method,
-            entry.encoding,
-            entry.example_token_limit,
-        );
+            encoding: entry.encoding,
+            limit: entry.example_token_limit,
+        };
+        let training = self.study(&content, key);
         let epochs = body.get("n_epochs").and_then(Value::as_u64).unwrap_or(1);
         let tokens = training.tokens_per_epoch * epochs;
         let full = body.pointer("/training_type/type").and_then(Value::as_str) == Some("Full");

@@ -392,7 +392,7 @@ pub struct StandInArgs {
     /// stays open) before the connection is closed.
     #[arg(long, default_value_t = crate::standin::DEFAULT_HEADER_TIMEOUT.as_millis() as u64, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub header_timeout_ms: u64,
-    /// Milliseconds a connection on which nothing is read or written stays open.
+    /// Milliseconds a request's body may stall, or an answer go unread, before the connection is closed.
     #[arg(long, default_value_t = crate::standin::DEFAULT_IDLE_TIMEOUT.as_millis() as u64, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub idle_timeout_ms: u64,
 }

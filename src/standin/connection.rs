@@ -1,6 +1,7 @@
 //! Serving connections so that a hostile client cannot hold one open forever: the request
-//! head must arrive within the header timeout, and a connection on which nothing moves for
-//! the idle timeout (a half-sent body, a client that went away silently) is closed.
+//! head must arrive within the header timeout (which also ends idle kept-alive connections),
+//! a body must not stall for the idle timeout, and an answer the client does not read for the
+//! idle timeout ends the connection. A slow answer (a big check, a `slow` fault) is never cut.
 
 use std::future::Future;
 use std::io;
@@ -8,6 +9,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::Body;
+use futures_util::StreamExt as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -34,7 +37,7 @@ pub(crate) async fn serve(
         // The router takes hyper's body as it is; its clone is the per-connection service.
         let service = TowerToHyperService::new(app.clone());
         tokio::spawn(async move {
-            let io = TokioIo::new(IdleTimeout::new(stream, idle_timeout));
+            let io = TokioIo::new(StalledWrites::new(stream, idle_timeout));
             // A connection that fails (timed out, reset, malformed) only ends itself.
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -45,15 +48,32 @@ pub(crate) async fn serve(
     }
 }
 
-/// A stream that fails with `TimedOut` when it is waited on and neither reads nor writes
-/// anything for `timeout`.
-struct IdleTimeout<S> {
+/// A request body that fails when no data arrives for `timeout`, so a half-sent body does not
+/// hold its connection and handler forever.
+pub(crate) fn stall_limited(body: Body, timeout: Duration) -> Body {
+    let frames = body.into_data_stream();
+    Body::from_stream(futures_util::stream::unfold(
+        Some(frames),
+        move |frames| async move {
+            let mut frames = frames?;
+            match tokio::time::timeout(timeout, frames.next()).await {
+                Ok(Some(frame)) => Some((frame.map_err(io::Error::other), Some(frames))),
+                Ok(None) => None,
+                Err(_) => Some((Err(timed_out()), None)),
+            }
+        },
+    ))
+}
+
+/// A stream whose writes fail with `TimedOut` when they make no progress for `timeout`: a
+/// client that stops reading its answer.
+struct StalledWrites<S> {
     inner: S,
     timeout: Duration,
     deadline: Pin<Box<Sleep>>,
 }
 
-impl<S> IdleTimeout<S> {
+impl<S> StalledWrites<S> {
     fn new(inner: S, timeout: Duration) -> Self {
         Self {
             inner,
@@ -72,31 +92,23 @@ impl<S> IdleTimeout<S> {
 }
 
 fn timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "the connection was idle too long")
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the client sent or read nothing for too long",
+    )
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
+impl<S: AsyncRead + Unpin> AsyncRead for StalledWrites<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        match Pin::new(&mut this.inner).poll_read(cx, buf) {
-            Poll::Ready(result) => {
-                if buf.filled().len() > before {
-                    this.moved();
-                }
-                Poll::Ready(result)
-            }
-            Poll::Pending if this.expired(cx) => Poll::Ready(Err(timed_out())),
-            Poll::Pending => Poll::Pending,
-        }
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
+impl<S: AsyncWrite + Unpin> AsyncWrite for StalledWrites<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

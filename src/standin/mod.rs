@@ -37,7 +37,8 @@ pub struct Options {
     /// How long a client has to send a request's head before its connection is closed; it
     /// also bounds how long an idle kept-alive connection stays open.
     pub header_timeout: Duration,
-    /// How long a connection on which nothing is read or written (a half-sent body) stays open.
+    /// How long a request's body may stall, or an answer go unread, before the connection
+    /// is closed; answering itself may take longer.
     pub idle_timeout: Duration,
 }
 
@@ -94,7 +95,7 @@ pub struct Fault {
 
 /// The most requests one fault applies to.
 pub const MAX_FAULT_TIMES: u32 = 10_000;
-/// The longest delay a `slow` fault may ask for, well under the idle timeout's default.
+/// The longest delay a `slow` fault may ask for.
 pub const MAX_FAULT_DELAY_MS: u64 = 30_000;
 /// The longest `retry-after-ms` a `status` fault may announce: one day.
 pub const MAX_FAULT_RETRY_AFTER_MS: u64 = 86_400_000;

@@ -25,6 +25,8 @@ const JOURNAL_LIMIT: usize = 10_000;
 static REQUESTS: AtomicU64 = AtomicU64::new(1);
 
 pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request) -> Response {
+    let idle = standin.options.idle_timeout;
+    let request = request.map(|body| super::connection::stall_limited(body, idle));
     let method = request.method().as_str().to_owned();
     let uri = request.uri().clone();
     let path = uri.path().to_owned();

@@ -318,6 +318,37 @@ fn half_sent_requests_are_closed_while_others_are_served() {
         "a silent connection is held open"
     );
     server.assert_alive();
+    // An answer that takes longer than the idle timeout is not cut.
+    let (status, _) = server.json(
+        "POST",
+        "/_standin/faults",
+        &json!([{"path": "/files", "kind": "slow", "delay_ms": 1500}]),
+    );
+    assert_eq!(status, 200);
+    server.assert_alive();
+}
+
+#[test]
+fn an_answer_left_unread_ends_its_connection() {
+    let server = Server::start(&["--idle-timeout-ms", "300"]);
+    // More than the sockets' buffers hold, so the server waits on the client to read.
+    let content = valid_file(200_000);
+    let file = server.upload_file(content.as_bytes());
+    let mut stream = server.connect();
+    write!(
+        stream,
+        "GET /v1/files/{file}/content HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer sk-standin\r\nConnection: close\r\n\r\n",
+        server.address
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let mut received = Vec::new();
+    let _ = stream.read_to_end(&mut received);
+    assert!(
+        received.len() < content.len(),
+        "the whole answer waited for a client that did not read it"
+    );
+    server.assert_alive();
 }
 
 #[test]

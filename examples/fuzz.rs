@@ -895,6 +895,18 @@ impl Fuzz {
                 1,
             );
         }
+        // A value that is not JSON, right after one key: each part of a document is read by
+        // its own code, and each must refuse bad input without panicking.
+        if self.rng.usize(..4) == 0 {
+            let keys: Vec<usize> = text.match_indices("\":").map(|(i, _)| i + 2).collect();
+            if !keys.is_empty() {
+                let at = keys[self.rng.usize(..keys.len())];
+                let junk = [
+                    "x", "\\udbff", "}", "[", "\"", "nul", "-", "1e", ",", "\u{feff}",
+                ][self.rng.usize(..10)];
+                text.insert_str(at, junk);
+            }
+        }
         text.into_bytes()
     }
 

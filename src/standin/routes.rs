@@ -19,6 +19,9 @@ use crate::api::Provider;
 pub(crate) const BODY_LIMIT: usize = 600 << 20;
 /// The largest body of `POST /_standin/faults`.
 const FAULTS_BODY_LIMIT: usize = 1 << 20;
+/// The longest text the journal keeps of a request or an answer; above it, only the size,
+/// so a client fetching a big file again and again does not fill memory with copies.
+const JOURNAL_TEXT_LIMIT: usize = 1 << 20;
 /// Exchanges kept in the journal.
 const JOURNAL_LIMIT: usize = 10_000;
 
@@ -77,6 +80,8 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    // The size of a JSON body, so the journal keeps only the size of a big one.
+    let mut request_bytes = 0;
     let (fields, request_json) = if content_type.starts_with("multipart/form-data") {
         match multipart_fields(request).await {
             Ok(fields) => {
@@ -86,7 +91,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                         let value = if field.filename.is_some() {
                             Value::String(format!("<{} bytes>", field.data.len()))
                         } else {
-                            Value::String(String::from_utf8_lossy(&field.data).into_owned())
+                            journalled(&field.data)
                         };
                         (name.clone(), value)
                     })
@@ -102,6 +107,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
             .await
             .unwrap_or_default();
+        request_bytes = body.len();
         let mut json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if let Some(object) = json.as_object_mut() {
             object.insert("model".to_owned(), Value::String(deployment));
@@ -115,6 +121,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 return json_response(400, &refusal.body());
             }
         };
+        request_bytes = body.len();
         let json = if body.is_empty() {
             Value::Null
         } else {
@@ -179,7 +186,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     let (status, body, shown) = match outcome {
         Ok(Answer::Json(value)) => (200, serde_json::to_vec(&value).expect("json"), value),
         Ok(Answer::Raw(bytes)) => {
-            let shown = Value::String(String::from_utf8_lossy(&bytes).into_owned());
+            let shown = journalled(&bytes);
             (200, bytes, shown)
         }
         Err(refusal) => {
@@ -199,7 +206,11 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 method: method.clone(),
                 path: route.clone(),
                 query: uri.query().unwrap_or_default().to_owned(),
-                request: request_json,
+                request: if request_bytes > JOURNAL_TEXT_LIMIT {
+                    Value::String(format!("<{request_bytes} bytes>"))
+                } else {
+                    request_json
+                },
                 status,
                 response: shown,
             });
@@ -250,6 +261,15 @@ async fn checked(standin: &Arc<StandIn>, request: StudyRequest) -> (StudyRequest
 fn add_request_id(headers: &mut axum::http::HeaderMap) {
     let id = format!("req_standin{:08}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     headers.insert("x-request-id", HeaderValue::from_str(&id).expect("ascii"));
+}
+
+/// Text as the journal keeps it: as is up to [`JOURNAL_TEXT_LIMIT`], else its size.
+fn journalled(bytes: &[u8]) -> Value {
+    if bytes.len() > JOURNAL_TEXT_LIMIT {
+        Value::String(format!("<{} bytes>", bytes.len()))
+    } else {
+        Value::String(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 /// An answer whose body stops after `prefix` with a broken connection.

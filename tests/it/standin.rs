@@ -349,6 +349,16 @@ fn an_answer_left_unread_ends_its_connection() {
         "the whole answer waited for a client that did not read it"
     );
     server.assert_alive();
+    // The journal keeps the size of a big answer, not a copy of it.
+    let (status, journal) = server.json("GET", "/_standin/journal", &Value::Null);
+    assert_eq!(status, 200);
+    let shown = &journal
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().ends_with("/content"))
+        .unwrap()["response"];
+    assert_eq!(shown, &json!(format!("<{} bytes>", content.len())));
 }
 
 #[test]

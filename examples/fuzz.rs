@@ -682,7 +682,7 @@ impl Fuzz {
         }
         if !missed.is_empty() {
             let message = format!(
-                "check reports no error at {} lines that are not valid JSON, e.g. {}",
+                "check reports no error at lines that are not valid JSON ({} of them), e.g. {}",
                 missed.len(),
                 shown(&missed)
             );
@@ -690,7 +690,7 @@ impl Fuzz {
         }
         if !wrong.is_empty() {
             let message = format!(
-                "check reports FT002 at {} lines that are valid JSON, e.g. {}",
+                "check reports FT002 at lines that are valid JSON ({} of them), e.g. {}",
                 wrong.len(),
                 shown(&wrong)
             );
@@ -1271,7 +1271,7 @@ struct Runner {
 }
 
 /// What makes failures the same: the command and the panic site, or the message without its
-/// numbers and examples.
+/// counts and examples.
 fn failure_kind(problem: &str) -> String {
     let (label, rest) = problem.split_once(": ").unwrap_or((problem, ""));
     if let Some(at) = rest.find("panicked at ") {
@@ -1279,7 +1279,7 @@ fn failure_kind(problem: &str) -> String {
         return format!("{label}: {}", site.join(" "));
     }
     let head = problem.split(", e.g.").next().unwrap_or(problem);
-    head.chars().filter(|c| !c.is_ascii_digit()).collect()
+    head.split(" (").next().unwrap_or(head).to_owned()
 }
 
 impl Runner {

@@ -252,22 +252,25 @@ impl CheckGate {
     fn start(&self) -> RunningCheck<'_> {
         self.running.fetch_add(1, Ordering::SeqCst);
         let running = RunningCheck(self);
-        let mut held = self.held.lock().expect("check gate");
+        let mut held = lock(&self.held);
         while *held {
-            held = self.released.wait(held).expect("check gate");
+            held = self
+                .released
+                .wait(held)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         running
     }
 
     fn hold(&self, hold: bool) {
-        *self.held.lock().expect("check gate") = hold;
+        *lock(&self.held) = hold;
         self.released.notify_all();
     }
 
     fn json(&self) -> Value {
         serde_json::json!({
             "running": self.running.load(Ordering::SeqCst),
-            "held": *self.held.lock().expect("check gate"),
+            "held": *lock(&self.held),
         })
     }
 }
@@ -285,7 +288,7 @@ impl StandIn {
 
     /// Takes the first queued fault matching a request.
     fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
-        let mut faults = self.faults.lock().expect("fault queue");
+        let mut faults = lock(&self.faults);
         let index = faults.iter().position(|(fault, _)| {
             fault
                 .method
@@ -305,6 +308,14 @@ impl StandIn {
         }
         Some(fault)
     }
+}
+
+/// Locks `mutex` even when a handler panicked while holding it: one bad request must not
+/// take every later one down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Serves the stand-in on `listener` until the process ends.

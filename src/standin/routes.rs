@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::jobs::{Answer, Field, Refusal, StudyRequest, Training, World};
-use super::{Exchange, Fault, FaultKind, MAX_QUEUED_FAULTS, StandIn};
+use super::{Exchange, Fault, FaultKind, MAX_QUEUED_FAULTS, StandIn, lock};
 use crate::api::Provider;
 
 /// The largest body accepted: above the platform's 512 MB single-request limit.
@@ -155,15 +155,13 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 .iter()
                 .position(|p| *p == provider)
                 .expect("every provider has a world");
-            let request = standin.worlds[index]
-                .lock()
-                .expect("stand-in state")
-                .study_request(&method, &route, &request_json);
+            let request =
+                lock(&standin.worlds[index]).study_request(&method, &route, &request_json);
             let studied = match request {
                 Some(request) => Some(checked(&standin, request).await),
                 None => None,
             };
-            let mut world = standin.worlds[index].lock().expect("stand-in state");
+            let mut world = lock(&standin.worlds[index]);
             world.prepare(studied);
             let dispatch = if provider == Provider::Together {
                 World::dispatch_together
@@ -199,7 +197,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         }
     };
     {
-        let mut journal = standin.journal.lock().expect("journal");
+        let mut journal = lock(&standin.journal);
         if journal.len() < JOURNAL_LIMIT {
             journal.push(Exchange {
                 provider,
@@ -412,7 +410,7 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
             Err(message) => json_response(400, &Refusal::bad(message, None).body()),
         },
         ("DELETE", "faults") => {
-            standin.faults.lock().expect("fault queue").clear();
+            lock(&standin.faults).clear();
             json_response(200, &json!({"queued": 0}))
         }
         ("GET", "checks") => json_response(200, &standin.checks.json()),
@@ -435,11 +433,11 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
             }
         }
         ("GET", "journal") => {
-            let journal = standin.journal.lock().expect("journal").clone();
+            let journal = lock(&standin.journal).clone();
             json_response(200, &serde_json::to_value(journal).expect("json"))
         }
         ("DELETE", "journal") => {
-            standin.journal.lock().expect("journal").clear();
+            lock(&standin.journal).clear();
             json_response(200, &json!({"cleared": true}))
         }
         _ => json_response(404, &not_found(method, route)),
@@ -458,7 +456,7 @@ async fn queue_faults(standin: &StandIn, request: Request) -> Result<usize, Stri
             .validate()
             .map_err(|problem| format!("fault {index}: {problem}"))?;
     }
-    let mut faults = standin.faults.lock().expect("fault queue");
+    let mut faults = lock(&standin.faults);
     if faults.len() + new.len() > MAX_QUEUED_FAULTS {
         return Err(format!(
             "{} faults are queued and {} more would pass the limit of {MAX_QUEUED_FAULTS}",

@@ -106,21 +106,23 @@ impl Server {
         assert_eq!(status, 200, "{body}");
     }
 
-    /// Stores `content` as a fine-tuning file: its id.
-    fn upload_file(&self, content: &[u8]) -> String {
+    /// Stores `content` as a fine-tuning file through `route` (OpenAI's `/v1/files` or
+    /// Together's `/together/v1/files/upload`, which also wants `file_name`): the answer.
+    fn upload_file_to(&self, route: &str, content: &[u8]) -> Value {
         let mut body = Vec::new();
         body.extend_from_slice(
-            b"--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"train.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n",
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file_name\"\r\n\r\ntrain.jsonl\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"train.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n",
         );
         body.extend_from_slice(content);
         body.extend_from_slice(b"\r\n--XyZ--\r\n");
-        let (status, file) = self.call(
-            "POST",
-            "/v1/files",
-            "multipart/form-data; boundary=XyZ",
-            &body,
-        );
+        let (status, file) = self.call("POST", route, "multipart/form-data; boundary=XyZ", &body);
         assert_eq!(status, 200, "{file}");
+        file
+    }
+
+    /// Stores `content` as an OpenAI fine-tuning file: its id.
+    fn upload_file(&self, content: &[u8]) -> String {
+        let file = self.upload_file_to("/v1/files", content);
         file["id"].as_str().unwrap().to_owned()
     }
 }
@@ -208,6 +210,23 @@ fn fault_rules_out_of_bounds_are_refused_and_the_server_goes_on() {
     assert_eq!(server.json("GET", "/v1/files", &Value::Null).0, 503);
     assert_eq!(server.json("GET", "/v1/files", &Value::Null).0, 503);
     server.assert_alive();
+}
+
+#[test]
+fn a_hostile_price_estimate_is_refused_and_the_provider_goes_on() {
+    let server = Server::start(&[]);
+    let file = server.upload_file_to("/together/v1/files/upload", valid_file(20).as_bytes());
+    for epochs in [json!(u64::MAX), json!(0), json!(-3), json!("many")] {
+        let (status, refused) = server.json(
+            "POST",
+            "/together/v1/fine-tunes/estimate-price",
+            &json!({"training_file": file["id"], "model": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference", "n_epochs": epochs}),
+        );
+        assert_eq!(status, 400, "{epochs}: {refused}");
+        assert_eq!(refused["error"]["param"], "n_epochs");
+        let (status, files) = server.json("GET", "/together/v1/files", &Value::Null);
+        assert_eq!(status, 200, "{files}");
+    }
 }
 
 #[test]

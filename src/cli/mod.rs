@@ -421,6 +421,13 @@ pub struct StandInArgs {
     /// Refuse jobs on this base model as retired (repeatable).
     #[arg(long, value_name = "MODEL")]
     pub retired: Vec<String>,
+    /// Milliseconds a client has to send a request's head (and an idle kept-alive connection
+    /// stays open) before the connection is closed.
+    #[arg(long, default_value_t = crate::standin::DEFAULT_HEADER_TIMEOUT.as_millis() as u64, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub header_timeout_ms: u64,
+    /// Milliseconds a request's body may stall, or an answer go unread, before the connection is closed.
+    #[arg(long, default_value_t = crate::standin::DEFAULT_IDLE_TIMEOUT.as_millis() as u64, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub idle_timeout_ms: u64,
 }
 
 fn parse_positive(value: &str) -> Result<f64, String> {

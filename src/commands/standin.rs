@@ -15,6 +15,8 @@ pub fn run(args: &StandInArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         api_key: args.api_key.clone(),
         wind_down: args.wind_down,
         retired: args.retired.clone(),
+        header_timeout: Duration::from_millis(args.header_timeout_ms),
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
     };
     let result = block_on(async {
         let (listener, addr) = bind(args.port).await?;

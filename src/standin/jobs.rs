@@ -122,8 +122,29 @@ impl StoredUpload {
     }
 }
 
+/// The settings a training file is checked with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StudyKey {
+    method: Method,
+    encoding: crate::tokens::Encoding,
+    limit: Option<u32>,
+}
+
+/// A check of a training file to run before the request that needs it is answered.
+pub(crate) struct StudyRequest {
+    content: Arc<Vec<u8>>,
+    key: StudyKey,
+}
+
+impl StudyRequest {
+    /// Runs the check (slow for a big file: call it on a blocking thread, holding no lock).
+    pub(crate) fn run(&self) -> Training {
+        study(&self.content, self.key)
+    }
+}
+
 /// What the stand-in learnt from the training file when the job was created.
-struct Training {
+pub(crate) struct Training {
     examples: u64,
     tokens_per_epoch: u64,
     /// The first error `check` found, which fails the job during validation.
@@ -195,6 +216,8 @@ pub(crate) struct World {
     files: Vec<StoredFile>,
     uploads: Vec<StoredUpload>,
     jobs: Vec<SimJob>,
+    /// The check of a training file run for the request being answered, with no lock held.
+    prepared: Option<(StudyKey, Training)>,
 }
 
 /// The training loss at `step` of `total`: a falling curve with a deterministic wobble.
@@ -213,6 +236,67 @@ impl World {
             files: Vec::new(),
             uploads: Vec::new(),
             jobs: Vec::new(),
+            prepared: None,
+        }
+    }
+
+    /// The check of a training file that answering this request needs (creating a job, or
+    /// Together's price estimate), to be run with [`StudyRequest::run`] without the world's
+    /// lock, so one big or broken file does not stall every other client.
+    pub(crate) fn study_request(
+        &self,
+        method: &str,
+        route: &str,
+        body: &Value,
+    ) -> Option<StudyRequest> {
+        let together = self.provider == Provider::Together;
+        let kind = match (method, route.trim_matches('/')) {
+            ("POST", "fine_tuning/jobs") if !together => body
+                .pointer("/method/type")
+                .and_then(Value::as_str)
+                .unwrap_or("supervised"),
+            ("POST", "fine-tunes" | "fine-tunes/estimate-price") if together => body
+                .pointer("/training_method/method")
+                .and_then(Value::as_str)
+                .unwrap_or("sft"),
+            _ => return None,
+        };
+        let method = match kind {
+            "supervised" | "sft" => Method::Supervised,
+            "dpo" => Method::Dpo,
+            _ => return None,
+        };
+        let file = self
+            .file(body.get("training_file").and_then(Value::as_str)?)
+            .ok()?;
+        let model = body.get("model").and_then(Value::as_str)?;
+        let table = PriceTable::embedded();
+        let entry = table.find(model).ok()?;
+        Some(StudyRequest {
+            content: Arc::clone(&file.content),
+            key: StudyKey {
+                method,
+                encoding: entry.encoding,
+                limit: entry.example_token_limit,
+            },
+        })
+    }
+
+    /// Hands the result of a [`StudyRequest`] to the next [`World::dispatch`]; `None` clears it.
+    pub(crate) fn prepare(&mut self, studied: Option<(StudyRequest, Training)>) {
+        self.prepared = studied.map(|(request, training)| (request.key, training));
+    }
+
+    /// What `check` says of `content`: the prepared result when it is for this file and these
+    /// settings, else the check run here (a request the preparation did not foresee).
+    fn study(&mut self, content: &Arc<Vec<u8>>, key: StudyKey) -> Training {
+        match self.prepared.take() {
+            Some((prepared, training))
+                if prepared == key && Arc::ptr_eq(&training.content, content) =>
+            {
+                training
+            }
+            _ => study(content, key),
         }
     }
 
@@ -441,6 +525,17 @@ impl World {
         if data.len() > MAX_PART_BYTES {
             return Err(Refusal::bad("A part holds at most 64 MB.", Some("data")));
         }
+        let held: u64 = upload.parts.iter().map(|(_, part)| part.len() as u64).sum();
+        if held + data.len() as u64 > upload.bytes {
+            return Err(Refusal::bad(
+                format!(
+                    "The parts would hold {} bytes; the upload was created for {}.",
+                    held + data.len() as u64,
+                    upload.bytes
+                ),
+                Some("data"),
+            ));
+        }
         upload.parts.push((part_id.clone(), data));
         Ok(Answer::Json(json!({
             "id": part_id, "object": "upload.part", "created_at": unix_now(), "upload_id": id,
@@ -464,8 +559,17 @@ impl World {
                 None,
             ));
         }
-        let mut content = Vec::with_capacity(upload.bytes as usize);
+        // The size is added up from the parts that arrived, each named once, before anything
+        // is allocated: the declared size is the client's word, not memory to reserve.
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(upload.parts.len());
+        let mut named = std::collections::HashSet::new();
         for part_id in &order {
+            if !named.insert(part_id.as_str()) {
+                return Err(Refusal::bad(
+                    format!("Part {part_id} is listed more than once."),
+                    Some("part_ids"),
+                ));
+            }
             let part = upload
                 .parts
                 .iter()
@@ -476,18 +580,19 @@ impl World {
                         Some("part_ids"),
                     )
                 })?;
-            content.extend_from_slice(&part.1);
+            parts.push(&part.1);
         }
-        if content.len() as u64 != upload.bytes {
+        let size: u64 = parts.iter().map(|part| part.len() as u64).sum();
+        if size != upload.bytes {
             return Err(Refusal::bad(
                 format!(
-                    "The parts hold {} bytes; the upload was created for {}.",
-                    content.len(),
+                    "The parts hold {size} bytes; the upload was created for {}.",
                     upload.bytes
                 ),
                 Some("part_ids"),
             ));
         }
+        let content = parts.concat();
         let (filename, purpose) = (upload.filename.clone(), upload.purpose.clone());
         let file = self.store_file(filename, &purpose, content);
         let upload = self.upload(id)?;
@@ -639,7 +744,12 @@ impl World {
             .or_else(|| body.get("hyperparameters"))
             .cloned()
             .unwrap_or(Value::Null);
-        let training = study(&content, method, entry.encoding, entry.example_token_limit);
+        let key = StudyKey {
+            method,
+            encoding: entry.encoding,
+            limit: entry.example_token_limit,
+        };
+        let training = self.study(&content, key);
         let given = |key: &str| hyper.get(key).filter(|v| v.as_str() != Some("auto"));
         let epochs = match given("n_epochs") {
             Some(v) => v
@@ -1006,12 +1116,12 @@ fn page(
 }
 
 /// What `check` says of the training file: examples, tokens per epoch and the first error.
-fn study(
-    content: &Arc<Vec<u8>>,
-    method: Method,
-    encoding: crate::tokens::Encoding,
-    limit: Option<u32>,
-) -> Training {
+fn study(content: &Arc<Vec<u8>>, key: StudyKey) -> Training {
+    let StudyKey {
+        method,
+        encoding,
+        limit,
+    } = key;
     let options = CheckOptions {
         tokens: Some(TokenSettings {
             counter: TokenCounter::new(encoding),

@@ -9,11 +9,13 @@
 //! (`GET /_standin/journal`) so tests can validate requests and responses against it. Faults
 //! are queued with `POST /_standin/faults`.
 
+mod connection;
 mod jobs;
 mod routes;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -32,7 +34,18 @@ pub struct Options {
     pub wind_down: bool,
     /// Base models to refuse as retired.
     pub retired: Vec<String>,
+    /// How long a client has to send a request's head before its connection is closed; it
+    /// also bounds how long an idle kept-alive connection stays open.
+    pub header_timeout: Duration,
+    /// How long a request's body may stall, or an answer go unread, before the connection
+    /// is closed; answering itself may take longer.
+    pub idle_timeout: Duration,
 }
+
+/// Default of [`Options::header_timeout`].
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default of [`Options::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Default for Options {
     fn default() -> Self {
@@ -41,6 +54,8 @@ impl Default for Options {
             api_key: None,
             wind_down: false,
             retired: Vec::new(),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }
@@ -76,6 +91,98 @@ pub struct Fault {
     /// How many requests it applies to (1 when absent).
     #[serde(default)]
     pub times: Option<u32>,
+}
+
+/// The most requests one fault applies to.
+pub const MAX_FAULT_TIMES: u32 = 10_000;
+/// The longest delay a `slow` fault may ask for.
+pub const MAX_FAULT_DELAY_MS: u64 = 30_000;
+/// The longest `retry-after-ms` a `status` fault may announce: one day.
+pub const MAX_FAULT_RETRY_AFTER_MS: u64 = 86_400_000;
+/// The most faults queued at once.
+pub const MAX_QUEUED_FAULTS: usize = 1_000;
+/// The longest text field (path, code, `retry_after`) of a fault.
+const MAX_FAULT_TEXT: usize = 1_024;
+/// The methods a fault may be restricted to.
+const FAULT_METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+impl Fault {
+    /// Checks every field against its bounds, so a fault cannot wedge or crash the server:
+    /// the problem with the offending value when one is out of bounds.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(method) = &self.method
+            && !FAULT_METHODS.iter().any(|m| m.eq_ignore_ascii_case(method))
+        {
+            return Err(format!(
+                "method {method:?} is not one of {}",
+                FAULT_METHODS.join(", ")
+            ));
+        }
+        if !self.path.starts_with('/') || self.path.len() > MAX_FAULT_TEXT {
+            return Err(format!(
+                "path {:?} must start with / and hold at most {MAX_FAULT_TEXT} bytes",
+                truncated(&self.path)
+            ));
+        }
+        if let Some(times) = self.times
+            && !(1..=MAX_FAULT_TIMES).contains(&times)
+        {
+            return Err(format!("times {times} must be 1 to {MAX_FAULT_TIMES}"));
+        }
+        if let Some(status) = self.status {
+            if self.kind != FaultKind::Status {
+                return Err("status applies only to faults of kind status".to_owned());
+            }
+            if !(400..=599).contains(&status) {
+                return Err(format!(
+                    "status {status} must be an error status, 400 to 599"
+                ));
+            }
+        }
+        if let Some(delay) = self.delay_ms {
+            if self.kind != FaultKind::Slow {
+                return Err("delay_ms applies only to faults of kind slow".to_owned());
+            }
+            if delay > MAX_FAULT_DELAY_MS {
+                return Err(format!(
+                    "delay_ms {delay} must be at most {MAX_FAULT_DELAY_MS}"
+                ));
+            }
+        }
+        if let Some(ms) = self.retry_after_ms
+            && ms > MAX_FAULT_RETRY_AFTER_MS
+        {
+            return Err(format!(
+                "retry_after_ms {ms} must be at most {MAX_FAULT_RETRY_AFTER_MS}"
+            ));
+        }
+        if let Some(after) = &self.retry_after
+            && (after.len() > MAX_FAULT_TEXT || axum::http::HeaderValue::from_str(after).is_err())
+        {
+            return Err(format!(
+                "retry_after {:?} is not a short header value",
+                truncated(after)
+            ));
+        }
+        if let Some(code) = &self.code
+            && code.len() > MAX_FAULT_TEXT
+        {
+            return Err(format!(
+                "code {:?} holds more than {MAX_FAULT_TEXT} bytes",
+                truncated(code)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The start of a long text, for a message.
+fn truncated(text: &str) -> String {
+    const SHOWN: usize = 60;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }
 
 /// The kinds of fault.
@@ -119,6 +226,53 @@ pub(crate) struct StandIn {
     worlds: [Mutex<jobs::World>; 3],
     faults: Mutex<Vec<(Fault, u32)>>,
     journal: Mutex<Vec<Exchange>>,
+    checks: CheckGate,
+}
+
+/// The checks of training files in progress, and a switch that holds new ones back, so a
+/// test can watch the server answer others while a check runs (`/_standin/checks`).
+#[derive(Default)]
+struct CheckGate {
+    running: AtomicUsize,
+    held: Mutex<bool>,
+    released: Condvar,
+}
+
+/// One check counted as running until dropped.
+struct RunningCheck<'a>(&'a CheckGate);
+
+impl Drop for RunningCheck<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl CheckGate {
+    /// Counts a check as running, then waits while checks are held (on a blocking thread).
+    fn start(&self) -> RunningCheck<'_> {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let running = RunningCheck(self);
+        let mut held = lock(&self.held);
+        while *held {
+            held = self
+                .released
+                .wait(held)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        running
+    }
+
+    fn hold(&self, hold: bool) {
+        *lock(&self.held) = hold;
+        self.released.notify_all();
+    }
+
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "running": self.running.load(Ordering::SeqCst),
+            "held": *lock(&self.held),
+        })
+    }
 }
 
 impl StandIn {
@@ -128,12 +282,13 @@ impl StandIn {
             worlds: Provider::ALL.map(|provider| Mutex::new(jobs::World::new(provider))),
             faults: Mutex::new(Vec::new()),
             journal: Mutex::new(Vec::new()),
+            checks: CheckGate::default(),
         }
     }
 
     /// Takes the first queued fault matching a request.
     fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
-        let mut faults = self.faults.lock().expect("fault queue");
+        let mut faults = lock(&self.faults);
         let index = faults.iter().position(|(fault, _)| {
             fault
                 .method
@@ -155,15 +310,24 @@ impl StandIn {
     }
 }
 
+/// Locks `mutex` even when a handler panicked while holding it: one bad request must not
+/// take every later one down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Serves the stand-in on `listener` until the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, options: Options) -> std::io::Result<()> {
+    let (header_timeout, idle_timeout) = (options.header_timeout, options.idle_timeout);
     let state = Arc::new(StandIn::new(options));
     let app = axum::Router::new()
         .fallback(routes::handle)
         // Parts are up to 64 MB and single uploads up to 512 MB; the routes enforce those.
         .layer(axum::extract::DefaultBodyLimit::max(routes::BODY_LIMIT))
         .with_state(state);
-    axum::serve(listener, app).await
+    connection::serve(listener, app, header_timeout, idle_timeout).await
 }
 
 /// Binds 127.0.0.1 on `port` (0 for a free one).

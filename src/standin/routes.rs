@@ -11,18 +11,25 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::jobs::{Answer, Field, Refusal, World};
-use super::{Exchange, Fault, FaultKind, StandIn};
+use super::jobs::{Answer, Field, Refusal, StudyRequest, Training, World};
+use super::{Exchange, Fault, FaultKind, MAX_QUEUED_FAULTS, StandIn, lock};
 use crate::api::Provider;
 
 /// The largest body accepted: above the platform's 512 MB single-request limit.
 pub(crate) const BODY_LIMIT: usize = 600 << 20;
+/// The largest body of `POST /_standin/faults`.
+const FAULTS_BODY_LIMIT: usize = 1 << 20;
+/// The longest text the journal keeps of a request or an answer; above it, only the size,
+/// so a client fetching a big file again and again does not fill memory with copies.
+const JOURNAL_TEXT_LIMIT: usize = 1 << 20;
 /// Exchanges kept in the journal.
 const JOURNAL_LIMIT: usize = 10_000;
 
 static REQUESTS: AtomicU64 = AtomicU64::new(1);
 
 pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request) -> Response {
+    let idle = standin.options.idle_timeout;
+    let request = request.map(|body| super::connection::stall_limited(body, idle));
     let method = request.method().as_str().to_owned();
     let uri = request.uri().clone();
     let path = uri.path().to_owned();
@@ -73,6 +80,8 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    // The size of a JSON body, so the journal keeps only the size of a big one.
+    let mut request_bytes = 0;
     let (fields, request_json) = if content_type.starts_with("multipart/form-data") {
         match multipart_fields(request).await {
             Ok(fields) => {
@@ -82,7 +91,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                         let value = if field.filename.is_some() {
                             Value::String(format!("<{} bytes>", field.data.len()))
                         } else {
-                            Value::String(String::from_utf8_lossy(&field.data).into_owned())
+                            journalled(&field.data)
                         };
                         (name.clone(), value)
                     })
@@ -98,6 +107,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
             .await
             .unwrap_or_default();
+        request_bytes = body.len();
         let mut json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if let Some(object) = json.as_object_mut() {
             object.insert("model".to_owned(), Value::String(deployment));
@@ -111,6 +121,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 return json_response(400, &refusal.body());
             }
         };
+        request_bytes = body.len();
         let json = if body.is_empty() {
             Value::Null
         } else {
@@ -144,13 +155,20 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 .iter()
                 .position(|p| *p == provider)
                 .expect("every provider has a world");
-            let mut world = standin.worlds[index].lock().expect("stand-in state");
+            let request =
+                lock(&standin.worlds[index]).study_request(&method, &route, &request_json);
+            let studied = match request {
+                Some(request) => Some(checked(&standin, request).await),
+                None => None,
+            };
+            let mut world = lock(&standin.worlds[index]);
+            world.prepare(studied);
             let dispatch = if provider == Provider::Together {
                 World::dispatch_together
             } else {
                 World::dispatch
             };
-            dispatch(
+            let outcome = dispatch(
                 &mut world,
                 &standin.options,
                 &method,
@@ -158,13 +176,15 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 &query,
                 &request_json,
                 fields,
-            )
+            );
+            world.prepare(None);
+            outcome
         }
     };
     let (status, body, shown) = match outcome {
         Ok(Answer::Json(value)) => (200, serde_json::to_vec(&value).expect("json"), value),
         Ok(Answer::Raw(bytes)) => {
-            let shown = Value::String(String::from_utf8_lossy(&bytes).into_owned());
+            let shown = journalled(&bytes);
             (200, bytes, shown)
         }
         Err(refusal) => {
@@ -177,14 +197,18 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         }
     };
     {
-        let mut journal = standin.journal.lock().expect("journal");
+        let mut journal = lock(&standin.journal);
         if journal.len() < JOURNAL_LIMIT {
             journal.push(Exchange {
                 provider,
                 method: method.clone(),
                 path: route.clone(),
                 query: uri.query().unwrap_or_default().to_owned(),
-                request: request_json,
+                request: if request_bytes > JOURNAL_TEXT_LIMIT {
+                    Value::String(format!("<{request_bytes} bytes>"))
+                } else {
+                    request_json
+                },
                 status,
                 response: shown,
             });
@@ -219,9 +243,31 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     response
 }
 
+/// Runs the check of a training file on a blocking thread, with no lock held, counted in
+/// `GET /_standin/checks` and waiting while checks are held.
+async fn checked(standin: &Arc<StandIn>, request: StudyRequest) -> (StudyRequest, Training) {
+    let standin = Arc::clone(standin);
+    tokio::task::spawn_blocking(move || {
+        let _running = standin.checks.start();
+        let training = request.run();
+        (request, training)
+    })
+    .await
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic.into_panic()))
+}
+
 fn add_request_id(headers: &mut axum::http::HeaderMap) {
     let id = format!("req_standin{:08}", REQUESTS.fetch_add(1, Ordering::Relaxed));
     headers.insert("x-request-id", HeaderValue::from_str(&id).expect("ascii"));
+}
+
+/// Text as the journal keeps it: as is up to [`JOURNAL_TEXT_LIMIT`], else its size.
+fn journalled(bytes: &[u8]) -> Value {
+    if bytes.len() > JOURNAL_TEXT_LIMIT {
+        Value::String(format!("<{} bytes>", bytes.len()))
+    } else {
+        Value::String(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 /// An answer whose body stops after `prefix` with a broken connection.
@@ -359,39 +405,70 @@ async fn multipart_fields(request: Request) -> Result<HashMap<String, Field>, St
 
 async fn control_route(standin: &StandIn, method: &str, route: &str, request: Request) -> Response {
     match (method, route) {
-        ("POST", "faults") => {
-            let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+        ("POST", "faults") => match queue_faults(standin, request).await {
+            Ok(queued) => json_response(200, &json!({"queued": queued})),
+            Err(message) => json_response(400, &Refusal::bad(message, None).body()),
+        },
+        ("DELETE", "faults") => {
+            lock(&standin.faults).clear();
+            json_response(200, &json!({"queued": 0}))
+        }
+        ("GET", "checks") => json_response(200, &standin.checks.json()),
+        ("POST", "checks") => {
+            let body = axum::body::to_bytes(request.into_body(), FAULTS_BODY_LIMIT)
                 .await
                 .unwrap_or_default();
-            match serde_json::from_slice::<Vec<Fault>>(&body) {
-                Ok(new) => {
-                    let mut faults = standin.faults.lock().expect("fault queue");
-                    for fault in new {
-                        let times = fault.times.unwrap_or(1).max(1);
-                        faults.push((fault, times));
-                    }
-                    json_response(200, &json!({"queued": faults.len()}))
+            match serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("hold").and_then(Value::as_bool))
+            {
+                Some(hold) => {
+                    standin.checks.hold(hold);
+                    json_response(200, &standin.checks.json())
                 }
-                Err(error) => json_response(
+                None => json_response(
                     400,
-                    &Refusal::bad(format!("not a list of faults: {error}"), None).body(),
+                    &Refusal::bad("expected {\"hold\": true} or {\"hold\": false}", None).body(),
                 ),
             }
         }
-        ("DELETE", "faults") => {
-            standin.faults.lock().expect("fault queue").clear();
-            json_response(200, &json!({"queued": 0}))
-        }
         ("GET", "journal") => {
-            let journal = standin.journal.lock().expect("journal").clone();
+            let journal = lock(&standin.journal).clone();
             json_response(200, &serde_json::to_value(journal).expect("json"))
         }
         ("DELETE", "journal") => {
-            standin.journal.lock().expect("journal").clear();
+            lock(&standin.journal).clear();
             json_response(200, &json!({"cleared": true}))
         }
         _ => json_response(404, &not_found(method, route)),
     }
+}
+
+/// Queues the faults of a `POST /_standin/faults` body, all or none: how many are queued.
+async fn queue_faults(standin: &StandIn, request: Request) -> Result<usize, String> {
+    let body = axum::body::to_bytes(request.into_body(), FAULTS_BODY_LIMIT)
+        .await
+        .map_err(|error| format!("could not read the list of faults: {error}"))?;
+    let new: Vec<Fault> =
+        serde_json::from_slice(&body).map_err(|error| format!("not a list of faults: {error}"))?;
+    for (index, fault) in new.iter().enumerate() {
+        fault
+            .validate()
+            .map_err(|problem| format!("fault {index}: {problem}"))?;
+    }
+    let mut faults = lock(&standin.faults);
+    if faults.len() + new.len() > MAX_QUEUED_FAULTS {
+        return Err(format!(
+            "{} faults are queued and {} more would pass the limit of {MAX_QUEUED_FAULTS}",
+            faults.len(),
+            new.len()
+        ));
+    }
+    for fault in new {
+        let times = fault.times.unwrap_or(1);
+        faults.push((fault, times));
+    }
+    Ok(faults.len())
 }
 
 /// Seconds since the Unix epoch.

@@ -7,6 +7,7 @@ mod fuzz;
 mod prepare;
 mod rule;
 mod schema;
+mod standin;
 mod tokens;
 
 use std::path::{Path, PathBuf};

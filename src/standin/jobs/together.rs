@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
-use super::{Answer, Field, Outcome, Refusal, SimJob, World, study};
+use super::{Answer, Field, Outcome, Refusal, SimJob, StudyKey, World};
 use crate::api::{Provider, format_rfc3339};
 use crate::cost::PriceTable;
 use crate::dataset::Method;
@@ -17,6 +17,8 @@ use super::super::routes::unix_now;
 /// The stand-in's own training prices, US dollars per million tokens (not Together's).
 const LORA_USD_PER_MILLION: f64 = 0.5;
 const FULL_USD_PER_MILLION: f64 = 0.6;
+/// The most epochs a Together job trains.
+const MAX_EPOCHS: u64 = 20;
 /// The spending limit every stand-in account has.
 const USER_LIMIT_USD: f64 = 100.0;
 
@@ -284,7 +286,7 @@ impl World {
             .collect()
     }
 
-    fn estimate_price(&self, body: &Value) -> Outcome {
+    fn estimate_price(&mut self, body: &Value) -> Outcome {
         let training_file = body
             .get("training_file")
             .and_then(Value::as_str)
@@ -320,14 +322,15 @@ impl World {
                     Some("model"),
                 )
             })?;
-        let training = study(
-            &file.content,
+        let content = std::sync::Arc::clone(&file.content);
+        let key = StudyKey {
             method,
-            entry.encoding,
-            entry.example_token_limit,
-        );
-        let epochs = body.get("n_epochs").and_then(Value::as_u64).unwrap_or(1);
-        let tokens = training.tokens_per_epoch * epochs;
+            encoding: entry.encoding,
+            limit: entry.example_token_limit,
+        };
+        let epochs = epochs(body)?;
+        let training = self.study(&content, key);
+        let tokens = training.tokens_per_epoch.saturating_mul(epochs);
         let full = body.pointer("/training_type/type").and_then(Value::as_str) == Some("Full");
         let rate = if full {
             FULL_USD_PER_MILLION
@@ -355,6 +358,22 @@ fn file_json(answer: &Answer) -> Value {
     })
 }
 
+/// The epochs a Together request asks for (1 when absent), within Together's bounds.
+fn epochs(body: &Value) -> Result<u64, Refusal> {
+    match body.get("n_epochs") {
+        None | Some(Value::Null) => Ok(1),
+        Some(value) => value
+            .as_u64()
+            .filter(|n| (1..=MAX_EPOCHS).contains(n))
+            .ok_or_else(|| {
+                Refusal::bad(
+                    format!("n_epochs must be 1 to {MAX_EPOCHS}, not {value}."),
+                    Some("n_epochs"),
+                )
+            }),
+    }
+}
+
 /// A Together job request in the common shape the simulation reads, with what only Together
 /// has kept under `together`.
 fn common_request(body: &Value) -> Result<Value, Refusal> {
@@ -371,10 +390,7 @@ fn common_request(body: &Value) -> Result<Value, Refusal> {
             ));
         }
     };
-    let epochs = body.get("n_epochs").and_then(Value::as_u64).unwrap_or(1);
-    if !(1..=20).contains(&epochs) {
-        return Err(Refusal::bad("n_epochs must be 1 to 20.", Some("n_epochs")));
-    }
+    let epochs = epochs(body)?;
     if let Some(kind) = body.pointer("/training_type/type").and_then(Value::as_str)
         && !matches!(kind, "Lora" | "Full")
     {

@@ -7,8 +7,8 @@ pub mod invalid_utf8;
 pub mod lone_surrogate;
 pub mod nesting_too_deep;
 pub mod not_an_object;
-pub mod unreadable_input;
 pub mod number_out_of_range;
+pub mod unreadable_input;
 
 use serde_json::Value;
 

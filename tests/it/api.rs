@@ -4,11 +4,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use serde_json::{Value, json};
 
-use crate::{finetune, project_file, valid_file};
+use crate::{finetune, project_file, start_standin, valid_file};
 
 /// The key every test uses; it must never appear in any output.
 const KEY: &str = "sk-test-7d1e5c0a9b3f42e8";
@@ -24,24 +24,16 @@ struct StandIn {
 
 impl StandIn {
     fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("finetune"))
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("finetune"));
+        command
             .args(["stand-in", "--port", "0"])
             .args(if args.contains(&"--tick-ms") {
                 &[][..]
             } else {
                 &["--tick-ms", "5"][..]
             })
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the stand-in starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+            .args(args);
+        let (child, url) = start_standin(command);
         Self {
             child,
             url,

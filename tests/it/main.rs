@@ -10,9 +10,28 @@ mod schema;
 mod standin;
 mod tokens;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 
 use assert_cmd::Command;
+
+/// Starts the stand-in through `command` (the binary, or a shell that runs it with its
+/// arguments) and returns the process with the base URL it prints first.
+pub fn start_standin(mut command: std::process::Command) -> (Child, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the stand-in starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    (child, url)
+}
 
 /// The project's root, where `datasets/` and `schemas/` live.
 pub fn root() -> &'static Path {

@@ -2,14 +2,14 @@
 //! not allocated by their declared size, half-sent requests are closed, and the check of a
 //! training file does not hold up other clients.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::valid_file;
+use crate::{start_standin, valid_file};
 
 /// How long a test waits for an answer before it calls the server stuck.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -40,23 +40,14 @@ impl Server {
             }
             None => Command::new(binary),
         };
-        let mut child = command
+        command
             .args(["stand-in", "--port", "0", "--tick-ms", "5"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the stand-in starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
+            .args(args);
+        let (child, url) = start_standin(command);
+        let address = url
             .trim_start_matches("http://")
             .trim_end_matches("/v1")
             .to_owned();
-        assert!(address.starts_with("127.0.0.1:"), "{line}");
         Self { child, address }
     }
 

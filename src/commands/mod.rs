@@ -12,7 +12,6 @@ pub mod rule;
 pub mod split;
 pub mod standin;
 
-use std::io;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, Printer};
@@ -87,8 +86,8 @@ pub fn run(cli: Cli) -> ExitStatus {
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {
         Ok(status) => status,
-        // The reader of our output went away (`finetune check … | head`): not a failure.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        // Standard output absorbs a closed pipe itself (the exit code stays what was found), so
+        // a broken pipe here is standard error's: what had to be said was not said.
         Err(error) => {
             printer.error(&format!("could not write the output: {error}"));
             ExitStatus::Error

@@ -203,15 +203,15 @@ fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) 
 /// Reads the words of chosen examples again, to confirm near-copy candidates: sketches keep
 /// hashes, not text.
 pub trait WordSource {
-    /// The [`near::words`] of the examples at `lines` (ascending), in that order.
-    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u64>>, PrepareError>;
+    /// The [`near::word_keys`] of the examples at `lines` (ascending), in that order.
+    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u32>>, PrepareError>;
 }
 
 /// The examples of a JSONL file, read again for their words.
 pub struct FileWords<'a>(pub &'a Path);
 
 impl WordSource for FileWords<'_> {
-    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u64>>, PrepareError> {
+    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u32>>, PrepareError> {
         let path = self.0;
         let read_error = |source| PrepareError::Read {
             path: path.to_owned(),
@@ -230,7 +230,7 @@ impl WordSource for FileWords<'_> {
                     chosen.push((line.number, line.bytes));
                 }
             }
-            let parsed: Vec<Result<Vec<u64>, PrepareError>> = chosen
+            let parsed: Vec<Result<Vec<u32>, PrepareError>> = chosen
                 .par_iter()
                 .map(|&(number, bytes)| {
                     let object = std::str::from_utf8(line_bytes(number, bytes))
@@ -238,7 +238,7 @@ impl WordSource for FileWords<'_> {
                         .and_then(|text| serde_json::from_str::<Value>(text).ok());
                     match object {
                         Some(Value::Object(example)) => {
-                            Ok(near::words(&normalize::text_of(&example)))
+                            Ok(near::word_keys(&normalize::text_of(&example)))
                         }
                         _ => Err(PrepareError::InvalidLine {
                             path: path.to_owned(),
@@ -272,10 +272,10 @@ pub(crate) struct TextWords(pub rustc_hash::FxHashMap<u64, String>);
 
 #[cfg(test)]
 impl WordSource for TextWords {
-    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u64>>, PrepareError> {
+    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u32>>, PrepareError> {
         Ok(lines
             .iter()
-            .map(|line| near::words(&self.0[line]))
+            .map(|line| near::word_keys(&self.0[line]))
             .collect())
     }
 }
@@ -297,7 +297,7 @@ pub fn near_pairs(
         needed[i] = true;
         needed[j] = true;
     }
-    let mut words: Vec<Vec<u64>> = vec![Vec::new(); sketches.len()];
+    let mut words: Vec<Vec<u32>> = vec![Vec::new(); sketches.len()];
     let mut start = 0;
     for (source, examples) in parts {
         let chosen: Vec<usize> = (start..start + examples.len())

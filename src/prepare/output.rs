@@ -28,6 +28,11 @@ const TEMPORARY_MARK: &str = ".finetune-tmp-";
 #[cfg(debug_assertions)]
 pub const FAIL_WRITING_VARIABLE: &str = "FINETUNE_TEST_FAIL_WRITING";
 
+/// An environment variable naming an output (by file name) before whose rename the process
+/// stops at once, as if killed; only in debug builds.
+#[cfg(debug_assertions)]
+pub const STOP_BEFORE_RENAMING_VARIABLE: &str = "FINETUNE_TEST_STOP_BEFORE_RENAMING";
+
 /// How an output may treat its target.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TargetPolicy {
@@ -294,6 +299,10 @@ impl OutputSet {
             }
         }
         for (shown, target, temporary) in &ready {
+            #[cfg(debug_assertions)]
+            if std::env::var_os(STOP_BEFORE_RENAMING_VARIABLE).as_deref() == target.file_name() {
+                std::process::abort();
+            }
             fs::rename(temporary, target).map_err(|source| PrepareError::Write {
                 path: shown.clone(),
                 source,

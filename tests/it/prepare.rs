@@ -750,6 +750,31 @@ fn leftovers_of_a_killed_run_are_removed_by_the_next_run() {
 }
 
 #[test]
+fn a_run_stopped_between_its_renames_leaves_no_mixed_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    old_pair(dir.path());
+    let output = finetune()
+        .args(["split", input.to_str().unwrap(), "--validation", "12"])
+        .env(
+            "FINETUNE_TEST_STOP_BEFORE_RENAMING",
+            "data.validation.jsonl",
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let train = fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap();
+    assert_eq!(train.lines().count(), 32, "the new training file");
+    assert!(
+        !dir.path().join("data.validation.jsonl").exists(),
+        "the old validation file is not left beside the new training file"
+    );
+    let (code, _, stderr) = run_json(&["split", input.to_str().unwrap(), "--validation", "12"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+}
+
+#[test]
 fn a_killed_prepare_leaves_the_old_pair_or_the_new_one_never_a_mix() {
     let dir = tempfile::tempdir().unwrap();
     let lines: Vec<String> = (0..3000).map(|i| example(i).to_string()).collect();

@@ -446,6 +446,9 @@ pub struct ConvertArgs {
     /// Where to write the chat JSONL.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+    /// Write through an output that is a symbolic link, replacing the file it points to (a link is refused otherwise).
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// The input's shape.
     #[arg(long, value_enum)]
     pub from: ConvertFrom,
@@ -508,8 +511,11 @@ pub struct DedupeArgs {
     /// Where to write the kept examples.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Similarity (estimated Jaccard of word 3-shingles) from which examples are near duplicates, or `off`.
-    #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
+    /// Write through an output that is a symbolic link, replacing the file it points to (a link is refused otherwise).
+    #[arg(long)]
+    pub follow_symlinks: bool,
+    /// Similarity (the share of the longer example's words the other has in the same order) from which examples are near copies, or `off`; 0.9: at most a tenth of the words differ.
+    #[arg(long, default_value = "0.9", value_parser = parse_near, value_name = "THRESHOLD|off")]
     pub near: Near,
     /// `prompt` also removes examples whose prompt (everything before the last assistant message) repeats an earlier one's.
     #[arg(long, value_enum, default_value_t = DedupeBy::Example)]
@@ -545,8 +551,8 @@ pub struct SplitSettings {
     /// Seed of the shuffle and of the MinHash functions: the same seed and file give the same result.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Similarity (estimated Jaccard of word 3-shingles) from which examples are near duplicates, or `off`.
-    #[arg(long, default_value = "0.8", value_parser = parse_near, value_name = "THRESHOLD|off")]
+    /// Similarity (the share of the longer example's words the other has in the same order) from which examples are near copies, or `off`; 0.9: at most a tenth of the words differ.
+    #[arg(long, default_value = "0.9", value_parser = parse_near, value_name = "THRESHOLD|off")]
     pub near: Near,
     /// Keep each stratum's share on both sides: a top-level key, a dotted path (`metadata.source`), or `tools` for the functions an example calls.
     #[arg(long, value_name = "KEY")]
@@ -554,6 +560,9 @@ pub struct SplitSettings {
     /// Folder for NAME.train.jsonl and NAME.validation.jsonl (default: the input's folder).
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// Write through an output that is a symbolic link, replacing the file it points to (a link is refused otherwise).
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 /// What `dedupe` compares.
@@ -652,6 +661,9 @@ pub struct CheckArgs {
     /// Where --fix writes the repaired file.
     #[arg(short, long, value_name = "OUT", requires = "fix")]
     pub output: Option<PathBuf>,
+    /// With --fix: write through an output that is a symbolic link, replacing the file it points to (a link is refused otherwise).
+    #[arg(long, requires = "fix")]
+    pub follow_symlinks: bool,
 }
 
 /// Arguments of `finetune rule`.

@@ -20,13 +20,13 @@ use crate::lint::{
 };
 use crate::prepare::fix::{Fix, fix_file};
 use crate::prepare::leakage::leaks;
-use crate::prepare::{PrepareError, sketch_file};
+use crate::prepare::output::TargetPolicy;
+use crate::prepare::{FileWords, PrepareError, near, sketch_file};
 use crate::tokens::{ESTIMATED_IMAGE_TOKENS, TokenCounter};
 
-/// MinHash seed and similarity for the leakage check, the same as `dedupe`'s and `split`'s
-/// defaults.
+/// Sketch seed for the leakage check, the same as `dedupe`'s and `split`'s default; the
+/// similarity is theirs too ([`near::DEFAULT_THRESHOLD`]).
 const LEAKAGE_SEED: u64 = 42;
-const LEAKAGE_NEAR: f64 = 0.8;
 
 /// The path that means standard input.
 const STDIN_PATH: &str = "-";
@@ -82,7 +82,10 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let fixed;
     let files: &[std::path::PathBuf] = match (&args.output, args.files.as_slice()) {
         (Some(output), [input]) if args.fix && input.as_os_str() != STDIN_PATH => {
-            match fix_file(input, output) {
+            let policy = TargetPolicy {
+                follow_symlinks: args.follow_symlinks,
+            };
+            match fix_file(input, output, policy) {
                 Ok(repairs) => report_fixes(input, output, &repairs, args.output_format, printer)?,
                 Err(error) => {
                     printer.error(&error.to_string());
@@ -389,10 +392,10 @@ fn leakage_diagnostics(
     let validation_sketches = sketch_file(validation, LEAKAGE_SEED, true)?;
     let train_path = train.display().to_string();
     Ok(leaks(
-        &train_sketches.examples,
-        &validation_sketches.examples,
-        Some(LEAKAGE_NEAR),
-    )
+        (&FileWords(train), &train_sketches.examples),
+        (&FileWords(validation), &validation_sketches.examples),
+        Some(near::DEFAULT_THRESHOLD),
+    )?
     .into_iter()
     .map(|leak| {
         train_validation_leakage::diagnostic(

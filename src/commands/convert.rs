@@ -5,6 +5,7 @@ use std::io;
 use crate::cli::{ConvertArgs, ConvertFrom, Printer, TableFormat};
 use crate::commands::{ExitStatus, prepare_failure};
 use crate::prepare::convert::{SourceFormat, convert};
+use crate::prepare::output::TargetPolicy;
 
 /// Unconverted rows listed in the human output.
 const SHOWN: usize = 20;
@@ -17,7 +18,16 @@ pub fn run(args: &ConvertArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         ConvertFrom::Alpaca => SourceFormat::Alpaca,
         ConvertFrom::Csv => SourceFormat::Csv,
     };
-    let report = match convert(&args.file, &args.output, from, args.system.as_deref()) {
+    let policy = TargetPolicy {
+        follow_symlinks: args.follow_symlinks,
+    };
+    let report = match convert(
+        &args.file,
+        &args.output,
+        from,
+        args.system.as_deref(),
+        policy,
+    ) {
         Ok(report) => report,
         Err(error) => return Ok(prepare_failure(&error, printer)),
     };

@@ -5,8 +5,8 @@ use std::io;
 use crate::cli::{DedupeArgs, DedupeBy, Printer, TableFormat};
 use crate::commands::{ExitStatus, prepare_failure};
 use crate::prepare::dedupe::{DedupeOptions, dedupe};
-use crate::prepare::output::write_selected;
-use crate::prepare::sketch_file;
+use crate::prepare::output::{TargetPolicy, write_selected};
+use crate::prepare::{FileWords, sketch_file};
 
 /// Decisions listed in the human output before "and N more".
 const SHOWN: usize = 20;
@@ -21,8 +21,19 @@ pub fn run(args: &DedupeArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         near: args.near.0,
         by_prompt: args.by == DedupeBy::Prompt,
     };
-    let report = dedupe(&sketches.examples, &sketches.blank_lines, options);
-    if let Err(error) = write_selected(&args.file, &[(args.output.clone(), &report.kept)]) {
+    let report = match dedupe(
+        &sketches.examples,
+        &sketches.blank_lines,
+        options,
+        &FileWords(&args.file),
+    ) {
+        Ok(report) => report,
+        Err(error) => return Ok(prepare_failure(&error, printer)),
+    };
+    let policy = TargetPolicy {
+        follow_symlinks: args.follow_symlinks,
+    };
+    if let Err(error) = write_selected(&args.file, &[(args.output.clone(), &report.kept)], policy) {
         return Ok(prepare_failure(&error, printer));
     }
     let out = printer.out();

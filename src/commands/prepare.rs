@@ -12,6 +12,7 @@ use crate::cost::Estimate;
 use crate::diagnostic::concise;
 use crate::lint::{CheckOptions, TokenSettings};
 use crate::prepare::dedupe::DedupeOptions;
+use crate::prepare::output::TargetPolicy;
 use crate::prepare::pipeline::{PrepareOptions, PrepareReport, Prepared, prepare};
 use crate::prepare::split::SplitOptions;
 use crate::tokens::TokenCounter;
@@ -63,6 +64,9 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         drop_invalid: args.drop_invalid,
         train_path,
         validation_path,
+        targets: TargetPolicy {
+            follow_symlinks: args.split.follow_symlinks,
+        },
     };
     let report = match prepare(&args.file, &options) {
         Ok(Prepared::Written(report)) => report,

@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use crate::cli::{Printer, SplitArgs, TableFormat};
 use crate::commands::{ExitStatus, prepare_failure};
-use crate::prepare::output::write_selected;
-use crate::prepare::sketch_file_stratified;
+use crate::prepare::output::{TargetPolicy, write_selected};
 use crate::prepare::split::{SplitOptions, SplitReport, split};
+use crate::prepare::{FileWords, PrepareError, sketch_file_stratified};
 
 /// The JSON output: where each side went and its lines.
 #[derive(Serialize)]
@@ -37,19 +37,23 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         seed: args.split.seed,
         near: args.split.near.0,
     };
-    let report = match split(&sketches.examples, options) {
+    let report = match split(&sketches.examples, options, &FileWords(&args.file)) {
         Ok(report) => report,
-        Err(message) => {
+        Err(PrepareError::Split(message)) => {
             printer.error(&format!("{}: {message}", args.file.display()));
             return Ok(ExitStatus::Error);
         }
+        Err(error) => return Ok(prepare_failure(&error, printer)),
     };
     let (train_file, validation_file) = output_paths(&args.file, args.split.output_dir.as_deref());
     let targets = [
         (train_file.clone(), report.train.as_slice()),
         (validation_file.clone(), report.validation.as_slice()),
     ];
-    if let Err(error) = write_selected(&args.file, &targets) {
+    let policy = TargetPolicy {
+        follow_symlinks: args.split.follow_symlinks,
+    };
+    if let Err(error) = write_selected(&args.file, &targets, policy) {
         return Ok(prepare_failure(&error, printer));
     }
     let out = printer.out();

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::PrepareError;
-use super::output::AtomicFile;
+use super::output::{OutputSet, TargetPolicy};
 
 /// The shapes `convert` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,19 +44,20 @@ pub struct ConvertReport {
     pub unconverted: Vec<Unconverted>,
 }
 
-/// Converts `input` to chat JSONL at `output` (written to a temporary file and renamed), with
-/// an optional system message first in every example.
+/// Converts `input` to chat JSONL at `output` (an [`OutputSet`] of one: a temporary file
+/// renamed into place), with an optional system message first in every example.
 pub fn convert(
     input: &Path,
     output: &Path,
     from: SourceFormat,
     system: Option<&str>,
+    policy: TargetPolicy,
 ) -> Result<ConvertReport, PrepareError> {
     let read_error = |source| PrepareError::Read {
         path: input.to_owned(),
         source,
     };
-    let mut writer = AtomicFile::create(input, output)?;
+    let mut writer = OutputSet::create(input, &[output], policy)?;
     let mut report = ConvertReport::default();
     let file = std::fs::File::open(input).map_err(read_error)?;
     let mut emit = |row: u64, result: Result<Vec<Value>, String>, report: &mut ConvertReport| {
@@ -69,7 +70,7 @@ pub fn convert(
                     messages.insert(0, json!({"role": "system", "content": system}));
                 }
                 report.converted += 1;
-                writer.write_line(json!({ "messages": messages }).to_string().as_bytes())
+                writer.write_line(0, json!({ "messages": messages }).to_string().as_bytes())
             }
             Err(reason) => {
                 report.unconverted.push(Unconverted { row, reason });

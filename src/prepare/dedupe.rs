@@ -3,13 +3,13 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::Sketch;
-use super::minhash::{Signature, clusters, similar_pairs};
+use super::near::clusters;
+use super::{PrepareError, Sketch, WordSource, near_pairs};
 
 /// What to treat as a duplicate.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DedupeOptions {
-    /// Estimated Jaccard similarity from which examples are near duplicates; `None` turns
+    /// Similarity (see [`super::near`]) from which examples are near duplicates; `None` turns
     /// near-duplicate detection off.
     pub near: Option<f64>,
     /// Also remove examples whose prompt (everything before the last assistant message) is the
@@ -31,7 +31,7 @@ pub struct Duplicate {
 pub struct NearCluster {
     /// The kept line.
     pub kept: u64,
-    /// Removed lines with their estimated similarity to the kept one.
+    /// Removed lines with their similarity to the kept one.
     pub removed: Vec<NearCopy>,
 }
 
@@ -40,7 +40,9 @@ pub struct NearCluster {
 pub struct NearCopy {
     /// The removed line.
     pub line: u64,
-    /// Estimated Jaccard similarity to the kept line, from the MinHash signatures.
+    /// The share of the longer example's words the other has in the same order (see
+    /// [`super::near`]), with the kept line; for a line that is a near copy of the kept line
+    /// only through other members of the cluster, with the member it is closest to.
     pub similarity: f64,
 }
 
@@ -68,8 +70,14 @@ impl DedupeReport {
     }
 }
 
-/// Decides which examples to keep: the first of every group of duplicates.
-pub fn dedupe(examples: &[Sketch], blank: &[u64], options: DedupeOptions) -> DedupeReport {
+/// Decides which examples to keep: the first of every group of duplicates. Near-copy
+/// candidates are confirmed on the words `source` reads again.
+pub fn dedupe(
+    examples: &[Sketch],
+    blank: &[u64],
+    options: DedupeOptions,
+    source: &dyn WordSource,
+) -> Result<DedupeReport, PrepareError> {
     let mut report = DedupeReport {
         lines_in: examples.len() as u64 + blank.len() as u64,
         blank: blank.to_vec(),
@@ -103,30 +111,43 @@ pub fn dedupe(examples: &[Sketch], blank: &[u64], options: DedupeOptions) -> Ded
     }
     let mut removed = vec![false; survivors.len()];
     if let Some(threshold) = options.near {
-        let signatures: Vec<&Signature> = survivors.iter().map(|s| &s.signature).collect();
-        let pairs = similar_pairs(&signatures, threshold);
-        let similarity: FxHashMap<(usize, usize), f64> =
-            pairs.iter().map(|&(i, j, s)| ((i, j), s)).collect();
-        for cluster in clusters(survivors.len(), &pairs)
+        let pairs = near_pairs(&[(source, &survivors)], threshold)?;
+        let clusters: Vec<Vec<usize>> = clusters(survivors.len(), &pairs)
             .into_iter()
             .filter(|c| c.len() > 1)
-        {
-            let kept = cluster[0];
+            .collect();
+        let mut kept_of = vec![usize::MAX; survivors.len()];
+        for cluster in &clusters {
+            for &i in &cluster[1..] {
+                kept_of[i] = cluster[0];
+            }
+        }
+        // The similarity with the kept line where the two are near copies, else with the
+        // closest member.
+        let mut with_kept = vec![None; survivors.len()];
+        let mut closest = vec![0.0f64; survivors.len()];
+        for &(i, j, similarity) in &pairs {
+            for (member, other) in [(i, j), (j, i)] {
+                closest[member] = closest[member].max(similarity);
+                if kept_of[member] == other {
+                    with_kept[member] = Some(similarity);
+                }
+            }
+        }
+        for cluster in clusters {
             let removed_copies = cluster[1..]
                 .iter()
                 .map(|&i| {
                     removed[i] = true;
-                    let estimate = similarity.get(&(kept, i)).copied().unwrap_or_else(|| {
-                        super::minhash::similarity(signatures[kept], signatures[i])
-                    });
+                    let similarity = with_kept[i].unwrap_or(closest[i]);
                     NearCopy {
                         line: survivors[i].line,
-                        similarity: (estimate * 1000.0).round() / 1000.0,
+                        similarity: (similarity * 1000.0).round() / 1000.0,
                     }
                 })
                 .collect();
             report.near.push(NearCluster {
-                kept: survivors[kept].line,
+                kept: survivors[cluster[0]].line,
                 removed: removed_copies,
             });
         }
@@ -137,52 +158,54 @@ pub fn dedupe(examples: &[Sketch], blank: &[u64], options: DedupeOptions) -> Ded
         .filter(|(_, removed)| !**removed)
         .map(|(sketch, _)| sketch.line)
         .collect();
-    report
+    Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prepare::minhash::signature;
+    use crate::prepare::TextWords;
+    use crate::prepare::near::sketch as near_sketch;
 
     fn sketch(line: u64, exact: u128, prompt: u128, text: &str) -> Sketch {
         Sketch {
             line,
             exact,
             prompt: Some(prompt),
-            signature: signature(text, 42),
+            near: near_sketch(text, 42),
             stratum: 0,
         }
+    }
+
+    fn source(examples: &[(u64, &str)]) -> TextWords {
+        TextWords(examples.iter().map(|&(l, t)| (l, t.to_owned())).collect())
     }
 
     #[test]
     fn every_line_is_accounted_for_once() {
         let long = "one two three four five six seven eight nine ten eleven twelve thirteen";
+        let other = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda";
+        let answer = "a completely different answer to the same prompt goes right here";
+        let near = format!("{long} fourteen");
+        let texts = [
+            (1, long),
+            (2, other),
+            (4, long),
+            (5, answer),
+            (6, near.as_str()),
+        ];
         let examples = [
             sketch(1, 1, 10, long),
-            sketch(
-                2,
-                2,
-                20,
-                "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda",
-            ),
+            sketch(2, 2, 20, other),
             sketch(4, 1, 10, long),
-            sketch(
-                5,
-                3,
-                20,
-                "a completely different answer to the same prompt goes right here",
-            ),
-            sketch(6, 4, 30, &format!("{long} fourteen")),
+            sketch(5, 3, 20, answer),
+            sketch(6, 4, 30, &near),
         ];
-        let report = dedupe(
-            &examples,
-            &[3],
-            DedupeOptions {
-                near: Some(0.8),
-                by_prompt: true,
-            },
-        );
+        let options = DedupeOptions {
+            near: Some(0.9),
+            by_prompt: true,
+        };
+        let report = dedupe(&examples, &[3], options, &source(&texts)).unwrap();
         assert_eq!(report.kept, [1, 2]);
         assert_eq!(
             report.exact,
@@ -198,9 +221,16 @@ mod tests {
                 duplicate_of: 2
             }]
         );
-        assert_eq!(report.near.len(), 1);
-        assert_eq!(report.near[0].kept, 1);
-        assert_eq!(report.near[0].removed[0].line, 6);
+        assert_eq!(
+            report.near,
+            [NearCluster {
+                kept: 1,
+                removed: vec![NearCopy {
+                    line: 6,
+                    similarity: 0.929
+                }]
+            }]
+        );
         assert_eq!(report.blank, [3]);
         let accounted = report.kept.len()
             + report.exact.len()
@@ -213,14 +243,11 @@ mod tests {
     #[test]
     fn near_off_and_prompt_off_keep_more() {
         let examples = [sketch(1, 1, 10, "x y z w"), sketch(2, 2, 10, "x y z w")];
-        let report = dedupe(
-            &examples,
-            &[],
-            DedupeOptions {
-                near: None,
-                by_prompt: false,
-            },
-        );
+        let options = DedupeOptions {
+            near: None,
+            by_prompt: false,
+        };
+        let report = dedupe(&examples, &[], options, &source(&[])).unwrap();
         assert_eq!(report.kept, [1, 2]);
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::PrepareError;
-use super::output::AtomicFile;
+use super::output::{OutputSet, TargetPolicy};
 use crate::dataset::ChunkReader;
 
 /// One repair.
@@ -23,13 +23,18 @@ pub struct Fix {
     pub change: String,
 }
 
-/// Repairs `input` into `output` (a temporary file renamed into place) and lists every repair.
-pub fn fix_file(input: &Path, output: &Path) -> Result<Vec<Fix>, PrepareError> {
+/// Repairs `input` into `output` (an [`OutputSet`] of one: a temporary file renamed into
+/// place) and lists every repair.
+pub fn fix_file(
+    input: &Path,
+    output: &Path,
+    policy: TargetPolicy,
+) -> Result<Vec<Fix>, PrepareError> {
     let read_error = |source| PrepareError::Read {
         path: input.to_owned(),
         source,
     };
-    let mut writer = AtomicFile::create(input, output)?;
+    let mut writer = OutputSet::create(input, &[output], policy)?;
     let mut reader = ChunkReader::new(std::fs::File::open(input).map_err(read_error)?);
     let mut fixes = Vec::new();
     while let Some(chunk) = reader.next_chunk().map_err(read_error)? {
@@ -71,9 +76,9 @@ pub fn fix_file(input: &Path, output: &Path) -> Result<Vec<Fix>, PrepareError> {
                             change,
                         });
                     }
-                    writer.write_line(Value::Object(object).to_string().as_bytes())?;
+                    writer.write_line(0, Value::Object(object).to_string().as_bytes())?;
                 }
-                None => writer.write_line(bytes)?,
+                None => writer.write_line(0, bytes)?,
             }
         }
     }

@@ -2,8 +2,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::Sketch;
-use super::minhash::{Signature, similar_pairs};
+use super::{PrepareError, Sketch, WordSource, near_pairs};
 
 /// A validation example that copies a training example.
 #[derive(Clone, Debug, PartialEq)]
@@ -12,13 +11,19 @@ pub struct Leak {
     pub validation_line: u64,
     /// Line in the training file.
     pub train_line: u64,
-    /// Estimated similarity of a near copy; `None` for an exact copy.
+    /// Similarity of a near copy (see [`super::near`]); `None` for an exact copy.
     pub similarity: Option<f64>,
 }
 
 /// Every validation example that is an exact copy of a training example, or (with `near`) a
-/// near copy, each with the first training example it copies; in validation line order.
-pub fn leaks(train: &[Sketch], validation: &[Sketch], near: Option<f64>) -> Vec<Leak> {
+/// near copy, each with the first training example it copies; in validation line order. Near
+/// copies are confirmed on the words each file's source reads again.
+pub fn leaks(
+    train: (&dyn WordSource, &[Sketch]),
+    validation: (&dyn WordSource, &[Sketch]),
+    near: Option<f64>,
+) -> Result<Vec<Leak>, PrepareError> {
+    let ((train_words, train), (validation_words, validation)) = (train, validation);
     let mut first: FxHashMap<u128, u64> = FxHashMap::default();
     for example in train {
         first.entry(example.exact).or_insert(example.line);
@@ -37,12 +42,13 @@ pub fn leaks(train: &[Sketch], validation: &[Sketch], near: Option<f64>) -> Vec<
         }
     }
     if let Some(threshold) = near {
-        let signatures: Vec<&Signature> = train
-            .iter()
-            .chain(validation)
-            .map(|example| &example.signature)
-            .collect();
-        for (i, j, similarity) in similar_pairs(&signatures, threshold) {
+        let train_refs: Vec<&Sketch> = train.iter().collect();
+        let validation_refs: Vec<&Sketch> = validation.iter().collect();
+        let parts = [
+            (train_words, train_refs.as_slice()),
+            (validation_words, validation_refs.as_slice()),
+        ];
+        for (i, j, similarity) in near_pairs(&parts, threshold)? {
             // Pairs are ordered, and training examples come first.
             if i >= train.len() || j < train.len() {
                 continue;
@@ -65,50 +71,58 @@ pub fn leaks(train: &[Sketch], validation: &[Sketch], near: Option<f64>) -> Vec<
     }
     let mut leaks: Vec<Leak> = found.into_values().collect();
     leaks.sort_by_key(|leak| leak.validation_line);
-    leaks
+    Ok(leaks)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prepare::minhash::signature;
+    use crate::prepare::TextWords;
+    use crate::prepare::near::sketch as near_sketch;
 
     fn sketch(line: u64, exact: u128, text: &str) -> Sketch {
         Sketch {
             line,
             exact,
             prompt: None,
-            signature: signature(text, 42),
+            near: near_sketch(text, 42),
             stratum: 0,
         }
+    }
+
+    fn source(examples: &[(u64, &str)]) -> TextWords {
+        TextWords(examples.iter().map(|&(l, t)| (l, t.to_owned())).collect())
     }
 
     #[test]
     fn finds_exact_and_near_copies_across_files_only() {
         let a = "one two three four five six seven eight nine ten eleven twelve";
         let b = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu";
+        let unlike = "nothing like the others at all here in this line of words";
+        let near = format!("{a} thirteen");
         let train = [sketch(1, 1, a), sketch(2, 2, b), sketch(3, 2, b)];
-        let validation = [
-            sketch(
-                1,
-                9,
-                "nothing like the others at all here in this line of words",
-            ),
-            sketch(2, 2, b),
-            sketch(3, 7, &format!("{a} thirteen")),
-        ];
-        let found = leaks(&train, &validation, Some(0.8));
-        assert_eq!(found.len(), 2);
+        let train_words = source(&[(1, a), (2, b), (3, b)]);
+        let validation = [sketch(1, 9, unlike), sketch(2, 2, b), sketch(3, 7, &near)];
+        let validation_words = source(&[(1, unlike), (2, b), (3, &near)]);
+        let found = leaks(
+            (&train_words, &train),
+            (&validation_words, &validation),
+            Some(0.9),
+        )
+        .unwrap();
         assert_eq!(
-            (
-                found[0].validation_line,
-                found[0].train_line,
-                found[0].similarity
-            ),
-            (2, 2, None)
+            found
+                .iter()
+                .map(|l| (l.validation_line, l.train_line, l.similarity))
+                .collect::<Vec<_>>(),
+            [(2, 2, None), (3, 1, Some(0.92))]
         );
-        assert_eq!((found[1].validation_line, found[1].train_line), (3, 1));
-        assert!(found[1].similarity.unwrap() >= 0.8);
-        assert_eq!(leaks(&train, &validation, None).len(), 1);
+        let exact_only = leaks(
+            (&train_words, &train),
+            (&validation_words, &validation),
+            None,
+        )
+        .unwrap();
+        assert_eq!(exact_only.len(), 1);
     }
 }

@@ -1,14 +1,15 @@
 //! From a checked file to a clean train/validation pair: exact and near-duplicate removal, and
 //! a seeded split that keeps duplicates on one side.
 //!
-//! Inputs are never modified; every output is written to a temporary file beside it and
-//! renamed into place.
+//! Inputs are never modified; the outputs of a command are written as one
+//! [`output::OutputSet`]: to temporary files beside them, renamed into place only when all are
+//! complete.
 
 pub mod convert;
 pub mod dedupe;
 pub mod fix;
 pub mod leakage;
-pub mod minhash;
+pub mod near;
 pub mod normalize;
 pub mod output;
 pub mod pipeline;
@@ -21,7 +22,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::dataset::ChunkReader;
-use minhash::Signature;
+use near::NearSketch;
 
 /// A file that cannot be deduplicated or split.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,14 @@ pub enum PrepareError {
         /// Why.
         source: io::Error,
     },
+    /// An output target that an output must not replace.
+    #[error("will not write {}: {reason}", path.display())]
+    Target {
+        /// The target as named.
+        path: PathBuf,
+        /// Why, and what to do instead.
+        reason: String,
+    },
     /// The requested split leaves a side too small.
     #[error("{0}")]
     Split(String),
@@ -66,8 +75,8 @@ pub struct Sketch {
     pub exact: u128,
     /// [`normalize::prompt_fingerprint`].
     pub prompt: Option<u128>,
-    /// MinHash signature of the example's text.
-    pub signature: Signature,
+    /// What near-copy detection keeps of the example's text.
+    pub near: NearSketch,
     /// Hash of the example's stratum (the value of the `--stratify-by` key); 0 without one.
     pub stratum: u64,
 }
@@ -161,12 +170,18 @@ enum Sketched {
 /// The sketch of one line, or `Err((line, reason))` for a line that is not a JSON object.
 type LineSketch = Result<Sketched, (u64, String)>;
 
+/// One line's bytes without its `\r` and, on line 1, without a byte order mark.
+fn line_bytes(number: u64, bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if number == 1 {
+        return bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    }
+    bytes
+}
+
 /// The sketch of one line.
 fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) -> LineSketch {
-    let mut bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    if number == 1 {
-        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    }
+    let bytes = line_bytes(number, bytes);
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Sketched::Blank(number));
     }
@@ -177,12 +192,134 @@ fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) 
             line: number,
             exact: normalize::exact_fingerprint(&example),
             prompt: normalize::prompt_fingerprint(&example),
-            signature: minhash::signature(&normalize::text_of(&example), seed),
+            near: near::sketch(&normalize::text_of(&example), seed),
             stratum: stratify_by.map_or(0, |key| stratum(&example, key)),
         })),
         Ok(_) => Err((number, "the line is not a JSON object".to_owned())),
         Err(error) => Err((number, format!("the line is not valid JSON ({error})"))),
     }
+}
+
+/// Reads the words of chosen examples again, to confirm near-copy candidates: sketches keep
+/// hashes, not text.
+pub trait WordSource {
+    /// The [`near::word_keys`] of the examples at `lines` (ascending), in that order.
+    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u32>>, PrepareError>;
+}
+
+/// The examples of a JSONL file, read again for their words.
+pub struct FileWords<'a>(pub &'a Path);
+
+impl WordSource for FileWords<'_> {
+    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u32>>, PrepareError> {
+        let path = self.0;
+        let read_error = |source| PrepareError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let mut words = Vec::with_capacity(lines.len());
+        if lines.is_empty() {
+            return Ok(words);
+        }
+        let mut reader = ChunkReader::new(std::fs::File::open(path).map_err(read_error)?);
+        let mut wanted = lines.iter().peekable();
+        while let Some(chunk) = reader.next_chunk().map_err(read_error)? {
+            let mut chosen = Vec::new();
+            for line in chunk.lines() {
+                if wanted.next_if_eq(&&line.number).is_some() {
+                    chosen.push((line.number, line.bytes));
+                }
+            }
+            let parsed: Vec<Result<Vec<u32>, PrepareError>> = chosen
+                .par_iter()
+                .map(|&(number, bytes)| {
+                    let object = std::str::from_utf8(line_bytes(number, bytes))
+                        .ok()
+                        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+                    match object {
+                        Some(Value::Object(example)) => {
+                            Ok(near::word_keys(&normalize::text_of(&example)))
+                        }
+                        _ => Err(PrepareError::InvalidLine {
+                            path: path.to_owned(),
+                            line: number,
+                            reason: "the line changed while it was being read".to_owned(),
+                        }),
+                    }
+                })
+                .collect();
+            for result in parsed {
+                words.push(result?);
+            }
+            if wanted.peek().is_none() {
+                break;
+            }
+        }
+        if let Some(line) = wanted.next() {
+            return Err(PrepareError::InvalidLine {
+                path: path.to_owned(),
+                line: *line,
+                reason: "the line is gone: the file changed while it was being read".to_owned(),
+            });
+        }
+        Ok(words)
+    }
+}
+
+/// In-memory texts by line, standing in for a file in tests.
+#[cfg(test)]
+pub(crate) struct TextWords(pub rustc_hash::FxHashMap<u64, String>);
+
+#[cfg(test)]
+impl WordSource for TextWords {
+    fn words(&self, lines: &[u64]) -> Result<Vec<Vec<u32>>, PrepareError> {
+        Ok(lines
+            .iter()
+            .map(|line| near::word_keys(&self.0[line]))
+            .collect())
+    }
+}
+
+/// Near copies at `threshold` among the examples of every part, indexed over the parts in
+/// order, as `(i, j, similarity)` with `i < j`, sorted: the candidates of [`near::candidates`]
+/// confirmed on the words each part's source reads again.
+pub fn near_pairs(
+    parts: &[(&dyn WordSource, &[&Sketch])],
+    threshold: f64,
+) -> Result<Vec<(usize, usize, f64)>, PrepareError> {
+    let sketches: Vec<&NearSketch> = parts
+        .iter()
+        .flat_map(|(_, examples)| examples.iter().map(|example| &example.near))
+        .collect();
+    let candidates = near::candidates(&sketches, threshold);
+    let mut needed = vec![false; sketches.len()];
+    for &(i, j) in &candidates {
+        needed[i] = true;
+        needed[j] = true;
+    }
+    let mut words: Vec<Vec<u32>> = vec![Vec::new(); sketches.len()];
+    let mut start = 0;
+    for (source, examples) in parts {
+        let chosen: Vec<usize> = (start..start + examples.len())
+            .filter(|&i| needed[i])
+            .collect();
+        let mut lines: Vec<(u64, usize)> = chosen
+            .iter()
+            .map(|&i| (examples[i - start].line, i))
+            .collect();
+        lines.sort_unstable();
+        let numbers: Vec<u64> = lines.iter().map(|&(line, _)| line).collect();
+        for ((_, i), found) in lines.into_iter().zip(source.words(&numbers)?) {
+            words[i] = found;
+        }
+        start += examples.len();
+    }
+    Ok(candidates
+        .into_par_iter()
+        .filter_map(|(i, j)| {
+            near::similarity_at_least(&words[i], &words[j], threshold).map(|s| (i, j, s))
+        })
+        .collect())
 }
 
 /// The hash of an example's stratum: the value at a dotted key path, or for `tools` the sorted

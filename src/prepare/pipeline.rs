@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::dedupe::{DedupeOptions, DedupeReport, dedupe};
-use super::output::write_selected;
+use super::output::{TargetPolicy, write_selected};
 use super::split::{SplitOptions, split};
-use super::{PrepareError, Sketch, sketch_file_stratified};
+use super::{FileWords, PrepareError, Sketch, sketch_file_stratified};
 use crate::diagnostic::Diagnostic;
 use crate::lint::{CheckError, CheckOptions, FileSummary, check_stream};
 
@@ -30,6 +30,8 @@ pub struct PrepareOptions {
     pub train_path: PathBuf,
     /// Where the validation file goes.
     pub validation_path: PathBuf,
+    /// How the outputs treat their targets.
+    pub targets: TargetPolicy,
 }
 
 /// One output of `prepare`.
@@ -125,19 +127,20 @@ pub fn prepare(input: &Path, options: &PrepareOptions) -> Result<Prepared, Prepa
         .into_iter()
         .filter(|line| !invalid_lines.contains(line))
         .collect();
-    let duplicates = dedupe(&valid, &blank, options.dedupe);
+    let duplicates = dedupe(&valid, &blank, options.dedupe, &FileWords(input))?;
     let kept: BTreeSet<u64> = duplicates.kept.iter().copied().collect();
     let survivors: Vec<Sketch> = valid
         .into_iter()
         .filter(|sketch| kept.contains(&sketch.line))
         .collect();
-    let sides = split(&survivors, options.split).map_err(PrepareError::Split)?;
+    let sides = split(&survivors, options.split, &FileWords(input))?;
     write_selected(
         input,
         &[
             (options.train_path.clone(), sides.train.as_slice()),
             (options.validation_path.clone(), sides.validation.as_slice()),
         ],
+        options.targets,
     )?;
     let side = |path: &PathBuf, lines: Vec<u64>| -> Result<Side, PrepareError> {
         let (summary, diagnostics) = check_file(path, &options.check)?;

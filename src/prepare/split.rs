@@ -3,8 +3,8 @@
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::Sketch;
-use super::minhash::{Signature, clusters, similar_pairs};
+use super::near::clusters;
+use super::{PrepareError, Sketch, WordSource, near_pairs};
 use crate::lint::dataset::too_few_examples::MIN_EXAMPLES;
 
 /// How many examples go to validation.
@@ -57,8 +57,13 @@ impl SplitMix {
 }
 
 /// Splits `examples`, keeping every group of duplicates on one side; refuses a split that
-/// leaves either side under the platform minimum.
-pub fn split(examples: &[Sketch], options: SplitOptions) -> Result<SplitReport, String> {
+/// leaves either side under the platform minimum ([`PrepareError::Split`]). Near-copy
+/// candidates are confirmed on the words `source` reads again.
+pub fn split(
+    examples: &[Sketch],
+    options: SplitOptions,
+    source: &dyn WordSource,
+) -> Result<SplitReport, PrepareError> {
     let n = examples.len() as u64;
     let wanted = match options.validation {
         ValidationSize::Count(count) => count,
@@ -81,9 +86,9 @@ pub fn split(examples: &[Sketch], options: SplitOptions) -> Result<SplitReport, 
         )
     };
     if wanted < MIN_EXAMPLES || n.saturating_sub(wanted) < MIN_EXAMPLES {
-        return Err(too_small(wanted));
+        return Err(PrepareError::Split(too_small(wanted)));
     }
-    let groups = duplicate_groups(examples, options.near);
+    let groups = duplicate_groups(examples, options.near, source)?;
     let duplicate_groups = groups.iter().filter(|g| g.len() > 1).count();
     let mut order: Vec<usize> = (0..groups.len()).collect();
     let mut rng = SplitMix(options.seed);
@@ -106,7 +111,7 @@ pub fn split(examples: &[Sketch], options: SplitOptions) -> Result<SplitReport, 
         }
     }
     if taken < MIN_EXAMPLES {
-        return Err(too_small(taken));
+        return Err(PrepareError::Split(too_small(taken)));
     }
     let (mut train, mut validation) = (Vec::new(), Vec::new());
     for (example, validation_side) in examples.iter().zip(in_validation) {
@@ -153,7 +158,11 @@ fn quotas(examples: &[Sketch], wanted: u64) -> FxHashMap<u64, u64> {
 }
 
 /// Indices of examples grouped so that exact and near duplicates share a group.
-fn duplicate_groups(examples: &[Sketch], near: Option<f64>) -> Vec<Vec<usize>> {
+fn duplicate_groups(
+    examples: &[Sketch],
+    near: Option<f64>,
+    source: &dyn WordSource,
+) -> Result<Vec<Vec<usize>>, PrepareError> {
     let mut pairs = Vec::new();
     let mut first: FxHashMap<u128, usize> = FxHashMap::default();
     for (i, example) in examples.iter().enumerate() {
@@ -164,16 +173,21 @@ fn duplicate_groups(examples: &[Sketch], near: Option<f64>) -> Vec<Vec<usize>> {
         }
     }
     if let Some(threshold) = near {
-        let signatures: Vec<&Signature> = examples.iter().map(|e| &e.signature).collect();
-        pairs.extend(similar_pairs(&signatures, threshold));
+        let refs: Vec<&Sketch> = examples.iter().collect();
+        pairs.extend(near_pairs(&[(source, &refs)], threshold)?);
     }
-    clusters(examples.len(), &pairs)
+    Ok(clusters(examples.len(), &pairs))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prepare::minhash::signature;
+    use crate::prepare::TextWords;
+    use crate::prepare::near::sketch;
+
+    fn text(line: u64) -> String {
+        format!("example number {line} with words {}", line * 7919)
+    }
 
     fn examples(n: u64) -> Vec<Sketch> {
         (1..=n)
@@ -181,20 +195,23 @@ mod tests {
                 line,
                 exact: u128::from(line),
                 prompt: None,
-                signature: signature(
-                    &format!("example number {line} with words {}", line * 7919),
-                    1,
-                ),
+                near: sketch(&text(line), 1),
                 stratum: 0,
             })
             .collect()
+    }
+
+    /// Splits with the words of [`text`] for every line.
+    fn split(data: &[Sketch], options: SplitOptions) -> Result<SplitReport, PrepareError> {
+        let texts = TextWords(data.iter().map(|s| (s.line, text(s.line))).collect());
+        super::split(data, options, &texts)
     }
 
     fn options(validation: ValidationSize, seed: u64) -> SplitOptions {
         SplitOptions {
             validation,
             seed,
-            near: Some(0.8),
+            near: Some(0.9),
         }
     }
 
@@ -220,7 +237,7 @@ mod tests {
         for i in 0..20 {
             // Lines 41..60 copy lines 1..20.
             data[40 + i].exact = data[i].exact;
-            data[40 + i].signature = data[i].signature;
+            data[40 + i].near = data[i].near;
         }
         for seed in 0..20 {
             let report = split(&data, options(ValidationSize::Count(15), seed)).unwrap();
@@ -257,6 +274,47 @@ mod tests {
         assert!(split(&data, options(ValidationSize::Count(16), 1)).is_err());
         assert!(split(&data, options(ValidationSize::Count(10), 1)).is_ok());
         let error = split(&examples(15), options(ValidationSize::Fraction(0.5), 1)).unwrap_err();
-        assert!(error.contains("needs at least 20 examples"), "{error}");
+        assert!(
+            error.to_string().contains("needs at least 20 examples"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn short_examples_one_word_apart_stay_on_one_side() {
+        // 21 words with one replaced (a word 3-shingle Jaccard of 0.74); examples of other
+        // stores differ in 5 words.
+        let base = |i: u64, day: &str| {
+            format!(
+                "user when does store {i} open on {day} assistant store {i} opens at {i}0 and closes at {i}1 near aisle {i}2"
+            )
+        };
+        let mut texts = rustc_hash::FxHashMap::default();
+        let mut data = Vec::new();
+        for i in 1..=60u64 {
+            let day = if i > 30 { "saturday" } else { "sunday" };
+            let store = if i > 30 { i - 30 } else { i };
+            texts.insert(i, base(store, day));
+            data.push(Sketch {
+                line: i,
+                exact: u128::from(i),
+                prompt: None,
+                near: sketch(&texts[&i], 1),
+                stratum: 0,
+            });
+        }
+        let texts = TextWords(texts);
+        for seed in 0..10 {
+            let options = options(ValidationSize::Count(20), seed);
+            let report = super::split(&data, options, &texts).unwrap();
+            assert_eq!(report.duplicate_groups, 30);
+            for i in 1..=30u64 {
+                assert_eq!(
+                    report.validation.contains(&i),
+                    report.validation.contains(&(i + 30)),
+                    "seed {seed}, line {i}"
+                );
+            }
+        }
     }
 }

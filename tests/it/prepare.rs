@@ -488,3 +488,341 @@ fn split_stratified_by_a_key_keeps_each_share() {
         "{validation:?}"
     );
 }
+
+/// `n` short examples (19 words each, with their roles) that differ from each other in most of
+/// their words, each followed by a copy with one word replaced.
+fn short_pairs(dir: &Path, n: usize) -> std::path::PathBuf {
+    const WORDS: [&str; 12] = [
+        "hammer", "drill", "screws", "paint", "nails", "ladder", "glue", "saw", "tape", "wrench",
+        "bolts", "sander",
+    ];
+    let mut lines = Vec::new();
+    for i in 0..n {
+        let w = |k: usize| WORDS[(i * 7 + k * 5 + i / 12) % WORDS.len()];
+        let question = format!("where is the {} and the {} number {i}?", w(0), w(1));
+        let answer = format!("aisle {i} has {} {} and {}.", w(2), w(3), w(4));
+        for day in ["today", "tomorrow"] {
+            lines.push(
+                json!({"messages": [
+                    {"role": "user", "content": format!("{question} {day}")},
+                    {"role": "assistant", "content": answer}
+                ]})
+                .to_string(),
+            );
+        }
+    }
+    let path = dir.join("data.jsonl");
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn short_examples_one_word_apart_are_never_split_across_the_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = short_pairs(dir.path(), 30);
+    for seed in ["1", "2", "3"] {
+        let (code, report, stderr) = run_json(&[
+            "split",
+            input.to_str().unwrap(),
+            "--validation",
+            "20",
+            "--seed",
+            seed,
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(report["duplicate_groups"], 30, "seed {seed}");
+        let validation: Vec<u64> = report["validation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .collect();
+        for first in (1..=59).step_by(2) {
+            assert_eq!(
+                validation.contains(&first),
+                validation.contains(&(first + 1)),
+                "seed {seed}: lines {first} and {}",
+                first + 1
+            );
+        }
+    }
+    let out = dir.path().join("clean.jsonl");
+    let (code, report, _) = run_json(&[
+        "dedupe",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(report["kept"].as_array().unwrap().len(), 30);
+    assert_eq!(report["near"][0]["removed"][0]["similarity"], 0.947);
+}
+
+#[test]
+fn check_reports_a_short_validation_example_one_word_from_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = short_pairs(dir.path(), 12);
+    let lines: Vec<String> = fs::read_to_string(&input)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (train, validation) = (dir.path().join("t.jsonl"), dir.path().join("v.jsonl"));
+    let odd: Vec<&str> = lines.iter().step_by(2).map(String::as_str).collect();
+    let even: Vec<&str> = lines
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(String::as_str)
+        .collect();
+    fs::write(&train, odd.join("\n") + "\n").unwrap();
+    fs::write(&validation, even[..1].join("\n") + "\n").unwrap();
+    let output = finetune()
+        .arg("check")
+        .arg(&train)
+        .arg("--validation")
+        .arg(&validation)
+        .args(["--output-format", "json", "--select", "FT405"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found: Vec<&Value> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["diagnostics"].as_array().unwrap())
+        .collect();
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["line"], 1);
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("near copy (similarity 0.95)"),
+        "{}",
+        found[0]["message"]
+    );
+}
+
+/// Writes an old pair beside `input`, and returns its contents.
+fn old_pair(dir: &Path) -> (String, String) {
+    let pair = ("old train\n".to_owned(), "old validation\n".to_owned());
+    fs::write(dir.join("data.train.jsonl"), &pair.0).unwrap();
+    fs::write(dir.join("data.validation.jsonl"), &pair.1).unwrap();
+    pair
+}
+
+/// The names in `dir` that are finetune's temporaries.
+fn temporaries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".finetune-tmp-"))
+        .collect()
+}
+
+#[test]
+fn a_failing_validation_output_leaves_the_old_pair_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    // The validation target is a folder: refused before anything is written.
+    fs::write(dir.path().join("data.train.jsonl"), "old train\n").unwrap();
+    fs::create_dir(dir.path().join("data.validation.jsonl")).unwrap();
+    let (code, _, stderr) = run_json(&["split", input.to_str().unwrap(), "--validation", "12"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("data.validation.jsonl: it is a folder"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap(),
+        "old train\n"
+    );
+    fs::remove_dir(dir.path().join("data.validation.jsonl")).unwrap();
+    // Writing the validation file fails midway (a hook of debug builds).
+    let old = old_pair(dir.path());
+    for command in ["split", "prepare"] {
+        let output = finetune()
+            .args([command, input.to_str().unwrap(), "--validation", "12"])
+            .env("FINETUNE_TEST_FAIL_WRITING", "data.validation.jsonl")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("could not write"), "{stderr}");
+        assert_eq!(sides(dir.path()), old, "{command}");
+        assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn outputs_refuse_devices_and_links_unless_asked_to_follow_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let (code, _, stderr) = run_json(&["dedupe", input.to_str().unwrap(), "-o", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("will not write /dev/null: it is a character device"),
+        "{stderr}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            fs::metadata("/dev/null")
+                .unwrap()
+                .file_type()
+                .is_char_device()
+        );
+        let real = dir.path().join("kept.jsonl");
+        fs::write(&real, "old\n").unwrap();
+        let link = dir.path().join("link.jsonl");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        for command in [
+            vec![
+                "dedupe",
+                input.to_str().unwrap(),
+                "-o",
+                link.to_str().unwrap(),
+            ],
+            vec![
+                "convert",
+                input.to_str().unwrap(),
+                "-o",
+                link.to_str().unwrap(),
+                "--from",
+                "prompt-completion",
+            ],
+            vec![
+                "check",
+                input.to_str().unwrap(),
+                "--fix",
+                "-o",
+                link.to_str().unwrap(),
+            ],
+        ] {
+            let (code, _, stderr) = run_json(&command);
+            assert_eq!(code, 2, "{command:?}");
+            assert!(stderr.contains("is a symbolic link"), "{stderr}");
+            assert!(stderr.contains("--follow-symlinks"), "{stderr}");
+            assert_eq!(fs::read_to_string(&real).unwrap(), "old\n");
+        }
+        let (code, _, stderr) = run_json(&[
+            "dedupe",
+            input.to_str().unwrap(),
+            "-o",
+            link.to_str().unwrap(),
+            "--follow-symlinks",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        // The 44 lines less two exact copies and one near copy.
+        assert_eq!(fs::read_to_string(&real).unwrap().lines().count(), 41);
+    }
+}
+
+#[test]
+fn leftovers_of_a_killed_run_are_removed_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    let leftover = dir.path().join(".data.train.jsonl.finetune-tmp-Xy12Ab");
+    let unrelated = dir.path().join(".data.train.jsonl.notes");
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+    for path in [&leftover, &unrelated] {
+        fs::write(path, "half a file").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(past)
+            .unwrap();
+    }
+    let (code, _, stderr) = run_json(&["split", input.to_str().unwrap(), "--validation", "12"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!leftover.exists());
+    assert!(unrelated.exists());
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_run_stopped_between_its_renames_leaves_no_mixed_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(dir.path());
+    old_pair(dir.path());
+    let output = finetune()
+        .args(["split", input.to_str().unwrap(), "--validation", "12"])
+        .env(
+            "FINETUNE_TEST_STOP_BEFORE_RENAMING",
+            "data.validation.jsonl",
+        )
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let train = fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap();
+    assert_eq!(train.lines().count(), 32, "the new training file");
+    assert!(
+        !dir.path().join("data.validation.jsonl").exists(),
+        "the old validation file is not left beside the new training file"
+    );
+    let (code, _, stderr) = run_json(&["split", input.to_str().unwrap(), "--validation", "12"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_killed_prepare_leaves_the_old_pair_or_the_new_one_never_a_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..3000).map(|i| example(i).to_string()).collect();
+    let input = dir.path().join("data.jsonl");
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let run = |seed: &str| {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("finetune"));
+        command
+            .args(["prepare", input.to_str().unwrap(), "--seed", seed])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    };
+    let pair = || {
+        let read = |name: &str| fs::read_to_string(dir.path().join(name)).ok();
+        (read("data.train.jsonl"), read("data.validation.jsonl"))
+    };
+    let started = std::time::Instant::now();
+    assert!(run("1").status().unwrap().success());
+    let full_run = started.elapsed();
+    let old = pair();
+    assert!(run("2").status().unwrap().success());
+    let new = pair();
+    assert_ne!(old, new);
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for round in 0..12 {
+        for (name, contents) in [
+            ("data.train.jsonl", &old.0),
+            ("data.validation.jsonl", &old.1),
+        ] {
+            fs::write(dir.path().join(name), contents.as_ref().unwrap()).unwrap();
+        }
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let delay = full_run.mul_f64((state % 1000) as f64 / 1000.0 * 1.2);
+        let mut child = run("2").spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let seen = pair();
+        let (old_train, new_train) = (old.0.clone(), new.0.clone());
+        assert!(
+            seen == old || seen == new || seen == (old_train, None) || seen == (new_train, None),
+            "round {round} after {delay:?}: a mixed pair"
+        );
+    }
+    assert!(run("2").status().unwrap().success());
+    assert_eq!(pair(), new);
+    assert_eq!(temporaries(dir.path()), Vec::<String>::new());
+}

@@ -10,9 +10,10 @@ pub static RULE: Rule = Rule {
     help: "remove the copy from one side, or split again with `finetune split`, which keeps duplicates on one side",
     docs: r"## What it checks
 With `finetune check TRAIN --validation VALIDATION`, no validation example is an exact copy
-(after normalising key order, spacing and Unicode) or a near copy (estimated Jaccard similarity
-of word 3-shingles of at least 0.8) of a training example. The validation line is reported,
-naming the training line.
+(after normalising key order, spacing and Unicode) or a near copy of a training example: at
+least 0.9 of the longer one's words are in the other, in the same order, so that every pair
+differing in at most a tenth of its words counts, however short (the definition `dedupe` and
+`split` use). The validation line is reported, naming the training line and the similarity.
 
 ## Why it matters
 The validation loss is meant to show how the model does on examples it has not seen. A copy on

@@ -520,7 +520,7 @@ pub struct DedupeArgs {
     /// `prompt` also removes examples whose prompt (everything before the last assistant message) repeats an earlier one's.
     #[arg(long, value_enum, default_value_t = DedupeBy::Example)]
     pub by: DedupeBy,
-    /// Seed of the MinHash functions.
+    /// Seed of the hashes that find near-copy candidates.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// `human` for a summary, `json` for every decision.
@@ -548,7 +548,7 @@ pub struct SplitSettings {
     /// The validation side: a share (`0.1`) or a number of examples (`50`).
     #[arg(long, default_value = "0.1", value_parser = parse_validation, value_name = "SHARE|N")]
     pub validation: ValidationSize,
-    /// Seed of the shuffle and of the MinHash functions: the same seed and file give the same result.
+    /// Seed of the shuffle and of the near-copy hashes: the same seed and file give the same result.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Similarity (the share of the longer example's words the other has in the same order) from which examples are near copies, or `off`; 0.9: at most a tenth of the words differ.

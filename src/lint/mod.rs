@@ -188,6 +188,7 @@ pub static RULES: &[&Rule] = &[
     &syntax::lone_surrogate::RULE,
     &syntax::number_out_of_range::RULE,
     &syntax::nesting_too_deep::RULE,
+    &syntax::nesting_rejected::RULE,
     &schema::missing_messages::RULE,
     &schema::messages_not_a_list::RULE,
     &schema::unknown_role::RULE,

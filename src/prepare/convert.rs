@@ -132,10 +132,14 @@ pub fn convert(
             if text.is_empty() {
                 continue;
             }
-            let result = match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(object)) => convert_object(&object, from),
+            let result = match crate::lint::syntax::read_line(text) {
+                Ok((Value::Object(object), None)) => convert_object(&object, from),
+                // Converting writes the values anew, and these cannot be written as they are.
+                Ok((Value::Object(_), Some(refused))) => Err(format!(
+                    "the line is valid JSON but cannot be converted exactly: {refused}"
+                )),
                 Ok(_) => Err("the line is not a JSON object".to_owned()),
-                Err(error) => Err(format!("the line is not valid JSON ({error})")),
+                Err(reason) => Err(format!("the line is not valid JSON ({reason})")),
             };
             emit(row, result, &mut report)?;
         }

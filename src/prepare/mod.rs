@@ -187,8 +187,9 @@ fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) 
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| (number, "the line is not valid UTF-8".to_owned()))?;
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(example)) => Ok(Sketched::Example(Sketch {
+    // Read as `check` reads it: valid JSON that strict parsers refuse is still an example.
+    match crate::lint::syntax::read_line(text) {
+        Ok((Value::Object(example), _)) => Ok(Sketched::Example(Sketch {
             line: number,
             exact: normalize::exact_fingerprint(&example),
             prompt: normalize::prompt_fingerprint(&example),
@@ -196,7 +197,7 @@ fn sketch_line(number: u64, bytes: &[u8], seed: u64, stratify_by: Option<&str>) 
             stratum: stratify_by.map_or(0, |key| stratum(&example, key)),
         })),
         Ok(_) => Err((number, "the line is not a JSON object".to_owned())),
-        Err(error) => Err((number, format!("the line is not valid JSON ({error})"))),
+        Err(reason) => Err((number, format!("the line is not valid JSON ({reason})"))),
     }
 }
 
@@ -235,9 +236,9 @@ impl WordSource for FileWords<'_> {
                 .map(|&(number, bytes)| {
                     let object = std::str::from_utf8(line_bytes(number, bytes))
                         .ok()
-                        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+                        .and_then(|text| crate::lint::syntax::read_line(text).ok());
                     match object {
-                        Some(Value::Object(example)) => {
+                        Some((Value::Object(example), _)) => {
                             Ok(near::word_keys(&normalize::text_of(&example)))
                         }
                         _ => Err(PrepareError::InvalidLine {

@@ -826,3 +826,40 @@ fn a_killed_prepare_leaves_the_old_pair_or_the_new_one_never_a_mix() {
     assert_eq!(pair(), new);
     assert_eq!(temporaries(dir.path()), Vec::<String>::new());
 }
+
+#[test]
+fn valid_json_that_strict_parsers_refuse_is_kept_by_prepare_dedupe_and_split() {
+    // Lines `check` passes with a warning (a number beyond a double, nesting past 127 levels)
+    // are examples like the others: never dropped, never called invalid JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    let mut lines: Vec<String> = (0..30).map(crate::example).collect();
+    lines[3] = lines[3].replacen('{', r#"{"n": 1e400, "#, 1);
+    lines[5] = lines[5].replacen(
+        '{',
+        &format!(r#"{{"d": {}{}, "#, "[".repeat(300), "]".repeat(300)),
+        1,
+    );
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let path = input.to_str().unwrap();
+    finetune()
+        .args(["check", path, "--ignore", "FT112"])
+        .assert()
+        .code(0);
+    let (code, report, stderr) = run_json(&["prepare", path, "--validation", "10"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["lines_in"], 30);
+    let train = report["train"]["lines"].as_array().unwrap().len();
+    let validation = report["validation"]["lines"].as_array().unwrap().len();
+    assert_eq!(train + validation, 30, "{report}");
+    let written = fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap()
+        + &fs::read_to_string(dir.path().join("data.validation.jsonl")).unwrap();
+    assert!(written.contains("1e400") && written.contains(&"[".repeat(300)));
+    let deduped = dir.path().join("deduped.jsonl");
+    finetune()
+        .args(["dedupe", path, "-o"])
+        .arg(&deduped)
+        .assert()
+        .code(0);
+    assert_eq!(fs::read_to_string(&deduped).unwrap().lines().count(), 30);
+}

@@ -5,6 +5,7 @@ pub mod byte_order_mark;
 pub mod invalid_json;
 pub mod invalid_utf8;
 pub mod lone_surrogate;
+pub mod nesting_rejected;
 pub mod nesting_too_deep;
 pub mod not_an_object;
 pub mod number_out_of_range;
@@ -15,6 +16,25 @@ use serde_json::Value;
 use super::Findings;
 use crate::dataset::scan::{Slot, Visitor, walk};
 use crate::dataset::value;
+
+/// A line read for the commands that take examples as they are (`dedupe`, `split`, `prepare`,
+/// `convert`): its value, and what strict parsers refuse in it (a lone surrogate, a number
+/// beyond a double, nesting past their limit), which [`parse_line`] read with replacements;
+/// or, for a line that is not JSON at all, the parser's reason.
+pub fn read_line(text: &str) -> Result<(Value, Option<String>), String> {
+    let mut findings = Findings::default();
+    let value = parse_line(text, &mut findings);
+    let mut messages = findings
+        .into_vec()
+        .into_iter()
+        .map(|finding| finding.message);
+    match value {
+        Some(value) => Ok((value, messages.next())),
+        None => Err(messages.next().map_or_else(String::new, |message| {
+            message.trim_start_matches("invalid JSON: ").to_owned()
+        })),
+    }
+}
 
 /// Parses one line's text, reporting why it cannot be read. Valid JSON that strict parsers
 /// refuse (a lone surrogate escape, a number beyond a double, nesting past 128 levels) gets the

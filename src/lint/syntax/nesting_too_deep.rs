@@ -9,7 +9,8 @@ pub static RULE: Rule = Rule {
     summary: "arrays and objects are nested deeper than strict readers allow",
     help: "flatten the value: store deeply nested data as a JSON string, or restructure it",
     docs: r#"## What it checks
-Arrays and objects nested 128 or more levels deep (the line's own object is level 1). The
+Arrays and objects nested 128 to 1,000 levels deep (the line's own object is level 1; deeper
+is FT010 `nesting-rejected`, an error). The
 opening bracket of the first value at level 128 is underlined, and the message says how deep the
 line goes. The line is valid JSON, so the other rules still check it; what lies at level 128 and
 deeper they read as the number 0.
@@ -31,21 +32,21 @@ program gone wrong.
 /// Levels of nesting strict readers allow: serde_json's recursion limit of 128 counts down to
 /// zero, so it reads 127. A test holds it to what serde_json does.
 pub(crate) const MAX_NESTING: usize = 127;
-/// Levels of nesting past which Python's `json` fails, its default recursion limit.
-const PYTHON_NESTING: usize = 1000;
-
-/// Reports nesting `deepest` levels deep, the first bracket past [`MAX_NESTING`] at byte `at`.
+/// Reports nesting `deepest` levels deep, the first bracket past [`MAX_NESTING`] at byte `at`;
+/// past what Python's json reads it is FT010 instead.
 pub fn report(deepest: usize, at: usize, out: &mut Findings) {
-    let message = if deepest > PYTHON_NESTING {
+    if deepest > super::nesting_rejected::PYTHON_NESTING {
+        super::nesting_rejected::report(deepest, at, out);
+        return;
+    }
+    out.in_range(
+        &RULE,
+        (at, 1),
         format!(
-            "arrays and objects nested {deepest} levels deep, past the about {PYTHON_NESTING} of Python's json, the platform's reader: the line is rejected"
-        )
-    } else {
-        format!(
-            "arrays and objects nested {deepest} levels deep, past the {MAX_NESTING} strict JSON readers allow (Python's json, the platform's reader, allows about {PYTHON_NESTING})"
-        )
-    };
-    out.in_range(&RULE, (at, 1), message);
+            "arrays and objects nested {deepest} levels deep; strict JSON readers stop at {MAX_NESTING} (Python's json, which the platform reads datasets with, takes about {})",
+            super::nesting_rejected::PYTHON_NESTING
+        ),
+    );
 }
 
 #[cfg(test)]
@@ -63,7 +64,7 @@ mod tests {
 
     #[test]
     fn pass_and_fail() {
-        let (pass, fail) = ([line(2), line(127)], [line(128), line(5000)]);
+        let (pass, fail) = ([line(2), line(127)], [line(128), line(1000)]);
         let pass: Vec<&str> = pass.iter().map(String::as_str).collect();
         let fail: Vec<&str> = fail.iter().map(String::as_str).collect();
         assert_rule(&RULE, &pass, &fail);
@@ -76,10 +77,9 @@ mod tests {
         assert_eq!(
             messages(&RULE, &deep),
             [
-                "arrays and objects nested 130 levels deep, past the 127 strict JSON readers allow (Python's json, the platform's reader, allows about 1000)"
+                "arrays and objects nested 130 levels deep; strict JSON readers stop at 127 (Python's json, which the platform reads datasets with, takes about 1000)"
             ]
         );
-        assert!(messages(&RULE, &line(1001))[0].ends_with("the line is rejected"));
     }
 
     #[test]

@@ -176,7 +176,13 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         };
         let (summary, report, _) = &mut reports[1];
         for diagnostic in leaks {
-            summary.errors += 1;
+            if diagnostic.is_error() {
+                summary.errors += 1;
+                report.errors += 1;
+            } else {
+                summary.warnings += 1;
+                report.warnings += 1;
+            }
             let mut sink = Sink::new(args.output_format, &report.path, &renderer, printer.out());
             sink.emit(diagnostic)?;
             report.diagnostics.extend(sink.collected);
@@ -504,6 +510,8 @@ fn file_report(
         examples: summary.examples,
         valid_examples: summary.valid_examples,
         stopped_early: summary.stopped_early,
+        errors: summary.errors,
+        warnings: summary.warnings,
         diagnostics,
         tokens,
         estimate,

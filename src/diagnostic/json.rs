@@ -48,6 +48,10 @@ pub struct FileReport {
     /// Whether `--max-errors` stopped the check before the end of the file.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stopped_early: bool,
+    /// Errors found, those past a line's cap of diagnostics included.
+    pub errors: u64,
+    /// Warnings found, those past a line's cap of diagnostics included.
+    pub warnings: u64,
     /// Every diagnostic, in line order; file-level ones last.
     pub diagnostics: Vec<Diagnostic>,
     /// Token counts; absent when no example could be counted.
@@ -129,13 +133,8 @@ impl Report {
         for file in &files {
             summary.files += 1;
             summary.examples += file.examples;
-            for diagnostic in &file.diagnostics {
-                if diagnostic.is_error() {
-                    summary.errors += 1;
-                } else {
-                    summary.warnings += 1;
-                }
-            }
+            summary.errors += file.errors;
+            summary.warnings += file.warnings;
         }
         Self {
             version: REPORT_VERSION,

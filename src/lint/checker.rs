@@ -260,8 +260,6 @@ impl<'a> Merger<'a> {
                 self.summary.valid_examples += 1;
             }
         }
-        self.summary.errors += report.unshown.0;
-        self.summary.warnings += report.unshown.1;
         report
             .diagnostics
             .sort_by_key(|d| (d.span.map_or(0, |span| span.offset), d.code));
@@ -270,6 +268,10 @@ impl<'a> Merger<'a> {
                 return Ok(false);
             }
         }
+        // Counted once the line's shown diagnostics are out, so that `--max-errors` stops after
+        // diagnostics a user sees, not inside a line's hidden rest.
+        self.summary.errors += report.unshown.0;
+        self.summary.warnings += report.unshown.1;
         Ok(true)
     }
 
@@ -535,10 +537,9 @@ fn unshown_note(number: u64, dropped: &[(Finding, Option<(usize, usize)>)]) -> D
     {
         diagnostic.severity = Severity::Error;
     }
-    diagnostic.help = format!(
-        "fix the findings shown and check again, or select one rule with --select {}",
-        top.code
-    );
+    diagnostic.help =
+        "fix the findings shown and check again: the ones not shown are of the same rules"
+            .to_owned();
     diagnostic
 }
 

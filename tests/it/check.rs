@@ -970,3 +970,40 @@ fn no_tokens_checks_structure_only_and_says_so() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn findings_past_a_lines_cap_are_counted_alike_in_every_format_and_by_max_errors() {
+    let roles: Vec<String> = (0..20_000)
+        .map(|_| r#"{"role": "bot", "content": "x"}"#.to_owned())
+        .collect();
+    let line = format!(
+        r#"{{"messages": [{}, {{"role": "assistant", "content": "y"}}]}}"#,
+        roles.join(", ")
+    );
+    let input = || Some(format!("{line}\n").into_bytes());
+    let args = ["-", "--no-tokens", "--ignore", "FT401"];
+    let (code, report) = json_report(&args, input());
+    assert_eq!(code, 1);
+    assert_eq!(report["summary"]["errors"], 20_000);
+    assert_eq!(report["files"][0]["errors"], 20_000);
+    let shown = report["files"][0]["diagnostics"].as_array().unwrap().len();
+    assert_eq!(shown, finetune::lint::checker::MAX_DIAGNOSTICS_PER_LINE + 1);
+    let human = finetune()
+        .args(["check"])
+        .args(args)
+        .write_stdin(input().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(human.stdout)
+            .unwrap()
+            .contains("Found 20,000 errors and 0 warnings in 1 file")
+    );
+    // --max-errors stops after the errors shown, not inside the line's hidden rest.
+    let (_, stopped) = json_report(&[&args[..], &["--max-errors", "5"]].concat(), input());
+    assert_eq!(stopped["summary"]["errors"], 5);
+    assert_eq!(
+        stopped["files"][0]["diagnostics"].as_array().unwrap().len(),
+        5
+    );
+}

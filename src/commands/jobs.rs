@@ -26,6 +26,8 @@ use crate::commands::remote::{
 };
 use crate::cost::Epochs;
 use crate::dataset::Method;
+use crate::prepare::PrepareError;
+use crate::prepare::output::{OutputSet, TargetPolicy};
 
 /// Makes the client or says why not.
 macro_rules! client_or_exit {
@@ -1111,7 +1113,7 @@ pub fn metrics(args: &MetricsArgs, printer: &mut Printer) -> io::Result<ExitStat
     };
     if let Some(output) = &args.output {
         if let Err(error) = write_atomically(output, &metrics.csv) {
-            printer.error(&format!("could not write {}: {error}", output.display()));
+            printer.error(&error.to_string());
             return Ok(ExitStatus::Error);
         }
         printer.note(&format!(
@@ -1157,15 +1159,12 @@ pub fn metrics(args: &MetricsArgs, printer: &mut Printer) -> io::Result<ExitStat
     Ok(ExitStatus::Success)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
+/// Writes `bytes` to `path` as every output is written: a temporary flushed to disk, then
+/// renamed; never over a device, a folder or a symbolic link.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PrepareError> {
+    let mut output = OutputSet::create_without_input(&[path], TargetPolicy::default())?;
+    output.write_all(0, bytes)?;
+    output.commit()
 }
 
 /// `finetune fine-tune-prompt`.
@@ -1247,6 +1246,28 @@ mod tests {
             assert_eq!(metrics.series("valid_loss"), vec![(2.0, 1.5)]);
         }
         assert!(Metrics::parse(b"%%% not csv").is_err());
+    }
+
+    #[test]
+    fn the_metrics_csv_never_replaces_a_link_or_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.csv");
+        std::fs::write(&real, "kept").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let error = write_atomically(&link, b"step\n").unwrap_err().to_string();
+        assert!(error.contains("symbolic link"), "{error}");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "kept");
+        assert!(write_atomically(dir.path(), b"step\n").is_err());
+        let csv = dir.path().join("metrics.csv");
+        write_atomically(&csv, b"step\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "step\n");
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub const FAIL_WRITING_VARIABLE: &str = "FINETUNE_TEST_FAIL_WRITING";
 #[cfg(debug_assertions)]
 pub const STOP_BEFORE_RENAMING_VARIABLE: &str = "FINETUNE_TEST_STOP_BEFORE_RENAMING";
 
+/// The permissions a new output is created with, before the umask: those of any new file.
+fn new_file_permissions() -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::Permissions::from_mode(0o666)
+}
+
 /// How an output may treat its target.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TargetPolicy {
@@ -96,7 +102,7 @@ fn kind_of(file_type: fs::FileType) -> &'static str {
 
 /// The file `shown` lets an output replace, or why it may not.
 fn resolve_target(
-    input: &Path,
+    input: Option<&Path>,
     shown: &Path,
     policy: TargetPolicy,
 ) -> Result<PathBuf, PrepareError> {
@@ -150,7 +156,10 @@ fn resolve_target(
         }
         Ok(_) => {}
     }
-    if target.exists() && fs::canonicalize(input).ok() == fs::canonicalize(&target).ok() {
+    if let Some(input) = input
+        && target.exists()
+        && fs::canonicalize(input).ok() == fs::canonicalize(&target).ok()
+    {
         return Err(refuse(
             "it is the input file, which is never modified; name another output".to_owned(),
         ));
@@ -205,6 +214,23 @@ impl OutputSet {
         targets: &[&Path],
         policy: TargetPolicy,
     ) -> Result<Self, PrepareError> {
+        Self::open(Some(input), targets, policy)
+    }
+
+    /// Starts writing `targets` of a command that reads no local file (a download): the same
+    /// refusals as [`OutputSet::create`] but the input's.
+    pub fn create_without_input(
+        targets: &[&Path],
+        policy: TargetPolicy,
+    ) -> Result<Self, PrepareError> {
+        Self::open(None, targets, policy)
+    }
+
+    fn open(
+        input: Option<&Path>,
+        targets: &[&Path],
+        policy: TargetPolicy,
+    ) -> Result<Self, PrepareError> {
         let started = SystemTime::now();
         let resolved = targets
             .iter()
@@ -220,10 +246,17 @@ impl OutputSet {
                 path: shown.to_path_buf(),
                 source,
             };
+            // A new file gets the permissions any new file gets (0666 less the umask), a
+            // replaced one keeps its own; temporary files are otherwise created 0600.
             let temporary = tempfile::Builder::new()
                 .prefix(&format!(".{name}{TEMPORARY_MARK}"))
+                .permissions(new_file_permissions())
                 .tempfile_in(folder_of(&target))
                 .map_err(write_error)?;
+            if let Ok(existing) = fs::metadata(&target) {
+                fs::set_permissions(temporary.path(), existing.permissions())
+                    .map_err(write_error)?;
+            }
             let (file, temporary) = temporary.into_parts();
             outputs.push(Output {
                 shown: shown.to_path_buf(),
@@ -235,6 +268,18 @@ impl OutputSet {
             });
         }
         Ok(Self { outputs })
+    }
+
+    /// Writes `bytes` as they are to output `index` (in the order of the targets).
+    pub fn write_all(&mut self, index: usize, bytes: &[u8]) -> Result<(), PrepareError> {
+        let output = &mut self.outputs[index];
+        output
+            .writer
+            .write_all(bytes)
+            .map_err(|source| PrepareError::Write {
+                path: output.shown.clone(),
+                source,
+            })
     }
 
     /// Writes one line and its `\n` to output `index` (in the order of the targets).
@@ -457,5 +502,24 @@ mod tests {
         write(dir.path(), &[&a], &[b"new a"]).unwrap();
         assert!(!leftover.exists());
         assert!(other.exists() && unrelated.exists());
+    }
+
+    #[test]
+    fn outputs_get_a_new_files_permissions_or_keep_the_replaced_ones() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        // A new file: what the umask leaves of 0666, as `touch` would make it.
+        let new = dir.path().join("new.jsonl");
+        let touched = dir.path().join("touched");
+        fs::File::create(&touched).unwrap();
+        write(dir.path(), &[&new], &[b"x"]).unwrap();
+        assert_eq!(mode(&new), mode(&touched));
+        // A replaced file keeps its mode.
+        let shared = dir.path().join("shared.jsonl");
+        fs::write(&shared, "old").unwrap();
+        fs::set_permissions(&shared, fs::Permissions::from_mode(0o664)).unwrap();
+        write(dir.path(), &[&shared], &[b"x"]).unwrap();
+        assert_eq!(mode(&shared), 0o664);
     }
 }

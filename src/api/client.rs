@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::Engine as _;
 use reqwest::header::HeaderMap;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Method, RequestBuilder};
@@ -22,7 +23,7 @@ use super::types::{
     ChatCompletion, ChatMessage, ChatRequest, Checkpoint, CreateJob, CreateUpload, Deleted, Event,
     FileObject, Job, Page, Upload, UploadPart,
 };
-use super::{Config, Provider};
+use super::{ApiKey, Config, Provider};
 
 /// Called with the bytes sent since the last call; negative when a failed try is taken back.
 pub type UploadProgress = Arc<dyn Fn(i64) + Send + Sync>;
@@ -197,7 +198,9 @@ impl Client {
             Err(error) => return Err(transport(&error, true)),
         };
         if (200..300).contains(&status) {
-            return Ok(body);
+            // Every answer passes here before it is decoded: a key echoed in an id, a name, a
+            // message or a reply is gone from whatever is made of it.
+            return Ok(self.config.key.scrub_body(body));
         }
         let mut error = self.status_error(method, path, status, &headers, &body);
         let retryable = retryable_status(status, error.code.as_deref());
@@ -419,7 +422,9 @@ impl Client {
             .await
     }
 
-    /// A file's content.
+    /// A file's content, with every trace of the key replaced by `[redacted]` like any other
+    /// answer: what is downloaded is shown, checked or saved, and a file that holds the
+    /// account's own key is itself a leak. A file that really held the key comes back changed.
     pub async fn file_content(&self, id: &str) -> Result<Vec<u8>, ApiError> {
         self.call(
             Method::GET,
@@ -904,7 +909,10 @@ impl Client {
             return Ok(None);
         };
         let content = self.file_content(file_id).await?;
-        Ok(Some((file_id.clone(), content)))
+        Ok(Some((
+            file_id.clone(),
+            scrub_encoded(&self.config.key, content),
+        )))
     }
 
     /// Unix seconds from which something a request sent now made is looked for by its
@@ -920,6 +928,20 @@ impl Client {
             .collect();
         BTreeMap::from([(REQUEST_ID_KEY.to_owned(), id)])
     }
+}
+
+/// A result file with the key scrubbed from under its base64 coat too: OpenAI's result files
+/// are base64-encoded CSV, where an echoed key is not spelled as it is.
+fn scrub_encoded(key: &ApiKey, content: Vec<u8>) -> Vec<u8> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let Ok(decoded) = engine.decode(content.trim_ascii()) else {
+        return content;
+    };
+    let scrubbed = key.scrub_body(decoded.clone());
+    if scrubbed == decoded {
+        return content;
+    }
+    engine.encode(scrubbed).into_bytes()
 }
 
 /// The wait a server asked for, as it said it, for messages.
@@ -1052,5 +1074,18 @@ mod tests {
         assert_eq!(segment("ftjob-abc_1"), "ftjob-abc_1");
         assert_eq!(segment("../files"), "..%2Ffiles");
         assert_eq!(segment("a b?"), "a%20b%3F");
+    }
+
+    #[test]
+    fn a_base64_result_file_is_scrubbed_under_its_coat() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let key = ApiKey::new("sk-secret-123");
+        let echoed = engine.encode("step,note\n1,sk-secret-123\n").into_bytes();
+        let scrubbed = engine.decode(scrub_encoded(&key, echoed)).unwrap();
+        assert_eq!(scrubbed, b"step,note\n1,[redacted]\n");
+        let clean = engine.encode("step,note\n1,fine\n").into_bytes();
+        assert_eq!(scrub_encoded(&key, clean.clone()), clean);
+        let plain = b"step,note\n1,fine\n".to_vec();
+        assert_eq!(scrub_encoded(&key, plain.clone()), plain);
     }
 }

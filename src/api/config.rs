@@ -1,6 +1,6 @@
 //! Where the API is and how to authenticate; the key is never shown.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 use super::{Provider, RetryPolicy};
@@ -10,6 +10,13 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 
 /// How long a request may wait for the next bytes of its answer, unless configured.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// What stands in for the key wherever the key would be shown.
+pub const REDACTED: &str = "[redacted]";
+
+/// Keys shorter than this are not scrubbed: replacing every occurrence of one or two
+/// characters would garble all text without hiding anything.
+const MIN_SCRUBBED_LEN: usize = 4;
 
 /// An API key. `Debug` and `Display` print `[redacted]`; only the request headers see it.
 #[derive(Clone)]
@@ -29,11 +36,74 @@ impl ApiKey {
     /// `text` with every occurrence of the key replaced by `[redacted]`: server messages and
     /// transport errors pass through here before anyone sees them.
     pub fn scrub(&self, text: &str) -> String {
-        if self.0.len() < 4 {
+        if self.0.len() < MIN_SCRUBBED_LEN {
             return text.to_owned();
         }
-        text.replace(&self.0, "[redacted]")
+        text.replace(&self.0, REDACTED)
     }
+
+    /// `body` (an answer as received, before it is decoded) with every occurrence of the key
+    /// replaced by `[redacted]`, both as it is and as JSON writes it inside a string (escaped
+    /// quotes, backslashes and control characters, `\/` for `/`, `\uXXXX` for non-ASCII), so
+    /// that no decoded field holds it. The key is only ever sent by us: any trace of it in an
+    /// answer is an echo.
+    pub fn scrub_body(&self, body: Vec<u8>) -> Vec<u8> {
+        if self.0.len() < MIN_SCRUBBED_LEN {
+            return body;
+        }
+        self.forms()
+            .iter()
+            .fold(body, |body, form| replace_all(body, form.as_bytes()))
+    }
+
+    /// The ways the key can be spelled in an answer: as it is, then as JSON encoders escape
+    /// it inside a string. An escape of a JSON-safe key is the key itself, so a usual key
+    /// has one form.
+    fn forms(&self) -> Vec<String> {
+        let escaped = serde_json::to_string(&self.0).unwrap_or_default();
+        let escaped = escaped
+            .strip_prefix('"')
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap_or_default()
+            .to_owned();
+        let slashes = escaped.replace('/', "\\/");
+        let mut ascii = String::with_capacity(escaped.len());
+        for c in escaped.chars() {
+            if c.is_ascii() {
+                ascii.push(c);
+            } else {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(ascii, "\\u{unit:04x}");
+                }
+            }
+        }
+        let mut forms = vec![self.0.clone()];
+        for form in [escaped, slashes, ascii] {
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+        forms
+    }
+}
+
+/// `body` with every occurrence of `needle` replaced by [`REDACTED`]; the body is given back
+/// untouched (no copy) when the needle is not in it, which is nearly always.
+fn replace_all(body: Vec<u8>, needle: &[u8]) -> Vec<u8> {
+    let finder = memchr::memmem::Finder::new(needle);
+    if finder.find(&body).is_none() {
+        return body;
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut from = 0;
+    for at in finder.find_iter(&body) {
+        out.extend_from_slice(&body[from..at]);
+        out.extend_from_slice(REDACTED.as_bytes());
+        from = at + needle.len();
+    }
+    out.extend_from_slice(&body[from..]);
+    out
 }
 
 impl fmt::Debug for ApiKey {
@@ -44,7 +114,7 @@ impl fmt::Debug for ApiKey {
 
 impl fmt::Display for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
+        f.write_str(REDACTED)
     }
 }
 
@@ -192,5 +262,42 @@ mod tests {
             key.scrub("Incorrect API key provided: sk-secret-123."),
             "Incorrect API key provided: [redacted]."
         );
+    }
+
+    #[test]
+    fn scrub_body_removes_every_occurrence_and_keeps_the_rest() {
+        let key = ApiKey::new("sk-secret-123");
+        let body = br#"{"id":"ftjob-sk-secret-123","model":"sk-secret-123sk-secret-123"}"#;
+        assert_eq!(
+            key.scrub_body(body.to_vec()),
+            br#"{"id":"ftjob-[redacted]","model":"[redacted][redacted]"}"#
+        );
+        let clean = br#"{"id":"ftjob-abc"}"#.to_vec();
+        assert_eq!(key.scrub_body(clean.clone()), clean);
+    }
+
+    #[test]
+    fn scrub_body_finds_the_key_as_json_escapes_it() {
+        let key = ApiKey::new("sk/\"sécret\"");
+        for spelled in [
+            r#"sk/\"sécret\""#,
+            r#"sk\/\"sécret\""#,
+            r#"sk/\"s\u00e9cret\""#,
+            "sk/\"sécret\"",
+        ] {
+            let body = format!(r#"{{"message":"echo {spelled}"}}"#);
+            let scrubbed = String::from_utf8(key.scrub_body(body.into_bytes())).unwrap();
+            assert_eq!(scrubbed, r#"{"message":"echo [redacted]"}"#, "{spelled}");
+        }
+        let decoded: serde_json::Value =
+            serde_json::from_slice(&key.scrub_body(br#"{"m":"sk/\"s\u00e9cret\""}"#.to_vec()))
+                .unwrap();
+        assert_eq!(decoded["m"], "[redacted]");
+    }
+
+    #[test]
+    fn a_key_too_short_to_scrub_leaves_bodies_alone() {
+        let key = ApiKey::new("sk");
+        assert_eq!(key.scrub_body(b"sk-sk".to_vec()), b"sk-sk");
     }
 }

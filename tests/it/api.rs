@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command};
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::{finetune, project_file, start_standin, valid_file};
@@ -191,17 +192,29 @@ struct Canned {
 impl Canned {
     /// Serves `status` with `headers` (each `Name: value`) and `body`, closing each connection.
     fn start(status: &str, headers: &[String], body: &str) -> Self {
+        Self::routes(status, headers, &[("", body)])
+    }
+
+    /// Serves `status` with `headers` and the body of the first route whose text is part of
+    /// the request line (`GET /v1/files?…`), closing each connection.
+    fn routes(status: &str, headers: &[String], routes: &[(&str, &str)]) -> Self {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mut answer = format!("HTTP/1.1 {status}\r\n");
-        for header in headers {
-            answer.push_str(header);
-            answer.push_str("\r\n");
-        }
-        answer.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ));
+        let answers: Vec<(String, String)> = routes
+            .iter()
+            .map(|(route, body)| {
+                let mut answer = format!("HTTP/1.1 {status}\r\n");
+                for header in headers {
+                    answer.push_str(header);
+                    answer.push_str("\r\n");
+                }
+                answer.push_str(&format!(
+                    "Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ));
+                ((*route).to_owned(), answer)
+            })
+            .collect();
         let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let kept = std::sync::Arc::clone(&heads);
         // The thread ends with the test process; it only ever waits in accept.
@@ -223,7 +236,15 @@ impl Canned {
                 }
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
+                let request_line = head.lines().next().unwrap_or_default().to_owned();
                 kept.lock().unwrap().push(head);
+                let answer = answers
+                    .iter()
+                    .find(|(route, _)| request_line.contains(route.as_str()))
+                    .map_or(
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        |(_, answer)| answer.as_str(),
+                    );
                 let _ = stream.write_all(answer.as_bytes());
             }
         });
@@ -1241,6 +1262,134 @@ fn the_key_is_scrubbed_from_every_part_of_an_answer() {
     let (code, _, stderr) = run_keyless(server.finetune().arg("list-files"));
     assert_eq!(code, 2);
     assert!(stderr.contains("<h1>[redacted]</h1>"), "{stderr}");
+}
+
+#[test]
+fn the_key_is_scrubbed_from_every_successful_answer() {
+    let job = |id: &str| {
+        json!({
+            "object": "fine_tuning.job", "id": id, "created_at": 1_700_000_000,
+            "model": format!("gpt-4o-mini-{KEY}"), "fine_tuned_model": format!("ft:gpt-4o-mini:{KEY}"),
+            "status": "succeeded", "training_file": "file-train", "result_files": ["file-result"],
+        })
+    };
+    let jobs = json!({"object": "list", "data": [job(&format!("ftjob-{KEY}"))], "has_more": false});
+    let files = json!({"object": "list", "has_more": false, "data": [{
+        "id": "file-abc", "object": "file", "bytes": 120, "created_at": 1_700_000_000,
+        "filename": format!("train-{KEY}.jsonl"), "purpose": "fine-tune", "status": "processed",
+    }]});
+    let events = json!({"object": "list", "has_more": false, "data": [{
+        "id": "ftevent-1", "object": "fine_tuning.job.event", "created_at": 1_700_000_000,
+        "level": "info", "message": format!("Step 1/10: training loss=1.5 for {KEY}"),
+    }]});
+    let reply = json!({"object": "chat.completion", "model": format!("ft:gpt-4o-mini:{KEY}"),
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": format!("Your key is {KEY}")}}]});
+    let csv = format!("step,train_loss,note\n1,1.5,{KEY}\n2,1.2,fine\n");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&csv);
+    let (jobs, files, events, reply, one) = (
+        jobs.to_string(),
+        files.to_string(),
+        events.to_string(),
+        reply.to_string(),
+        job("ftjob-abc").to_string(),
+    );
+    let routes = |metrics: &'static str| {
+        let metrics: &str = if metrics == "csv" { &csv } else { &encoded };
+        Canned::routes(
+            "200 OK",
+            &[],
+            &[
+                ("/events", events.as_str()),
+                ("/files/file-result/content", metrics),
+                ("/files", files.as_str()),
+                ("/chat/completions", reply.as_str()),
+                ("/fine_tuning/jobs/", one.as_str()),
+                ("/fine_tuning/jobs", jobs.as_str()),
+            ],
+        )
+    };
+    let server = routes("csv");
+    let shown = |args: &[&str]| {
+        let (code, stdout, stderr) = run_keyless(server.finetune().args(args));
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        format!("{stdout}{stderr}")
+    };
+    for format in ["human", "json"] {
+        let listed = shown(&["list-jobs", "--output-format", format]);
+        assert!(
+            listed.contains("ftjob-[redacted]") && listed.contains("ft:gpt-4o-mini:[redacted]"),
+            "{listed}"
+        );
+        let listed = shown(&["list-files", "--output-format", format]);
+        assert!(listed.contains("train-[redacted].jsonl"), "{listed}");
+        let listed = shown(&["list-job-events", "ftjob-abc", "--output-format", format]);
+        assert!(
+            listed.contains("training loss=1.5 for [redacted]"),
+            "{listed}"
+        );
+        let listed = shown(&["retrieve-job", "ftjob-abc", "--output-format", format]);
+        assert!(
+            listed.contains("ftjob-abc") && listed.contains("gpt-4o-mini-[redacted]"),
+            "{listed}"
+        );
+    }
+    // Azure reads the same shapes under /openai through the same transport.
+    for command in ["list-jobs", "list-files"] {
+        let (code, stdout, stderr) = run_keyless(
+            finetune()
+                .env("FINETUNE_PROVIDER", "azure")
+                .env(
+                    "AZURE_OPENAI_ENDPOINT",
+                    format!("http://127.0.0.1:{}", server.port),
+                )
+                .env("AZURE_OPENAI_API_KEY", KEY)
+                .env("FINETUNE_MAX_RETRIES", "0")
+                .arg(command),
+        );
+        assert_eq!(code, 0, "azure {command}: {stderr}");
+        assert!(stdout.contains("[redacted]"), "azure {command}: {stdout}");
+    }
+    // Together's own shapes, through the same transport.
+    let together = json!({"data": [{
+        "id": format!("ft-{KEY}"), "status": "completed", "created_at": "2024-01-01T00:00:00Z",
+        "training_file": "file-train", "model": "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+        "model_output_name": format!("me/llama-{KEY}"),
+    }]});
+    let together = Canned::start("200 OK", &[], &together.to_string());
+    for format in ["human", "json"] {
+        let (code, stdout, stderr) = run_keyless(
+            finetune()
+                .env("FINETUNE_PROVIDER", "together")
+                .env("TOGETHER_BASE_URL", together.url())
+                .env("TOGETHER_API_KEY", KEY)
+                .env("FINETUNE_MAX_RETRIES", "0")
+                .args(["list-jobs", "--output-format", format]),
+        );
+        assert_eq!(code, 0, "together: {stderr}");
+        assert!(stdout.contains("ft-[redacted]"), "together: {stdout}");
+    }
+    let answered = shown(&["fine-tune-prompt", "ftjob-abc", "What is my key?"]);
+    assert!(answered.contains("Your key is [redacted]"), "{answered}");
+    for kind in ["csv", "base64"] {
+        let server = routes(kind);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("metrics.csv");
+        let (code, _, stderr) = run_keyless(
+            server
+                .finetune()
+                .arg("metrics")
+                .arg("ftjob-abc")
+                .arg("-o")
+                .arg(&out),
+        );
+        assert_eq!(code, 0, "{kind}: {stderr}");
+        let written = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            !written.contains(KEY) && written.contains("1,1.5,[redacted]"),
+            "{kind}: {written}"
+        );
+    }
 }
 
 #[test]

@@ -537,9 +537,8 @@ fn unshown_note(number: u64, dropped: &[(Finding, Option<(usize, usize)>)]) -> D
     {
         diagnostic.severity = Severity::Error;
     }
-    diagnostic.help =
-        "fix the findings shown and check again: the ones not shown are of the same rules"
-            .to_owned();
+    "fix the findings shown and check again: the ones not shown are of the same rules"
+        .clone_into(&mut diagnostic.help);
     diagnostic
 }
 

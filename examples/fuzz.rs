@@ -145,11 +145,12 @@ fn main() {
     }
     let stats = &fuzz.stats;
     println!(
-        "fuzz: seed {}, {} batches in {:.1?}: {} dataset lines through check (json and one other format each), check --fix, prepare (when the method is auto), dedupe and split (the file and its accepted lines); {} lines through convert; {} option, {} price table and {} tokenizer runs; {} runs in all",
+        "fuzz: seed {}, {} batches in {:.1?}: {} dataset lines through check (json and one other format each), check --fix, prepare (when the method is auto), dedupe and split (the file, its accepted lines, and those without parts strict readers refuse; {} JSON reports accounted for); {} lines through convert; {} option, {} price table and {} tokenizer runs; {} runs in all",
         settings.seed,
         batch,
         started.elapsed(),
         stats.dataset_lines,
+        stats.accounted_runs,
         stats.convert_lines,
         stats.option_runs,
         stats.pricing_runs,
@@ -198,6 +199,8 @@ struct Stats {
     special_lines: u64,
     special_ft002: u64,
     special_own_code: u64,
+    /// Runs of prepare, dedupe and split whose JSON report was held to account.
+    accounted_runs: u64,
 }
 
 struct Fuzz {
@@ -309,28 +312,20 @@ impl Fuzz {
         let split_dir = self.runner.work.join("split");
         let _ = fs::create_dir_all(&split_dir);
         let split_dir = arg(&split_dir);
-        // Most mutated files are refused at their first bad line; the accepted lines alone
-        // reach the accounting, valid lines holding what strict readers refuse included.
-        let accepted: Vec<&[u8]> = split_lines(data)
-            .zip(&checked.lines)
-            .filter(|(_, facts)| !facts.error)
-            .map(|(line, _)| line)
-            .collect();
-        let clean_path = self.runner.work.join("accepted.jsonl");
-        let mut clean = accepted.join(&b'\n');
-        clean.push(b'\n');
-        fs::write(&clean_path, &clean).expect("can write the accepted lines");
-        let clean_checked = Checked {
-            lines: accepted
-                .iter()
-                .enumerate()
-                .map(|(index, line)| LineFacts {
-                    error: false,
-                    valid_json: classify_line(index, line).0.valid,
-                })
-                .collect(),
-        };
-        for (file, facts) in [(path, checked), (clean_path.as_path(), &clean_checked)] {
+        // Most mutated files are refused at their first bad line; the lines `check` accepts
+        // reach the accounting, with and without valid lines holding what strict readers
+        // refuse (so that one such line refused does not hide the accounting of the rest).
+        let accepted = self.subset(data, checked, "accepted.jsonl", |_| true);
+        let strict = self.subset(data, checked, "strict.jsonl", |line| {
+            !classify(line).refused.any()
+        });
+        let files = [
+            (path.to_owned(), checked),
+            (accepted.0, &accepted.1),
+            (strict.0, &strict.1),
+        ];
+        for (file, facts) in files {
+            let file = file.as_path();
             let dedupe = ["-o", out.as_str(), "--near", near, "--by", by];
             self.accounted_run("dedupe", file, &dedupe, facts);
             let split = [
@@ -347,6 +342,35 @@ impl Fuzz {
         if method == "auto" {
             self.prepare_run(path, checked, validation);
         }
+    }
+
+    /// The lines of `data` that `check` accepts and `keep` keeps, written to `name` in the work
+    /// folder, with what is known of them.
+    fn subset(
+        &self,
+        data: &[u8],
+        checked: &Checked,
+        name: &str,
+        keep: impl Fn(&[u8]) -> bool,
+    ) -> (PathBuf, Checked) {
+        let lines: Vec<&[u8]> = split_lines(data)
+            .zip(&checked.lines)
+            .filter(|(line, facts)| !facts.error && keep(line))
+            .map(|(line, _)| line)
+            .collect();
+        let path = self.runner.work.join(name);
+        let mut bytes = lines.join(&b'\n');
+        bytes.push(b'\n');
+        fs::write(&path, &bytes).expect("can write a subset of the dataset");
+        let facts = lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| LineFacts {
+                error: false,
+                valid_json: classify_line(index, line).0.valid,
+            })
+            .collect();
+        (path, Checked { lines: facts })
     }
 
     // Datasets.
@@ -768,6 +792,7 @@ impl Fuzz {
                 .fail(&format!("{label} printed no JSON report"), &args, &[path]);
             return;
         };
+        self.stats.accounted_runs += 1;
         let mut outputs: Vec<(PathBuf, Vec<u64>)> = Vec::new();
         let mut removed = Vec::new();
         if command == "dedupe" {
@@ -877,6 +902,7 @@ impl Fuzz {
         let Ok(report) = serde_json::from_slice::<Value>(&output.stdout) else {
             return;
         };
+        self.stats.accounted_runs += 1;
         let invalid = listed(&report["invalid"], Some("line"));
         let mut accounted: HashSet<u64> = duplicate_lines(&report["duplicates"])
             .into_iter()

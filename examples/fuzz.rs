@@ -1,26 +1,28 @@
 //! Pushes mutated datasets, option values, price tables and tokenizer files through the built
 //! `finetune` binary and checks that it never panics, never hangs, exits only with 0, 1 or 2,
-//! and that `check` reports an error at every line that is not valid JSON and no JSON-syntax
-//! error (FT002) at any line that is.
+//! that `check` reports an error at every line that is not valid JSON, no JSON-syntax error
+//! (FT002) at any line that is, and FT007, FT008 or FT009 at a valid line holding a lone
+//! surrogate escape, a number beyond f64 or nesting past 127 levels; and that `prepare`,
+//! `dedupe` and `split` account for every line `check` does not call an error (kept, or listed
+//! as removed or invalid in their JSON report) and call no line invalid that `check` accepts.
 //!
 //! ```sh
 //! cargo build --release --locked
 //! cargo run --release --locked --example fuzz -- --lines 1000000 --seed 1
 //! ```
 //!
-//! Options: `--lines N` (mutated lines through each of check, check --fix, dedupe, split and
-//! convert; default 1,000,000), `--seed N`, `--batch N` (lines per file, default 10,000),
-//! `--timeout-secs N` (per run, default 120), `--binary PATH` (default: `finetune` beside the
-//! example), `--keep DIR` (where failing inputs are copied; default a folder in the temporary
+//! Options: `--lines N` (mutated lines through each of check, check --fix, prepare, dedupe,
+//! split and convert; default 1,000,000), `--seed N`, `--batch N` (lines per file, default 10,000),
+//! `--timeout-secs N` (per run, default 120), `--binary PATH` (read against the current
+//! directory; default: `finetune` beside the example), `--keep DIR` (where failing inputs are copied; default a folder in the temporary
 //! directory). It prints every failure with the command that shows it, and exits 1 if any.
 //!
-//! The oracle reads lines as JSON by RFC 8259, without serde_json's limits: a line that is
-//! valid JSON but holds a lone surrogate escape, a number beyond the range of f64 or nesting
-//! deeper than serde_json's 128 levels may be reported as FT002 or by its own code (FT007 to
-//! FT009); every other valid line must have no FT002.
+//! The oracle reads lines as JSON by RFC 8259, without serde_json's limits: a valid line never
+//! gets FT002, and one holding a lone surrogate escape, a number beyond the range of f64 or
+//! nesting of 128 levels or more gets FT007, FT008 or FT009 for each.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
@@ -30,10 +32,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-/// serde_json's nesting limit; lines nested about this deep are special to the oracle.
+/// serde_json's nesting limit: arrays and objects this deep get FT009 rather than FT002.
 const SERDE_DEPTH_LIMIT: usize = 128;
-/// How close to the nesting limit a line counts as special (either verdict accepted).
-const DEPTH_SLACK: usize = 8;
 /// Lines of the small files used for option, price table and tokenizer runs.
 const SMALL_LINES: usize = 200;
 /// Runs with a mutated option value per batch.
@@ -96,15 +96,24 @@ fn usage(at: &str) -> ! {
     std::process::exit(2);
 }
 
-fn main() {
-    let settings = settings();
-    if !settings.binary.is_file() {
-        eprintln!(
-            "fuzz: no binary at {}; run `cargo build --release --locked` first or pass --binary",
-            settings.binary.display()
-        );
-        std::process::exit(2);
+/// `path` made absolute against `base` (the runs start in a work folder, where a relative path
+/// would name nothing), or why it names no binary.
+fn resolve_binary(path: &Path, base: &Path) -> Result<PathBuf, String> {
+    let absolute = base.join(path);
+    match fs::canonicalize(&absolute) {
+        Ok(resolved) if resolved.is_file() => Ok(resolved),
+        Ok(_) => Err(format!("{} is not a file", absolute.display())),
+        Err(error) => Err(format!("no binary at {} ({error})", absolute.display())),
     }
+}
+
+fn main() {
+    let mut settings = settings();
+    let here = std::env::current_dir().unwrap_or_default();
+    settings.binary = resolve_binary(&settings.binary, &here).unwrap_or_else(|problem| {
+        eprintln!("fuzz: {problem}; run `cargo build --release --locked` first or pass --binary");
+        std::process::exit(2);
+    });
     let work = tempfile::tempdir().expect("a temporary directory");
     let mut fuzz = Fuzz {
         rng: fastrand::Rng::with_seed(settings.seed),
@@ -136,11 +145,12 @@ fn main() {
     }
     let stats = &fuzz.stats;
     println!(
-        "fuzz: seed {}, {} batches in {:.1?}: {} dataset lines through check (json and one other format each), check --fix, dedupe and split; {} lines through convert; {} option, {} price table and {} tokenizer runs; {} runs in all",
+        "fuzz: seed {}, {} batches in {:.1?}: {} dataset lines through check (json and one other format each), check --fix, prepare (when the method is auto), dedupe and split (the file, its accepted lines, and those without parts strict readers refuse; {} JSON reports accounted for); {} lines through convert; {} option, {} price table and {} tokenizer runs; {} runs in all",
         settings.seed,
         batch,
         started.elapsed(),
         stats.dataset_lines,
+        stats.accounted_runs,
         stats.convert_lines,
         stats.option_runs,
         stats.pricing_runs,
@@ -148,7 +158,7 @@ fn main() {
         fuzz.runner.runs,
     );
     println!(
-        "oracle: {} lines not valid JSON (all reported as errors: {}), {} valid lines, {} special lines (lone surrogate, number beyond f64, deep nesting): {} reported FT002, {} FT007-FT009",
+        "oracle: {} lines not valid JSON (all reported as errors: {}), {} valid lines, {} valid lines strict readers refuse (lone surrogate, number beyond f64, deep nesting): {} reported FT002, {} with each matching FT007-FT009",
         stats.invalid_lines,
         stats.invalid_lines - stats.missed,
         stats.valid_lines,
@@ -189,6 +199,8 @@ struct Stats {
     special_lines: u64,
     special_ft002: u64,
     special_own_code: u64,
+    /// Runs of prepare, dedupe and split whose JSON report was held to account.
+    accounted_runs: u64,
 }
 
 struct Fuzz {
@@ -226,7 +238,7 @@ impl Fuzz {
         let method = ["auto", "auto", "auto", "supervised", "dpo", "reinforcement"]
             [self.rng.usize(..6)]
         .to_owned();
-        self.check_with_oracle(&path, &data, &method);
+        let checked = self.check_with_oracle(&path, &data, &method);
         let format = FORMATS[(number % 4) as usize];
         self.runner.run(
             &format!("check --output-format {format}"),
@@ -246,37 +258,9 @@ impl Fuzz {
             &["check", &arg(&path), "--fix", "-o", &arg(&out)],
             &[&path],
         );
-        let near = ["0.8", "0.5", "off", "0.95"][self.rng.usize(..4)];
-        let by = ["example", "prompt"][self.rng.usize(..2)];
-        self.runner.run(
-            "dedupe",
-            &[
-                "dedupe",
-                &arg(&path),
-                "-o",
-                &arg(&out),
-                "--near",
-                near,
-                "--by",
-                by,
-            ],
-            &[&path],
-        );
-        let split_dir = self.runner.work.join("split");
-        self.runner.run(
-            "split",
-            &[
-                "split",
-                &arg(&path),
-                "--output-dir",
-                &arg(&split_dir),
-                "--near",
-                near,
-                "--validation",
-                ["0.1", "0.5", "3", "1"][self.rng.usize(..4)],
-            ],
-            &[&path],
-        );
+        if let Some(checked) = checked {
+            self.line_runs(&path, &data, &checked, &method);
+        }
 
         let from = CONVERT_FROM[(number % 4) as usize];
         let source = self.convert_input(from, lines);
@@ -316,6 +300,77 @@ impl Fuzz {
             self.pricing_run(&small_path);
             self.tokenizer_run(&small_path);
         }
+    }
+
+    /// `dedupe` and `split` on the file and on its lines `check` accepts, and `prepare` on the
+    /// file, each held to account for every line.
+    fn line_runs(&mut self, path: &Path, data: &[u8], checked: &Checked, method: &str) {
+        let near = ["0.8", "0.5", "off", "0.95"][self.rng.usize(..4)];
+        let by = ["example", "prompt"][self.rng.usize(..2)];
+        let validation = ["0.1", "0.5", "3", "1", "0.2"][self.rng.usize(..5)];
+        let out = arg(&self.runner.work.join("out.jsonl"));
+        let split_dir = self.runner.work.join("split");
+        let _ = fs::create_dir_all(&split_dir);
+        let split_dir = arg(&split_dir);
+        // Most mutated files are refused at their first bad line; the lines `check` accepts
+        // reach the accounting, with and without valid lines holding what strict readers
+        // refuse (so that one such line refused does not hide the accounting of the rest).
+        let accepted = self.subset(data, checked, "accepted.jsonl", |_| true);
+        let strict = self.subset(data, checked, "strict.jsonl", |line| {
+            !classify(line).refused.any()
+        });
+        let files = [
+            (path.to_owned(), checked),
+            (accepted.0, &accepted.1),
+            (strict.0, &strict.1),
+        ];
+        for (file, facts) in files {
+            let file = file.as_path();
+            let dedupe = ["-o", out.as_str(), "--near", near, "--by", by];
+            self.accounted_run("dedupe", file, &dedupe, facts);
+            let split = [
+                "--output-dir",
+                split_dir.as_str(),
+                "--near",
+                near,
+                "--validation",
+                validation,
+            ];
+            self.accounted_run("split", file, &split, facts);
+        }
+        // prepare checks with `--method auto`; other methods call other lines errors.
+        if method == "auto" {
+            self.prepare_run(path, checked, validation);
+        }
+    }
+
+    /// The lines of `data` that `check` accepts and `keep` keeps, written to `name` in the work
+    /// folder, with what is known of them.
+    fn subset(
+        &self,
+        data: &[u8],
+        checked: &Checked,
+        name: &str,
+        keep: impl Fn(&[u8]) -> bool,
+    ) -> (PathBuf, Checked) {
+        let lines: Vec<&[u8]> = split_lines(data)
+            .zip(&checked.lines)
+            .filter(|(line, facts)| !facts.error && keep(line))
+            .map(|(line, _)| line)
+            .collect();
+        let path = self.runner.work.join(name);
+        let mut bytes = lines.join(&b'\n');
+        bytes.push(b'\n');
+        fs::write(&path, &bytes).expect("can write a subset of the dataset");
+        let facts = lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| LineFacts {
+                error: false,
+                valid_json: classify_line(index, line).0.valid,
+            })
+            .collect();
+        (path, Checked { lines: facts })
     }
 
     // Datasets.
@@ -516,7 +571,7 @@ impl Fuzz {
             "//",
         ];
         let at = self.rng.usize(..=line.len());
-        match self.rng.usize(..12) {
+        match self.rng.usize(..13) {
             0 if !line.is_empty() => {
                 let i = self.rng.usize(..line.len());
                 line[i] ^= 1 << self.rng.u8(..8);
@@ -587,6 +642,18 @@ impl Fuzz {
                 let start = if self.rng.bool() { 0 } else { at };
                 line.splice(start..start, "\u{feff}".bytes());
             }
+            11 if line.first() == Some(&b'{') => {
+                // What strict readers refuse, under a key the platform ignores: the line stays
+                // free of errors, so prepare, dedupe and split must keep it.
+                let depth = self.rng.usize(SERDE_DEPTH_LIMIT..400);
+                let value = [
+                    "1e400".to_owned(),
+                    "\"\\ud800\"".to_owned(),
+                    format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
+                ][self.rng.usize(..3)]
+                .clone();
+                line.splice(1..1, format!("\"metadata\": {value}, ").bytes());
+            }
             10 if line.len() > 2 => {
                 let i = self.rng.usize(..line.len() - 1);
                 line.swap(i, i + 1);
@@ -601,7 +668,9 @@ impl Fuzz {
 
     // The check and its oracle.
 
-    fn check_with_oracle(&mut self, path: &Path, data: &[u8], method: &str) {
+    /// Runs `check --output-format json` and holds it to the oracle; what it found per line
+    /// when it ran.
+    fn check_with_oracle(&mut self, path: &Path, data: &[u8], method: &str) -> Option<Checked> {
         let shown_path = arg(path);
         let args = [
             "check",
@@ -611,12 +680,9 @@ impl Fuzz {
             "--output-format",
             "json",
         ];
-        let Some(output) = self
+        let output = self
             .runner
-            .run("check --output-format json", &args, &[path])
-        else {
-            return;
-        };
+            .run("check --output-format json", &args, &[path])?;
         let report: Value = match serde_json::from_slice(&output.stdout) {
             Ok(report) => report,
             Err(error) => {
@@ -625,11 +691,10 @@ impl Fuzz {
                     &args,
                     &[path],
                 );
-                return;
+                return None;
             }
         };
-        // line -> (an error, FT002, FT007 to FT009)
-        let mut seen: HashMap<u64, (bool, bool, bool)> = HashMap::new();
+        let mut seen: HashMap<u64, Found> = HashMap::new();
         for diagnostic in report["files"][0]["diagnostics"]
             .as_array()
             .into_iter()
@@ -639,60 +704,228 @@ impl Fuzz {
                 continue;
             };
             let entry = seen.entry(line).or_default();
-            let code = diagnostic["code"].as_str().unwrap_or_default();
-            entry.0 |= diagnostic["severity"] == "error";
-            entry.1 |= code == "FT002";
-            entry.2 |= matches!(code, "FT007" | "FT008" | "FT009");
+            entry.error |= diagnostic["severity"] == "error";
+            match diagnostic["code"].as_str().unwrap_or_default() {
+                "FT002" => entry.ft002 = true,
+                "FT007" => entry.refused.surrogate = true,
+                "FT008" => entry.refused.number = true,
+                "FT009" => entry.refused.deep = true,
+                _ => {}
+            }
         }
         let mut missed = Vec::new();
         let mut wrong = Vec::new();
-        let body = data.strip_suffix(b"\n").unwrap_or(data);
-        for (index, raw) in body.split(|b| *b == b'\n').enumerate() {
+        let mut unnamed = Vec::new();
+        let mut checked = Checked::default();
+        for (index, raw) in split_lines(data).enumerate() {
             let number = index as u64 + 1;
-            let (error, ft002, own) = seen.get(&number).copied().unwrap_or_default();
-            let mut line = raw;
-            let mut bom = false;
-            if index == 0
-                && let Some(rest) = raw.strip_prefix("\u{feff}".as_bytes())
-            {
-                line = rest;
-                bom = true;
-            }
-            let verdict = classify(line);
+            let found = seen.get(&number).copied().unwrap_or_default();
+            let (verdict, bom) = classify_line(index, raw);
+            checked.lines.push(LineFacts {
+                error: found.error,
+                valid_json: verdict.valid,
+            });
             if !verdict.valid || bom {
                 if verdict.valid {
                     self.stats.valid_lines += 1;
                 } else {
                     self.stats.invalid_lines += 1;
                 }
-                if !error {
+                if !found.error {
                     self.stats.missed += 1;
                     missed.push((number, raw));
                 }
-            } else if verdict.special {
+            } else if verdict.refused.any() {
                 self.stats.special_lines += 1;
-                self.stats.special_ft002 += u64::from(ft002);
-                self.stats.special_own_code += u64::from(own);
+                self.stats.special_ft002 += u64::from(found.ft002);
+                self.stats.special_own_code += u64::from(found.refused == verdict.refused);
             } else {
                 self.stats.valid_lines += 1;
             }
-            if verdict.valid && !verdict.special && ft002 {
+            let judged = judge(verdict, found);
+            if judged.ft002_at_valid {
                 wrong.push((number, raw));
             }
+            if judged.refusal_unnamed {
+                unnamed.push((number, raw));
+            }
         }
-        if !missed.is_empty() {
+        let problems = [
+            (
+                missed,
+                "check reports no error at lines that are not valid JSON",
+            ),
+            (wrong, "check reports FT002 at lines that are valid JSON"),
+            (
+                unnamed,
+                "check misses FT007/FT008/FT009 at valid lines with a lone surrogate, a number beyond f64 or nesting past 127 levels",
+            ),
+        ];
+        for (lines, what) in problems {
+            if !lines.is_empty() {
+                let message = format!("{what} ({} of them), e.g. {}", lines.len(), shown(&lines));
+                self.runner.fail(&message, &args, &[path]);
+            }
+        }
+        Some(checked)
+    }
+
+    // Prepare, dedupe and split: every line accounted for.
+
+    /// `dedupe` or `split` (`command`, with `args` after the file) with its JSON report, on
+    /// `path` whose lines `checked` describes.
+    fn accounted_run(&mut self, command: &str, path: &Path, extra: &[&str], checked: &Checked) {
+        let file = arg(path);
+        let mut args = vec![command, file.as_str()];
+        args.extend_from_slice(extra);
+        args.extend(["--output-format", "json"]);
+        let label = format!("{command} --output-format json");
+        let Some(output) = self.runner.run(&label, &args, &[path]) else {
+            return;
+        };
+        if output.code != 0 {
+            self.refusal_holds(&label, &output, &args, path, checked);
+            return;
+        }
+        let Ok(report) = serde_json::from_slice::<Value>(&output.stdout) else {
+            self.runner
+                .fail(&format!("{label} printed no JSON report"), &args, &[path]);
+            return;
+        };
+        self.stats.accounted_runs += 1;
+        let mut outputs: Vec<(PathBuf, Vec<u64>)> = Vec::new();
+        let mut removed = Vec::new();
+        if command == "dedupe" {
+            let out = PathBuf::from(extra[1]);
+            outputs.push((out, listed(&report["kept"], None)));
+            removed = duplicate_lines(&report);
+        } else {
+            for side in ["train", "validation"] {
+                let out = PathBuf::from(report[format!("{side}_file")].as_str().unwrap_or(""));
+                outputs.push((self.runner.work.join(out), listed(&report[side], None)));
+            }
+        }
+        let mut accounted: HashSet<u64> = removed.into_iter().collect();
+        for (out, kept) in &outputs {
+            let written = fs::read(out).map_or(0, |bytes| split_lines(&bytes).count());
+            if written != kept.len() {
+                let message = format!(
+                    "{label} lists {} kept lines for {} but wrote {written}",
+                    kept.len(),
+                    out.display()
+                );
+                self.runner.fail(&message, &args, &[path]);
+            }
+            accounted.extend(kept);
+        }
+        self.all_accounted(&label, checked, &accounted, false, &args, path);
+    }
+
+    /// A refusal names a line `check` calls an error, and calls it not valid JSON only when
+    /// it is not.
+    fn refusal_holds(
+        &mut self,
+        label: &str,
+        output: &Output,
+        args: &[&str],
+        path: &Path,
+        checked: &Checked,
+    ) {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let Some((line, reason)) = refused_line(&stderr, &arg(path)) else {
+            return;
+        };
+        let index = usize::try_from(line).unwrap_or(usize::MAX).wrapping_sub(1);
+        let Some(facts) = checked.lines.get(index) else {
+            let message = format!("{label} refuses line {line}, which the file does not have");
+            self.runner.fail(&message, args, &[path]);
+            return;
+        };
+        if let Some(problem) = refusal_problem(&reason, *facts) {
+            let message = format!("{label} {problem} (line {line}), e.g. {reason}");
+            self.runner.fail(&message, args, &[path]);
+        }
+    }
+
+    /// Fails when a line is neither kept nor listed in a report; `every` also holds lines
+    /// `check` calls errors to it.
+    fn all_accounted(
+        &mut self,
+        label: &str,
+        checked: &Checked,
+        accounted: &HashSet<u64>,
+        every: bool,
+        args: &[&str],
+        path: &Path,
+    ) {
+        let lost = lost_lines(checked, accounted, every);
+        if !lost.is_empty() {
+            let shown: Vec<String> = lost.iter().take(SHOWN_LINES).map(u64::to_string).collect();
             let message = format!(
-                "check reports no error at lines that are not valid JSON ({} of them), e.g. {}",
-                missed.len(),
-                shown(&missed)
+                "{label} neither keeps nor lists lines {} ({} of them), e.g. lines {}",
+                if every {
+                    "of its input"
+                } else {
+                    "check accepts"
+                },
+                lost.len(),
+                shown.join(", ")
             );
-            self.runner.fail(&message, &args, &[path]);
+            self.runner.fail(&message, args, &[path]);
         }
-        if !wrong.is_empty() {
+    }
+
+    /// `prepare --drop-invalid` with its JSON report: every line is kept, removed as a copy or
+    /// listed invalid, and only lines `check` (with `--method auto`) calls errors are invalid.
+    fn prepare_run(&mut self, path: &Path, checked: &Checked, validation: &str) {
+        let file = arg(path);
+        let dir = self.runner.work.join("prepared");
+        let _ = fs::create_dir_all(&dir);
+        let dir = arg(&dir);
+        let args = [
+            "prepare",
+            file.as_str(),
+            "--drop-invalid",
+            "--output-dir",
+            dir.as_str(),
+            "--validation",
+            validation,
+            "--output-format",
+            "json",
+        ];
+        let label = "prepare --drop-invalid --output-format json";
+        let Some(output) = self.runner.run(label, &args, &[path]) else {
+            return;
+        };
+        // Exit 2 is a split too small or a file-level error; exit 1 without a report a
+        // refusal for the file as a whole: neither writes an output to account for.
+        let Ok(report) = serde_json::from_slice::<Value>(&output.stdout) else {
+            return;
+        };
+        self.stats.accounted_runs += 1;
+        let invalid = listed(&report["invalid"], Some("line"));
+        let mut accounted: HashSet<u64> = duplicate_lines(&report["duplicates"])
+            .into_iter()
+            .chain(invalid.iter().copied())
+            .collect();
+        accounted.extend(listed(&report["train"]["lines"], None));
+        accounted.extend(listed(&report["validation"]["lines"], None));
+        self.all_accounted(label, checked, &accounted, true, &args, path);
+        let accepted: Vec<String> = invalid
+            .iter()
+            .filter(|n| {
+                usize::try_from(**n)
+                    .ok()
+                    .and_then(|n| checked.lines.get(n.wrapping_sub(1)))
+                    .is_some_and(|facts| !facts.error)
+            })
+            .take(SHOWN_LINES)
+            .map(u64::to_string)
+            .collect();
+        if !accepted.is_empty() {
             let message = format!(
-                "check reports FT002 at lines that are valid JSON ({} of them), e.g. {}",
-                wrong.len(),
-                shown(&wrong)
+                "{label} lists as invalid lines at which check reports no error, e.g. lines {}",
+                accepted.join(", ")
             );
             self.runner.fail(&message, &args, &[path]);
         }
@@ -1011,14 +1244,142 @@ fn arg(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// What is wrong with `check`'s report at one valid line.
+#[derive(Debug, Default, PartialEq)]
+struct Judged {
+    /// FT002 at a line that is valid JSON.
+    ft002_at_valid: bool,
+    /// A part strict readers refuse without its own rule (FT007 to FT009).
+    refusal_unnamed: bool,
+}
+
+fn judge(verdict: Verdict, found: Found) -> Judged {
+    let owed = verdict.refused;
+    Judged {
+        ft002_at_valid: verdict.valid && found.ft002,
+        refusal_unnamed: (owed.surrogate && !found.refused.surrogate)
+            || (owed.number && !found.refused.number)
+            || (owed.deep && !found.refused.deep),
+    }
+}
+
+/// What is wrong with `dedupe` or `split` refusing a line for `reason`.
+fn refusal_problem(reason: &str, facts: LineFacts) -> Option<&'static str> {
+    if reason.contains("not valid JSON") && facts.valid_json {
+        Some("calls a line not valid JSON that is valid JSON")
+    } else if !facts.error {
+        Some("refuses a line at which check reports no error")
+    } else {
+        None
+    }
+}
+
+/// Lines neither kept nor listed: those `check` accepts, or with `every` all of them.
+fn lost_lines(checked: &Checked, accounted: &HashSet<u64>, every: bool) -> Vec<u64> {
+    (1_u64..)
+        .zip(&checked.lines)
+        .filter(|(n, facts)| (every || !facts.error) && !accounted.contains(n))
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// What `check` reported at one line.
+#[derive(Clone, Copy, Default)]
+struct Found {
+    error: bool,
+    ft002: bool,
+    refused: Refused,
+}
+
+/// What `check` and the oracle say of each line of a file, in order.
+#[derive(Default)]
+struct Checked {
+    lines: Vec<LineFacts>,
+}
+
+#[derive(Clone, Copy)]
+struct LineFacts {
+    /// `check` reports an error at the line.
+    error: bool,
+    /// The oracle reads it as JSON.
+    valid_json: bool,
+}
+
+/// The lines of a file as `check` numbers them (a last line without a newline included).
+fn split_lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = data.strip_suffix(b"\n").unwrap_or(data);
+    body.split(|b| *b == b'\n')
+        .take(if data.is_empty() { 0 } else { usize::MAX })
+}
+
+/// The oracle's verdict on line `index` (0-based), and whether a byte order mark began it.
+fn classify_line(index: usize, raw: &[u8]) -> (Verdict, bool) {
+    if index == 0
+        && let Some(rest) = raw.strip_prefix("\u{feff}".as_bytes())
+    {
+        return (classify(rest), true);
+    }
+    (classify(raw), false)
+}
+
+/// The line numbers in a report's array: each item, or its `key` field.
+fn listed(items: &Value, key: Option<&str>) -> Vec<u64> {
+    items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| key.map_or(item, |key| &item[key]).as_u64())
+        .collect()
+}
+
+/// The lines a dedupe report removes: blank lines, exact and same-prompt copies, near copies.
+fn duplicate_lines(report: &Value) -> Vec<u64> {
+    let mut lines = listed(&report["blank"], None);
+    lines.extend(listed(&report["exact"], Some("line")));
+    lines.extend(listed(&report["same_prompt"], Some("line")));
+    for cluster in report["near"].as_array().into_iter().flatten() {
+        lines.extend(listed(&cluster["removed"], Some("line")));
+    }
+    lines
+}
+
+/// The line and reason of a refusal `finetune: PATH:LINE: REASON; run ...` on standard error.
+fn refused_line(stderr: &str, path: &str) -> Option<(u64, String)> {
+    let prefix = format!("{path}:");
+    let rest = stderr.lines().find_map(|l| {
+        let at = l.find(&prefix)?;
+        Some(&l[at + prefix.len()..])
+    })?;
+    let (line, reason) = rest.split_once(": ")?;
+    Some((line.parse().ok()?, reason.to_owned()))
+}
+
 // The oracle: JSON by RFC 8259, with no depth or number limits.
 
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Verdict {
     /// The line is one JSON text (surrounded by white space at most).
     valid: bool,
-    /// It holds what serde_json refuses although the grammar allows it.
-    special: bool,
+    /// What serde_json refuses although the grammar allows it, each owed its own rule (only
+    /// set on a valid line).
+    refused: Refused,
+}
+
+/// Parts of a valid line that serde_json refuses.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Refused {
+    /// A lone surrogate escape: FT007.
+    surrogate: bool,
+    /// A number beyond the range of f64: FT008.
+    number: bool,
+    /// Nesting of [`SERDE_DEPTH_LIMIT`] levels or more: FT009.
+    deep: bool,
+}
+
+impl Refused {
+    fn any(self) -> bool {
+        self.surrogate || self.number || self.deep
+    }
 }
 
 fn classify(line: &[u8]) -> Verdict {
@@ -1028,19 +1389,23 @@ fn classify(line: &[u8]) -> Verdict {
     let mut scanner = Scanner {
         bytes: text.as_bytes(),
         at: 0,
-        special: false,
+        refused: Refused::default(),
     };
     let valid = scanner.document();
     Verdict {
         valid,
-        special: valid && scanner.special,
+        refused: if valid {
+            scanner.refused
+        } else {
+            Refused::default()
+        },
     }
 }
 
 struct Scanner<'a> {
     bytes: &'a [u8],
     at: usize,
-    special: bool,
+    refused: Refused,
 }
 
 impl Scanner<'_> {
@@ -1143,8 +1508,8 @@ impl Scanner<'_> {
     }
 
     fn note_depth(&mut self, depth: usize) {
-        if depth + DEPTH_SLACK >= SERDE_DEPTH_LIMIT {
-            self.special = true;
+        if depth >= SERDE_DEPTH_LIMIT {
+            self.refused.deep = true;
         }
     }
 
@@ -1205,10 +1570,10 @@ impl Scanner<'_> {
                                     }
                                 };
                                 if !paired {
-                                    self.special = true;
+                                    self.refused.surrogate = true;
                                 }
                             } else if (0xDC00..0xE000).contains(&unit) {
-                                self.special = true;
+                                self.refused.surrogate = true;
                             }
                         }
                         _ => return false,
@@ -1247,7 +1612,7 @@ impl Scanner<'_> {
         }
         let text = std::str::from_utf8(&self.bytes[start..self.at]).unwrap_or("0");
         if text.parse::<f64>().map_or(true, f64::is_infinite) {
-            self.special = true;
+            self.refused.number = true;
         }
         true
     }
@@ -1257,6 +1622,8 @@ impl Scanner<'_> {
 
 struct Output {
     stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    code: i32,
 }
 
 struct Runner {
@@ -1314,8 +1681,8 @@ impl Runner {
             std::thread::sleep(Duration::from_millis(5));
         };
         let stdout = fs::read(&stdout_path).unwrap_or_default();
-        let stderr =
-            String::from_utf8_lossy(&fs::read(&stderr_path).unwrap_or_default()).into_owned();
+        let stderr_bytes = fs::read(&stderr_path).unwrap_or_default();
+        let stderr = String::from_utf8_lossy(&stderr_bytes).into_owned();
         let problem = match status.map(|s| s.code()) {
             None => Some(format!(
                 "{label}: no answer within {:?} (killed)",
@@ -1334,7 +1701,11 @@ impl Runner {
                 self.fail(&problem, args, inputs);
                 None
             }
-            None => Some(Output { stdout }),
+            None => Some(Output {
+                stdout,
+                stderr: stderr_bytes,
+                code: status.and_then(|s| s.code()).unwrap_or_default(),
+            }),
         }
     }
 
@@ -1393,4 +1764,152 @@ fn first_line(text: &str) -> String {
         .chars()
         .take(300)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line_with(value: &str) -> String {
+        format!(r#"{{"metadata": {value}, "messages": [{{"role": "user", "content": "hi"}}]}}"#)
+    }
+
+    #[test]
+    fn a_relative_binary_is_found_from_the_current_directory() {
+        let base = tempfile::tempdir().unwrap();
+        fs::create_dir(base.path().join("bin")).unwrap();
+        fs::write(base.path().join("bin/finetune"), b"").unwrap();
+        let resolved = resolve_binary(Path::new("bin/finetune"), base.path()).unwrap();
+        assert!(resolved.is_absolute());
+        assert_eq!(
+            resolved,
+            fs::canonicalize(base.path().join("bin/finetune")).unwrap()
+        );
+        let missing = resolve_binary(Path::new("bin/nothing"), base.path()).unwrap_err();
+        assert!(missing.contains("bin/nothing"), "{missing}");
+        let folder = resolve_binary(Path::new("bin"), base.path()).unwrap_err();
+        assert!(folder.contains("not a file"), "{folder}");
+    }
+
+    #[test]
+    fn each_part_strict_readers_refuse_is_owed_its_rule() {
+        let deep = |depth: usize| line_with(&format!("{}{}", "[".repeat(depth), "]".repeat(depth)));
+        let refused = |line: &str| {
+            let verdict = classify(line.as_bytes());
+            assert!(verdict.valid, "{line}");
+            verdict.refused
+        };
+        assert_eq!(
+            refused(&line_with(r#""\ud800""#)),
+            Refused {
+                surrogate: true,
+                ..Refused::default()
+            }
+        );
+        assert_eq!(refused(&line_with(r#""\ud83d\ude00""#)), Refused::default());
+        assert_eq!(
+            refused(&line_with("1e400")),
+            Refused {
+                number: true,
+                ..Refused::default()
+            }
+        );
+        assert_eq!(refused(&line_with("1e-400")), Refused::default());
+        // The object itself is one level: 127 more make 128, where serde_json stops.
+        assert_eq!(
+            refused(&deep(127)),
+            Refused {
+                deep: true,
+                ..Refused::default()
+            }
+        );
+        assert_eq!(refused(&deep(126)), Refused::default());
+        assert!(!classify(line_with("1e").as_bytes()).valid);
+    }
+
+    #[test]
+    fn ft002_at_a_valid_line_is_wrong_even_when_strict_readers_refuse_it() {
+        for value in [
+            r#""\ud800""#,
+            "1e400",
+            &format!("{}{}", "[".repeat(200), "]".repeat(200)),
+        ] {
+            let verdict = classify(line_with(value).as_bytes());
+            let ft002 = Found {
+                error: true,
+                ft002: true,
+                refused: Refused::default(),
+            };
+            assert_eq!(
+                judge(verdict, ft002),
+                Judged {
+                    ft002_at_valid: true,
+                    refusal_unnamed: true
+                },
+                "{value}"
+            );
+            let named = Found {
+                error: true,
+                ft002: false,
+                refused: verdict.refused,
+            };
+            assert_eq!(judge(verdict, named), Judged::default(), "{value}");
+        }
+        let broken = classify(b"{\"a\": 1e400");
+        let ft002 = Found {
+            error: true,
+            ft002: true,
+            refused: Refused::default(),
+        };
+        assert_eq!(judge(broken, ft002), Judged::default());
+    }
+
+    #[test]
+    fn a_line_dropped_without_a_listing_is_lost() {
+        let facts = |error| LineFacts {
+            error,
+            valid_json: true,
+        };
+        let checked = Checked {
+            lines: vec![facts(false), facts(true), facts(false)],
+        };
+        let accounted: HashSet<u64> = [1].into_iter().collect();
+        assert_eq!(lost_lines(&checked, &accounted, false), [3]);
+        assert_eq!(lost_lines(&checked, &accounted, true), [2, 3]);
+        let report = json!({
+            "blank": [4], "exact": [{"line": 5, "duplicate_of": 1}], "same_prompt": [],
+            "near": [{"kept": 1, "removed": [{"line": 6, "similarity": 0.9}]}],
+        });
+        assert_eq!(duplicate_lines(&report), [4, 5, 6]);
+    }
+
+    #[test]
+    fn a_refusal_must_name_a_line_check_calls_an_error_and_not_valid_json_only_if_so() {
+        let stderr = "finetune: /w/accepted.jsonl:14: the line is not valid JSON (number out of range at line 1 column 18); run `finetune check` and fix the file first\n";
+        let (line, reason) = refused_line(stderr, "/w/accepted.jsonl").unwrap();
+        assert_eq!(line, 14);
+        let warned = LineFacts {
+            error: false,
+            valid_json: true,
+        };
+        assert!(
+            refusal_problem(&reason, warned)
+                .unwrap()
+                .contains("valid JSON")
+        );
+        let broken = LineFacts {
+            error: true,
+            valid_json: false,
+        };
+        assert_eq!(refusal_problem(&reason, broken), None);
+        let accepted = LineFacts {
+            error: false,
+            valid_json: false,
+        };
+        assert!(
+            refusal_problem("not an object", accepted)
+                .unwrap()
+                .contains("no error")
+        );
+    }
 }

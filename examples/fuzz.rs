@@ -1,7 +1,7 @@
 //! Pushes mutated datasets, option values, price tables and tokenizer files through the built
 //! `finetune` binary and checks that it never panics, never hangs, exits only with 0, 1 or 2,
 //! that `check` reports an error at every line that is not valid JSON, no JSON-syntax error
-//! (FT002) at any line that is, and FT007, FT008 or FT009 at a valid line holding a lone
+//! (FT002) at any line that is, and FT007, FT008, FT009 or FT010 at a valid line holding a lone
 //! surrogate escape, a number beyond f64 or nesting past 127 levels; and that `prepare`,
 //! `dedupe` and `split` account for every line `check` does not call an error (kept, or listed
 //! as removed or invalid in their JSON report) and call no line invalid that `check` accepts.
@@ -19,7 +19,7 @@
 //!
 //! The oracle reads lines as JSON by RFC 8259, without serde_json's limits: a valid line never
 //! gets FT002, and one holding a lone surrogate escape, a number beyond the range of f64 or
-//! nesting of 128 levels or more gets FT007, FT008 or FT009 for each.
+//! nesting of 128 levels or more gets FT007, FT008 or FT009 (FT010 past 1,000 levels) for each.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::{HashMap, HashSet};
@@ -709,7 +709,7 @@ impl Fuzz {
                 "FT002" => entry.ft002 = true,
                 "FT007" => entry.refused.surrogate = true,
                 "FT008" => entry.refused.number = true,
-                "FT009" => entry.refused.deep = true,
+                "FT009" | "FT010" => entry.refused.deep = true,
                 _ => {}
             }
         }

@@ -43,14 +43,8 @@ pub fn report(deepest: usize, at: usize, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
+    use crate::lint::syntax::nesting_too_deep::tests::line;
     use crate::lint::testing::{assert_rule, codes};
-
-    fn line(depth: usize) -> String {
-        let value = format!("{}{}", "[".repeat(depth - 1), "]".repeat(depth - 1));
-        format!(
-            r#"{{"messages": [{{"role": "user", "content": "Hi"}}, {{"role": "assistant", "content": "Yo"}}], "n": {value}}}"#
-        )
-    }
 
     #[test]
     fn pass_and_fail() {
@@ -62,7 +56,7 @@ mod tests {
 
     #[test]
     fn replaces_the_warning_past_pythons_limit() {
-        assert_eq!(codes(&line(1001)), ["FT010", "FT112"]);
-        assert_eq!(codes(&line(1000)), ["FT009", "FT112"]);
+        assert_eq!(codes(&line(1001)), ["FT010", "FT103", "FT112", "FT201"]);
+        assert_eq!(codes(&line(1000)), ["FT009", "FT103", "FT112", "FT201"]);
     }
 }

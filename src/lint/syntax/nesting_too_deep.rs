@@ -50,11 +50,12 @@ pub fn report(deepest: usize, at: usize, out: &mut Findings) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::{MAX_NESTING, RULE};
     use crate::lint::testing::{assert_rule, codes, messages};
 
-    fn line(depth: usize) -> String {
+    /// A line `depth` levels deep, with an unknown role and key besides.
+    pub(in crate::lint::syntax) fn line(depth: usize) -> String {
         // The line's object is level 1.
         let value = format!("{}{}", "[".repeat(depth - 1), "]".repeat(depth - 1));
         format!(

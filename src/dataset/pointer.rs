@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use rustc_hash::FxHashMap;
 
-use super::scan::{Slot, Visitor, walk};
+use super::scan::{Slot, Visitor, unescape, walk};
 
 /// The byte range `(start, length)` of the value at `pointer` (RFC 6901) within `line`, or
 /// `None` when the line does not parse or the pointer names nothing. The empty pointer names
@@ -165,43 +165,7 @@ impl<'a> Visitor<'a> for Locator {
 /// The text of a key as written between its quotes, with escapes decoded; a lone surrogate
 /// becomes U+FFFD, as the checks read it.
 fn decode_key(raw: &str) -> Cow<'_, str> {
-    if !raw.contains('\\') {
-        return Cow::Borrowed(raw);
-    }
-    let quoted = format!("\"{raw}\"");
-    match serde_json::from_str::<String>(&quoted) {
-        Ok(key) => Cow::Owned(key),
-        Err(_) => Cow::Owned(decode_lossy(raw)),
-    }
-}
-
-/// Decodes the escapes of a key that holds lone surrogates, each one as U+FFFD.
-fn decode_lossy(raw: &str) -> String {
-    let mut units = Vec::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            let mut buffer = [0; 2];
-            units.extend_from_slice(c.encode_utf16(&mut buffer));
-            continue;
-        }
-        match chars.next() {
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                units.push(u16::from_str_radix(&hex, 16).unwrap_or(0xFFFD));
-            }
-            Some('b') => units.push(0x08),
-            Some('f') => units.push(0x0C),
-            Some('n') => units.push(0x0A),
-            Some('r') => units.push(0x0D),
-            Some('t') => units.push(0x09),
-            Some(other) => units.push(other as u16),
-            None => {}
-        }
-    }
-    char::decode_utf16(units)
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-        .collect()
+    unescape(raw, Some(char::REPLACEMENT_CHARACTER)).unwrap_or(Cow::Borrowed(raw))
 }
 
 #[cfg(test)]

@@ -234,6 +234,56 @@ fn number_end(bytes: &[u8], start: usize) -> Result<usize, SyntaxError> {
     Ok(pos)
 }
 
+/// The text of a JSON string's raw content (between its quotes, as a walk found it: its escapes
+/// well formed), escapes decoded. A lone surrogate escape becomes `lone`, or makes the result
+/// `None` when `lone` is `None`.
+pub fn unescape(raw: &str, lone: Option<char>) -> Option<std::borrow::Cow<'_, str>> {
+    let bytes = raw.as_bytes();
+    let Some(first) = memchr::memchr(b'\\', bytes) else {
+        return Some(std::borrow::Cow::Borrowed(raw));
+    };
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(&raw[..first]);
+    let mut pos = first;
+    while pos < bytes.len() {
+        let next = memchr::memchr(b'\\', &bytes[pos..]).map_or(bytes.len(), |at| pos + at);
+        out.push_str(&raw[pos..next]);
+        if next == bytes.len() {
+            break;
+        }
+        let (c, len) = match bytes.get(next + 1)? {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            _ => {
+                let unit = hex4(bytes, next + 2)?;
+                let low = (bytes.get(next + 6..next + 8) == Some(b"\\u"))
+                    .then(|| hex4(bytes, next + 8))
+                    .flatten()
+                    .filter(|low| LOW_SURROGATES.contains(low));
+                match (char::from_u32(u32::from(unit)), low) {
+                    (Some(c), _) => (c, 6),
+                    (None, Some(low)) if HIGH_SURROGATES.contains(&unit) => {
+                        let code = 0x10000
+                            + ((u32::from(unit) - 0xD800) << 10)
+                            + (u32::from(low) - 0xDC00);
+                        (char::from_u32(code)?, 12)
+                    }
+                    (None, _) => (lone?, 6),
+                }
+            }
+        };
+        out.push(c);
+        pos = next + len;
+    }
+    Some(std::borrow::Cow::Owned(out))
+}
+
 /// The value of four hex digits at `pos`.
 fn hex4(bytes: &[u8], pos: usize) -> Option<u16> {
     let digits = std::str::from_utf8(bytes.get(pos..pos + 4)?).ok()?;

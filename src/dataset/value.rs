@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use super::scan::{Slot, Visitor, walk};
+use super::scan::{Slot, Visitor, unescape, walk};
 
 /// Lines at least this long are built here rather than by serde_json.
 pub const LONG_LINE: usize = 1 << 20;
@@ -72,7 +72,7 @@ impl Builder<'_> {
 /// The value of one scalar's raw text; `None` for a number beyond a double.
 fn scalar(raw: &str) -> Option<Value> {
     match raw.as_bytes().first()? {
-        b'"' => unescape(&raw[1..raw.len() - 1]).map(Value::String),
+        b'"' => unescape(&raw[1..raw.len() - 1], None).map(|text| Value::String(text.into_owned())),
         b't' => Some(Value::Bool(true)),
         b'f' => Some(Value::Bool(false)),
         b'n' => Some(Value::Null),
@@ -83,7 +83,7 @@ fn scalar(raw: &str) -> Option<Value> {
 impl<'a> Visitor<'a> for Builder<'a> {
     fn begin(&mut self, slot: Slot<'a>, at: usize, depth: usize) {
         let key = if let Slot::Member(raw) = slot {
-            let key = unescape(raw);
+            let key = unescape(raw, None).map(std::borrow::Cow::into_owned);
             self.failed |= key.is_none();
             key
         } else {
@@ -120,55 +120,6 @@ impl<'a> Visitor<'a> for Builder<'a> {
     fn lone_surrogate(&mut self, _at: usize) {
         self.failed = true;
     }
-}
-
-/// The text of a JSON string's raw content (between its quotes, already walked so its escapes
-/// are well formed); `None` for a lone surrogate.
-fn unescape(raw: &str) -> Option<String> {
-    let Some(first) = memchr::memchr(b'\\', raw.as_bytes()) else {
-        return Some(raw.to_owned());
-    };
-    let bytes = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len());
-    out.push_str(&raw[..first]);
-    let mut pos = first;
-    while pos < bytes.len() {
-        let next = memchr::memchr(b'\\', &bytes[pos..]).map_or(bytes.len(), |at| pos + at);
-        out.push_str(&raw[pos..next]);
-        if next == bytes.len() {
-            break;
-        }
-        let (c, len) = match bytes.get(next + 1)? {
-            b'"' => ('"', 2),
-            b'\\' => ('\\', 2),
-            b'/' => ('/', 2),
-            b'b' => ('\u{8}', 2),
-            b'f' => ('\u{c}', 2),
-            b'n' => ('\n', 2),
-            b'r' => ('\r', 2),
-            b't' => ('\t', 2),
-            _ => {
-                let unit = hex4(raw.get(next + 2..next + 6)?)?;
-                if let Some(c) = char::from_u32(u32::from(unit)) {
-                    (c, 6)
-                } else {
-                    // A high surrogate: the walk found its low half right after it.
-                    let low = hex4(raw.get(next + 8..next + 12)?)?;
-                    let high = u32::from(unit).checked_sub(0xD800)?;
-                    let low = u32::from(low).checked_sub(0xDC00)?;
-                    let code = 0x10000 + (high << 10) + low;
-                    (char::from_u32(code)?, 12)
-                }
-            }
-        };
-        out.push(c);
-        pos = next + len;
-    }
-    Some(out)
-}
-
-fn hex4(digits: &str) -> Option<u16> {
-    u16::from_str_radix(digits, 16).ok()
 }
 
 #[cfg(test)]

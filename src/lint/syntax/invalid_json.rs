@@ -24,6 +24,9 @@ trailing commas and single quotes are the usual causes.
 "#,
 };
 
+/// What every message of this rule starts with; the parser's reason follows.
+pub(crate) const MESSAGE_PREFIX: &str = "invalid JSON: ";
+
 /// Reports a parse error at the byte where the parser stopped.
 pub fn report(error: &serde_json::Error, line: &[u8], out: &mut Findings) {
     // Lines hold no raw newline, so the parser's column is the byte position in the line.
@@ -33,7 +36,7 @@ pub fn report(error: &serde_json::Error, line: &[u8], out: &mut Findings) {
     let reason = text
         .rfind(" at line ")
         .map_or(text.as_str(), |cut| &text[..cut]);
-    out.in_range(&RULE, (start, length), format!("invalid JSON: {reason}"));
+    out.in_range(&RULE, (start, length), format!("{MESSAGE_PREFIX}{reason}"));
 }
 
 #[cfg(test)]

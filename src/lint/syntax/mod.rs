@@ -31,7 +31,9 @@ pub fn read_line(text: &str) -> Result<(Value, Option<String>), String> {
     match value {
         Some(value) => Ok((value, messages.next())),
         None => Err(messages.next().map_or_else(String::new, |message| {
-            message.trim_start_matches("invalid JSON: ").to_owned()
+            message
+                .trim_start_matches(invalid_json::MESSAGE_PREFIX)
+                .to_owned()
         })),
     }
 }

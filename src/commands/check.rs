@@ -1,7 +1,6 @@
 //! `finetune check FILE...`: lint datasets and report in the chosen format.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::api::Provider;
@@ -16,7 +15,7 @@ use crate::lint::dataset::train_validation_leakage;
 use crate::lint::syntax::unreadable_input;
 use crate::lint::{
     CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, TokenSettings, TokenSummary,
-    check_stream,
+    check_file, check_stream,
 };
 use crate::prepare::fix::{Fix, fix_file};
 use crate::prepare::leakage::leaks;
@@ -124,10 +123,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         let display = path.display().to_string();
         let mut sink = Sink::new(args.output_format, &display, &renderer, printer.out());
         let mut note = None;
-        let checked = match open(path) {
-            Ok(input) => check_stream(input, &options, &mut sink),
-            Err(error) => Err(CheckError::Read(error)),
-        };
+        let checked = check_input(path, &options, &mut sink);
         let (summary, readable) = match checked {
             Ok(summary) => (summary, true),
             Err(CheckError::Output(error)) => return Err(error),
@@ -292,15 +288,11 @@ pub(crate) fn preflight(
         method,
     };
     let display = path.display().to_string();
-    let input = match open(path) {
-        Ok(input) => input,
-        Err(error) => return Ok(Err(unreadable_input::diagnostic(&display, &error).message)),
-    };
     let renderer = HumanRenderer::new(printer.color(), printer.width());
     printer.flush()?;
     let mut stderr = io::stderr().lock();
     let mut sink = Sink::new(OutputFormat::Human, &display, &renderer, &mut stderr);
-    let summary = match check_stream(input, &options, &mut sink) {
+    let summary = match check_input(path, &options, &mut sink) {
         Ok(summary) => summary,
         Err(CheckError::Output(error)) => return Err(error),
         Err(CheckError::Read(error)) => {
@@ -415,15 +407,20 @@ fn leakage_diagnostics(
 }
 
 /// Opens a file for reading, or standard input for `-`.
-fn open(path: &Path) -> io::Result<Box<dyn Read>> {
+/// Checks standard input or one file (a regular file's longest lines left in it, not held).
+fn check_input(
+    path: &Path,
+    options: &CheckOptions,
+    sink: &mut dyn DiagnosticSink,
+) -> Result<FileSummary, CheckError> {
     if path.as_os_str() == STDIN_PATH {
-        return Ok(Box::new(io::stdin().lock()));
+        return check_stream(io::stdin().lock(), options, sink);
     }
     // Opening a directory succeeds on Unix; say what it is rather than fail at the first read.
-    if std::fs::metadata(path)?.is_dir() {
-        return Err(io::ErrorKind::IsADirectory.into());
+    if std::fs::metadata(path).map_err(CheckError::Read)?.is_dir() {
+        return Err(CheckError::Read(io::ErrorKind::IsADirectory.into()));
     }
-    Ok(Box::new(File::open(path)?))
+    check_file(path, options, sink)
 }
 
 /// Prints streaming formats as diagnostics arrive; collects them for whole-document formats.

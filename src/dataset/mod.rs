@@ -6,6 +6,7 @@ pub mod method;
 pub mod pointer;
 pub mod reader;
 pub mod scan;
+pub mod stream;
 pub mod value;
 
 pub use method::Method;

@@ -5,6 +5,9 @@ use std::io::{self, Read};
 /// Target size of one chunk; a chunk grows past it only to finish a longer line.
 pub const CHUNK_SIZE: usize = 1 << 20;
 
+/// Block size for skipping over a line that is left in the stream.
+const SKIP_BLOCK: usize = 1 << 20;
+
 /// A run of whole lines from the stream.
 #[derive(Debug)]
 pub struct Chunk {
@@ -14,6 +17,10 @@ pub struct Chunk {
     pub offset: u64,
     /// The bytes, ending with `\n` except for the last chunk of a stream without a final newline.
     pub data: Vec<u8>,
+    /// Set when the chunk stands for one line longer than the reader holds (see
+    /// [`ChunkReader::leaving_lines_over`]): `data` is empty, and the line, this many bytes
+    /// without its `\n`, is to be read again from where it is in the file.
+    pub left_in_stream: Option<u64>,
 }
 
 impl Chunk {
@@ -59,6 +66,8 @@ pub struct ChunkReader<R> {
     next_line: u64,
     offset: u64,
     done: bool,
+    /// Lines longer than this are left in the stream rather than held.
+    longest_held: Option<usize>,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -76,7 +85,18 @@ impl<R: Read> ChunkReader<R> {
             next_line: 1,
             offset: 0,
             done: false,
+            longest_held: None,
         }
+    }
+
+    /// Leaves in the stream, rather than reading into memory, every line longer than `limit`
+    /// bytes: such a line comes as a chunk of its own with no bytes and
+    /// [`Chunk::left_in_stream`] set, for a reader that can read it again from the file
+    /// bit by bit. A line of hundreds of megabytes then never needs to be held whole.
+    #[must_use]
+    pub fn leaving_lines_over(mut self, limit: usize) -> Self {
+        self.longest_held = Some(limit);
+        self
     }
 
     /// The next chunk, or `None` at the end of the stream.
@@ -96,7 +116,20 @@ impl<R: Read> ChunkReader<R> {
                 self.carry = data.split_off(cut);
                 return Ok(Some(self.emit(data)));
             }
-            let wanted = self.chunk_size.max(data.len() / 2);
+            let unfinished = data.len() - cut.unwrap_or(0);
+            if self.longest_held.is_some_and(|limit| unfinished > limit) {
+                if let Some(cut) = cut {
+                    // The lines before the long one go first, as a chunk of their own.
+                    self.carry = data.split_off(cut);
+                    return Ok(Some(self.emit(data)));
+                }
+                return self.skip_line(data.len()).map(Some);
+            }
+            let mut wanted = self.chunk_size.max(data.len() / 2);
+            if let Some(limit) = self.longest_held {
+                // Never more than one byte past the limit of an unfinished line.
+                wanted = wanted.min(limit + 1 - unfinished);
+            }
             let read = (&mut self.inner)
                 .take(wanted as u64)
                 .read_to_end(&mut data)?;
@@ -110,6 +143,44 @@ impl<R: Read> ChunkReader<R> {
         }
     }
 
+    /// Reads past the rest of the line of which `held` bytes were read (and dropped), keeping
+    /// only what follows its `\n`.
+    fn skip_line(&mut self, held: usize) -> io::Result<Chunk> {
+        let mut length = held as u64;
+        let mut block = vec![
+            0;
+            SKIP_BLOCK
+                .min(self.longest_held.unwrap_or(SKIP_BLOCK))
+                .max(1)
+        ];
+        let ended = loop {
+            let read = match self.inner.read(&mut block) {
+                Ok(read) => read,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if read == 0 {
+                self.done = true;
+                break false;
+            }
+            if let Some(at) = memchr::memchr(b'\n', &block[..read]) {
+                length += at as u64;
+                self.carry = block[at + 1..read].to_vec();
+                break true;
+            }
+            length += read as u64;
+        };
+        let chunk = Chunk {
+            first_line: self.next_line,
+            offset: self.offset,
+            data: Vec::new(),
+            left_in_stream: Some(length),
+        };
+        self.next_line += 1;
+        self.offset += length + u64::from(ended);
+        Ok(chunk)
+    }
+
     fn emit(&mut self, data: Vec<u8>) -> Chunk {
         let lines =
             memchr::memchr_iter(b'\n', &data).count() as u64 + u64::from(!data.ends_with(b"\n"));
@@ -117,6 +188,7 @@ impl<R: Read> ChunkReader<R> {
             first_line: self.next_line,
             offset: self.offset,
             data,
+            left_in_stream: None,
         };
         self.next_line += lines;
         self.offset += chunk.data.len() as u64;
@@ -168,5 +240,36 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].2.len(), 10_000);
         assert_eq!(lines[1], (2, 10_001, b"y".to_vec()));
+    }
+
+    #[test]
+    fn lines_over_the_limit_are_left_in_the_stream_with_their_place() {
+        let long = "x".repeat(5_000);
+        for ending in ["\n", ""] {
+            let input = format!("a\nbb\n{long}\r\nccc\n{long}{ending}");
+            for chunk_size in [1, 3, 64, 1 << 20] {
+                let mut reader = ChunkReader::with_chunk_size(input.as_bytes(), chunk_size)
+                    .leaving_lines_over(1_000);
+                let mut seen = Vec::new();
+                while let Some(chunk) = reader.next_chunk().unwrap() {
+                    if let Some(length) = chunk.left_in_stream {
+                        assert!(chunk.data.is_empty());
+                        seen.push((chunk.first_line, chunk.offset, format!("<{length}>")));
+                    }
+                    for line in chunk.lines() {
+                        let text = String::from_utf8(line.bytes.to_vec()).unwrap();
+                        seen.push((line.number, line.offset, text));
+                    }
+                }
+                let expected = vec![
+                    (1, 0, "a".to_owned()),
+                    (2, 2, "bb".to_owned()),
+                    (3, 5, "<5001>".to_owned()),
+                    (4, 5_007, "ccc".to_owned()),
+                    (5, 5_011, "<5000>".to_owned()),
+                ];
+                assert_eq!(seen, expected, "chunk size {chunk_size}, ending {ending:?}");
+            }
+        }
     }
 }

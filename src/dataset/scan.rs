@@ -294,8 +294,8 @@ fn hex4(bytes: &[u8], pos: usize) -> Option<u16> {
     }
 }
 
-const HIGH_SURROGATES: std::ops::RangeInclusive<u16> = 0xD800..=0xDBFF;
-const LOW_SURROGATES: std::ops::RangeInclusive<u16> = 0xDC00..=0xDFFF;
+pub(crate) const HIGH_SURROGATES: std::ops::RangeInclusive<u16> = 0xD800..=0xDBFF;
+pub(crate) const LOW_SURROGATES: std::ops::RangeInclusive<u16> = 0xDC00..=0xDFFF;
 
 /// The position after the string starting at `start` (at its opening quote).
 fn string_end<'a>(

@@ -2,7 +2,9 @@
 //! the dataset-wide checks in line order and hand sorted diagnostics to a sink.
 
 use std::collections::HashMap;
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
 use std::sync::mpsc;
 
 use rayon::prelude::*;
@@ -13,6 +15,7 @@ use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_
 use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
 use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter};
 use crate::dataset::method::CHAT_KEYS;
+use crate::dataset::stream::read_value;
 use crate::dataset::{Chunk, ChunkReader, Line, Method, locate_all};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
 use crate::tokens::{Bin, Distribution, ExampleTokens, TokenCounter, count_example, histogram};
@@ -26,6 +29,11 @@ const SNIPPET_MAX_VALUE: usize = 160;
 /// Diagnostics one line reports; past it, one more says how many of each rule were left out.
 /// A line can hold millions of bad values, and a report of each helps nobody.
 pub const MAX_DIAGNOSTICS_PER_LINE: usize = 100;
+/// Longest line [`check_file`] holds in memory; a longer one is read from the file as its value
+/// is built, so a line of hundreds of megabytes costs about its value rather than twice that.
+pub const LONGEST_HELD_LINE: usize = 32 << 20;
+/// Read buffer for a line left in the file.
+const LEFT_LINE_BUFFER: usize = 1 << 16;
 
 /// What `check` does with a stream, beyond running every rule.
 #[derive(Clone, Debug, Default)]
@@ -120,19 +128,63 @@ pub struct FileSummary {
 }
 
 /// Checks one stream, handing each diagnostic to `sink` in line order; file-level diagnostics
-/// come last.
+/// come last. Every line is held in memory while it is checked; [`check_file`] holds none
+/// longer than [`LONGEST_HELD_LINE`].
+///
+/// # Errors
+///
+/// When reading the stream or writing to the sink fails.
 pub fn check_stream<R: Read>(
     input: R,
     options: &CheckOptions,
     sink: &mut dyn DiagnosticSink,
 ) -> Result<FileSummary, CheckError> {
-    let mut reader = ChunkReader::new(input);
+    check_chunks(ChunkReader::new(input), None, options, sink)
+}
+
+/// Checks one file as [`check_stream`] does, except that in a regular file a line longer than
+/// [`LONGEST_HELD_LINE`] is read again from the file bit by bit rather than held whole.
+///
+/// # Errors
+///
+/// When opening or reading the file, or writing to the sink, fails.
+pub fn check_file(
+    path: &Path,
+    options: &CheckOptions,
+    sink: &mut dyn DiagnosticSink,
+) -> Result<FileSummary, CheckError> {
+    check_file_holding(path, LONGEST_HELD_LINE, options, sink)
+}
+
+/// [`check_file`], holding lines of at most `longest_held` bytes.
+fn check_file_holding(
+    path: &Path,
+    longest_held: usize,
+    options: &CheckOptions,
+    sink: &mut dyn DiagnosticSink,
+) -> Result<FileSummary, CheckError> {
+    let file = File::open(path).map_err(CheckError::Read)?;
+    // Only a regular file can be read again where a line is; a pipe or a device is held.
+    if file.metadata().map_err(CheckError::Read)?.is_file() {
+        let reader = ChunkReader::new(file).leaving_lines_over(longest_held);
+        check_chunks(reader, Some(path), options, sink)
+    } else {
+        check_chunks(ChunkReader::new(file), None, options, sink)
+    }
+}
+
+fn check_chunks<R: Read>(
+    mut reader: ChunkReader<R>,
+    path: Option<&Path>,
+    options: &CheckOptions,
+    sink: &mut dyn DiagnosticSink,
+) -> Result<FileSummary, CheckError> {
     let batch_size = rayon::current_num_threads() * CHUNKS_PER_THREAD;
     let mut merger = Merger::new(options, sink);
     // The next batch is read on this thread while the pool lints the one before it, so reading
     // and linting overlap; the reader need not be `Send` (standard input's lock is not).
     rayon::in_place_scope(|scope| {
-        let mut in_flight: Option<mpsc::Receiver<Vec<Vec<LineReport>>>> = None;
+        let mut in_flight: Option<mpsc::Receiver<io::Result<Vec<Vec<LineReport>>>>> = None;
         loop {
             let mut batch = Vec::with_capacity(batch_size);
             while batch.len() < batch_size {
@@ -144,7 +196,7 @@ pub fn check_stream<R: Read>(
             if let Some(linted) = in_flight.take() {
                 // The task always sends before it ends; a closed channel means it panicked.
                 let reports = linted.recv().expect("the lint task sends its reports");
-                for report in reports.into_iter().flatten() {
+                for report in reports.map_err(CheckError::Read)?.into_iter().flatten() {
                     if !merger.take(report)? {
                         return Ok(merger.into_summary());
                     }
@@ -155,9 +207,14 @@ pub fn check_stream<R: Read>(
             }
             let (sender, linted) = mpsc::sync_channel(1);
             scope.spawn(move |_| {
-                let reports: Vec<Vec<LineReport>> = batch
+                let reports = batch
                     .par_iter()
-                    .map(|chunk| lint_chunk(chunk, options))
+                    .map(|chunk| match (chunk.left_in_stream, path) {
+                        (Some(length), Some(path)) => {
+                            lint_left_line(path, chunk, length, options).map(|report| vec![report])
+                        }
+                        _ => Ok(lint_chunk(chunk, options)),
+                    })
                     .collect();
                 // The receiver is gone only when the check stopped early.
                 let _ = sender.send(reports);
@@ -382,30 +439,102 @@ fn lint_chunk(chunk: &Chunk, options: &CheckOptions) -> Vec<LineReport> {
     chunk
         .lines()
         .map(|line| {
-            let is_first_line = line.number == 1;
-            let result = lint_line(line.bytes, is_first_line, options);
-            let (start, end) = result.content;
-            let example = result.is_example.then(|| Example {
-                method: result.method,
-                has_reference_field: result.has_reference_field,
-                fingerprint: result.fingerprint,
-                tokens: result.tokens,
-                span: Span {
-                    offset: line.offset + start as u64,
-                    length: (end - start) as u64,
-                },
-            });
-            let placed = place_findings(result.findings.into_vec(), &line, result.content);
-            LineReport {
-                number: line.number,
-                diagnostics: placed.diagnostics,
-                has_error: placed.has_error,
-                unshown: placed.unshown,
-                note: placed.note,
-                example,
-            }
+            let result = lint_line(line.bytes, line.number == 1, options);
+            line_report(result, &line)
         })
         .collect()
+}
+
+/// The report of a line from what linting it found.
+fn line_report(result: LineResult, line: &Line<'_>) -> LineReport {
+    let (start, end) = result.content;
+    let example = result.is_example.then(|| Example {
+        method: result.method,
+        has_reference_field: result.has_reference_field,
+        fingerprint: result.fingerprint,
+        tokens: result.tokens,
+        span: Span {
+            offset: line.offset + start as u64,
+            length: (end - start) as u64,
+        },
+    });
+    let placed = place_findings(result.findings.into_vec(), line, result.content);
+    LineReport {
+        number: line.number,
+        diagnostics: placed.diagnostics,
+        has_error: placed.has_error,
+        unshown: placed.unshown,
+        note: placed.note,
+        example,
+    }
+}
+
+/// Lints a line the reader left in the file, `length` bytes at the chunk's offset, without
+/// holding it beside its value: the value is built as the line is read; the line is read
+/// whole only to place findings, once the value is gone. A line that is not a JSON object
+/// serde_json reads is checked as any other line, held whole, for the diagnostics that say why.
+fn lint_left_line(
+    path: &Path,
+    chunk: &Chunk,
+    length: u64,
+    options: &CheckOptions,
+) -> io::Result<LineReport> {
+    let read = |skip: u64, len: u64| -> io::Result<io::Take<BufReader<File>>> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(chunk.offset + skip))?;
+        Ok(BufReader::with_capacity(LEFT_LINE_BUFFER, file).take(len))
+    };
+    let read_whole = || -> io::Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+        read(0, length)?.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    };
+    let mut head = Vec::new();
+    read(0, byte_order_mark::BOM.len() as u64)?.read_to_end(&mut head)?;
+    let mut tail = Vec::new();
+    read(length.saturating_sub(1), 1)?.read_to_end(&mut tail)?;
+    let mut findings = Findings::default();
+    let start = if chunk.first_line == 1 && head.starts_with(byte_order_mark::BOM) {
+        byte_order_mark::report(&mut findings);
+        byte_order_mark::BOM.len()
+    } else {
+        0
+    };
+    let end = usize::try_from(length).unwrap_or(usize::MAX) - usize::from(tail == b"\r");
+    let Some(Value::Object(root)) = read_value(read(start as u64, (end - start) as u64)?)? else {
+        let bytes = read_whole()?;
+        let line = Line {
+            number: chunk.first_line,
+            offset: chunk.offset,
+            bytes: &bytes,
+        };
+        return Ok(line_report(
+            lint_line(&bytes, line.number == 1, options),
+            &line,
+        ));
+    };
+    let mut content_findings = Findings::default();
+    let object = lint_object(&root, options, &mut content_findings);
+    drop(root);
+    let result = line_result(
+        findings,
+        content_findings,
+        Some(object),
+        true,
+        (start, end),
+        options,
+    );
+    let bytes = if result.findings.is_empty() {
+        Vec::new()
+    } else {
+        read_whole()?
+    };
+    let line = Line {
+        number: chunk.first_line,
+        offset: chunk.offset,
+        bytes: &bytes,
+    };
+    Ok(line_report(result, &line))
 }
 
 /// One line's findings made diagnostics, at most [`MAX_DIAGNOSTICS_PER_LINE`] of them.
@@ -486,8 +615,13 @@ fn ranges_of(
         .filter(|finding| finding.range.is_none())
         .filter_map(|finding| finding.pointer.as_deref())
         .collect();
-    let mut located = match std::str::from_utf8(&line.bytes[content_start..content_end]) {
-        Ok(text) if !pointers.is_empty() => locate_all(text, &pointers),
+    // A line without findings may come without its bytes (see `lint_left_line`).
+    let text = line
+        .bytes
+        .get(content_start..content_end)
+        .map(std::str::from_utf8);
+    let mut located = match text {
+        Some(Ok(text)) if !pointers.is_empty() => locate_all(text, &pointers),
         _ => vec![None; pointers.len()],
     }
     .into_iter();
@@ -614,38 +748,15 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
     };
     let content = &bytes[start..end];
     let mut line_findings = Findings::default();
-    let mut fingerprint = None;
-    let mut tokens = None;
-    let mut method = None;
-    let mut has_reference_field = false;
+    let mut object = None;
     let is_example = !content.iter().all(u8::is_ascii_whitespace);
     if is_example {
-        // The SIMD check is several times faster on non-ASCII text; only a line it refuses is
-        // checked again by the standard library, for the position of the bad byte.
         match simdutf8::basic::from_utf8(content).or_else(|_| std::str::from_utf8(content)) {
             Err(error) => invalid_utf8::report(&error, &mut line_findings),
             Ok(text) => match syntax::parse_line(text, &mut line_findings) {
                 None => {}
                 Some(Value::Object(root)) => {
-                    let line_method = options.method.unwrap_or_else(|| Method::detect(&root));
-                    method = Some(line_method);
-                    has_reference_field = line_method == Method::Reinforcement
-                        && root.keys().any(|key| !CHAT_KEYS.contains(&key.as_str()));
-                    let record = Record::with_method(&root, line_method);
-                    for (check, methods) in RECORD_CHECKS {
-                        if methods.contains(&line_method) {
-                            check(&record, &mut line_findings);
-                        }
-                    }
-                    fingerprint = Some(duplicate_example::fingerprint(&root));
-                    if let Some(settings) = &options.tokens {
-                        tokens = count_example(&record, &settings.counter);
-                        if let (Some(counted), Some(limit)) = (tokens, settings.example_token_limit)
-                            && counted.total > limit
-                        {
-                            example_too_long::report(counted.total, limit, &mut line_findings);
-                        }
-                    }
+                    object = Some(lint_object(&root, options, &mut line_findings));
                 }
                 Some(other) => not_an_object::report(&other, &mut line_findings),
             },
@@ -653,19 +764,79 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
     } else {
         blank_line::report(content, &mut line_findings);
     }
-    for mut finding in line_findings.into_vec() {
-        finding.range = finding.range.map(|(at, len)| (at + start, len));
+    line_result(
+        findings,
+        line_findings,
+        object,
+        is_example,
+        (start, end),
+        options,
+    )
+}
+
+/// What the record checks found of one example, besides its findings.
+struct ObjectResult {
+    method: Method,
+    has_reference_field: bool,
+    fingerprint: u128,
+    tokens: Option<ExampleTokens>,
+}
+
+/// Runs the checks of one example's record, and counts its tokens.
+fn lint_object(
+    root: &serde_json::Map<String, Value>,
+    options: &CheckOptions,
+    findings: &mut Findings,
+) -> ObjectResult {
+    let method = options.method.unwrap_or_else(|| Method::detect(root));
+    let has_reference_field = method == Method::Reinforcement
+        && root.keys().any(|key| !CHAT_KEYS.contains(&key.as_str()));
+    let record = Record::with_method(root, method);
+    for (check, methods) in RECORD_CHECKS {
+        if methods.contains(&method) {
+            check(&record, findings);
+        }
+    }
+    let mut tokens = None;
+    if let Some(settings) = &options.tokens {
+        tokens = count_example(&record, &settings.counter);
+        if let (Some(counted), Some(limit)) = (tokens, settings.example_token_limit)
+            && counted.total > limit
+        {
+            example_too_long::report(counted.total, limit, findings);
+        }
+    }
+    ObjectResult {
+        method,
+        has_reference_field,
+        fingerprint: duplicate_example::fingerprint(root),
+        tokens,
+    }
+}
+
+/// One line's result: `findings` of the whole line, then those of its content (from
+/// `content.0` on), of which only the enabled rules' are kept.
+fn line_result(
+    mut findings: Findings,
+    content_findings: Findings,
+    object: Option<ObjectResult>,
+    is_example: bool,
+    content: (usize, usize),
+    options: &CheckOptions,
+) -> LineResult {
+    for mut finding in content_findings.into_vec() {
+        finding.range = finding.range.map(|(at, len)| (at + content.0, len));
         findings.push(finding);
     }
     findings.retain(|finding| options.filter.is_enabled(finding.rule));
     LineResult {
         findings,
         is_example,
-        fingerprint,
-        tokens,
-        method,
-        has_reference_field,
-        content: (start, end),
+        fingerprint: object.as_ref().map(|object| object.fingerprint),
+        tokens: object.as_ref().and_then(|object| object.tokens),
+        method: object.as_ref().map(|object| object.method),
+        has_reference_field: object.is_some_and(|object| object.has_reference_field),
+        content,
     }
 }
 
@@ -781,6 +952,55 @@ mod tests {
     }
 
     const GOOD: &str = r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#;
+
+    #[test]
+    fn lines_left_in_the_file_are_checked_as_lines_held() {
+        let many_bad_roles = format!(
+            r#"{{"messages": [{}{{"role": "assistant", "content": "x"}}]}}"#,
+            r#"{"role": "bot", "content": "é"}, "#.repeat(150)
+        );
+        let lines = [
+            GOOD.to_owned(),
+            format!("\u{feff}{GOOD}\r"),
+            r#"{"messages": [{"role": "bot", "content": "a\n\"b\" \u00e9 \ud83d\ude00"}]}"#
+                .to_owned(),
+            r#"{"messages": [{"role": "user", "content": "\ud800"}]}"#.to_owned(),
+            r#"{"messages": [{"role": "user", "content": 1e400}]}"#.to_owned(),
+            format!("{}{}", "[".repeat(200), "]".repeat(200)),
+            r#"{"messages": [{"role": "user", "content": "Hi"}"#.to_owned(),
+            "[1, 2, 3]".to_owned(),
+            format!("{GOOD}\r"),
+            "{\"messages\": [{\"role\": \"bot\", \"content\": \"x\"}]} \r".to_owned(),
+            "   \t ".to_owned(),
+            String::new(),
+            "\"not an object\"".to_owned(),
+            many_bad_roles,
+            GOOD.to_owned(),
+        ];
+        let options = CheckOptions {
+            tokens: Some(TokenSettings {
+                counter: TokenCounter::new(crate::tokens::Encoding::O200kBase),
+                example_token_limit: Some(40),
+            }),
+            ..CheckOptions::default()
+        };
+        for (first, ending) in [(0, "\n"), (1, ""), (2, "\n")] {
+            let mut text = lines[first..].join("\n");
+            text.push_str(ending);
+            let mut held = Vec::new();
+            let held_summary = check_stream(text.as_bytes(), &options, &mut held).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data.jsonl");
+            std::fs::write(&path, &text).unwrap();
+            for longest_held in [0, 1, 30, 200] {
+                let mut left = Vec::new();
+                let summary = check_file_holding(&path, longest_held, &options, &mut left).unwrap();
+                assert_eq!(summary, held_summary, "holding {longest_held}");
+                assert_eq!(left, held, "holding {longest_held}");
+            }
+            assert!(held.len() > 100, "{}", held.len());
+        }
+    }
 
     #[test]
     fn positions_are_file_offsets_and_character_columns() {

@@ -19,8 +19,8 @@ pub mod syntax;
 pub(crate) mod testing;
 
 pub use checker::{
-    CheckError, CheckOptions, DiagnosticSink, FileSummary, TokenSettings, TokenSummary,
-    check_stream,
+    CheckError, CheckOptions, DiagnosticSink, FileSummary, LONGEST_HELD_LINE, TokenSettings,
+    TokenSummary, check_file, check_stream,
 };
 pub use filter::{RuleFilter, UnknownSelector};
 pub use record::{

@@ -1,7 +1,6 @@
 //! `prepare`: check, then dedupe, then split, then check both outputs.
 
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -11,7 +10,7 @@ use super::output::{TargetPolicy, write_selected};
 use super::split::{SplitOptions, split};
 use super::{FileWords, PrepareError, Sketch, sketch_file_stratified};
 use crate::diagnostic::Diagnostic;
-use crate::lint::{CheckError, CheckOptions, FileSummary, check_stream};
+use crate::lint::{self, CheckError, CheckOptions, FileSummary};
 
 /// What `prepare` does beyond its steps' own options.
 #[derive(Clone, Debug)]
@@ -91,11 +90,11 @@ fn check_file(
         path: path.to_owned(),
         source,
     };
-    let file = File::open(path).map_err(read_error)?;
     let mut diagnostics = Vec::new();
-    let summary = check_stream(file, options, &mut diagnostics).map_err(|error| match error {
-        CheckError::Read(source) | CheckError::Output(source) => read_error(source),
-    })?;
+    let summary =
+        lint::check_file(path, options, &mut diagnostics).map_err(|error| match error {
+            CheckError::Read(source) | CheckError::Output(source) => read_error(source),
+        })?;
     Ok((summary, diagnostics))
 }
 

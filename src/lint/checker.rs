@@ -953,6 +953,36 @@ mod tests {
 
     const GOOD: &str = r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#;
 
+    proptest::proptest! {
+        #[test]
+        fn mutated_lines_left_in_the_file_are_checked_as_held(
+            edits in proptest::collection::vec((0usize..200, 0usize..12), 0..6),
+        ) {
+            const BYTES: &[&str] = &["\"", "{", "}", "[", "]", ",", ":", "\\", "\\u", "\r", " ", "é"];
+            let base = r#"{"messages": [{"role": "user", "content": "Hi \n"}, {"role": "assistant", "content": "Hello", "weight": 1}]}"#;
+            // Byte edits, which may cut a character: invalid UTF-8 is checked too.
+            let mut line = base.as_bytes().to_vec();
+            for (at, byte) in edits {
+                let at = at.min(line.len());
+                line.splice(at..(at + 1).min(line.len()), BYTES[byte].bytes());
+            }
+            let mut text = format!("{GOOD}\n").into_bytes();
+            for _ in 0..2 {
+                text.extend_from_slice(&line);
+                text.push(b'\n');
+            }
+            let mut held = Vec::new();
+            let held_summary = check_stream(&text[..], &CheckOptions::default(), &mut held).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("data.jsonl");
+            std::fs::write(&path, &text).unwrap();
+            let mut left = Vec::new();
+            let summary = check_file_holding(&path, 20, &CheckOptions::default(), &mut left).unwrap();
+            proptest::prop_assert_eq!(summary, held_summary);
+            proptest::prop_assert_eq!(left, held);
+        }
+    }
+
     #[test]
     fn lines_left_in_the_file_are_checked_as_lines_held() {
         let many_bad_roles = format!(

@@ -78,6 +78,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             example_token_limit: model.example_token_limit,
         }),
         method: args.method.method(),
+        profile: args.provider.dataset_rules(),
     };
     let fixed;
     let files: &[std::path::PathBuf] = match (&args.output, args.files.as_slice()) {
@@ -191,18 +192,31 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let totals = Totals::of(&reports);
     match args.output_format {
         OutputFormat::Json => {
-            let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
+            let report = Report::new(
+                args.provider.id(),
+                reports.into_iter().map(|(_, report, _)| report).collect(),
+            );
             serde_json::to_writer_pretty(&mut *printer.out(), &report)?;
             writeln!(printer.out())?;
         }
         OutputFormat::Sarif => {
-            let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
+            let report = Report::new(
+                args.provider.id(),
+                reports.into_iter().map(|(_, report, _)| report).collect(),
+            );
             let log = sarif::to_sarif(&report, &problems);
             serde_json::to_writer_pretty(&mut *printer.out(), &log)?;
             writeln!(printer.out())?;
         }
         OutputFormat::Human | OutputFormat::Concise if !args.quiet => {
-            write_summary(printer.out(), &reports, &totals, args.output_format, &model)?;
+            write_summary(
+                printer.out(),
+                &reports,
+                &totals,
+                args.output_format,
+                &model,
+                args.provider,
+            )?;
         }
         OutputFormat::Github if !args.quiet => {
             for (summary, report, readable) in &reports {
@@ -290,6 +304,7 @@ pub(crate) fn preflight(
             example_token_limit: model.example_token_limit,
         }),
         method,
+        profile: provider.dataset_rules(),
     };
     let display = path.display().to_string();
     let input = match open(path) {
@@ -553,6 +568,7 @@ fn write_summary(
     totals: &Totals,
     format: OutputFormat,
     model: &ModelEntry,
+    provider: Provider,
 ) -> io::Result<()> {
     for (summary, report, readable) in reports {
         if !readable {
@@ -580,6 +596,11 @@ fn write_summary(
             )?;
         }
     }
+    writeln!(
+        out,
+        "Checked by the dataset rules of {} (--provider {provider})",
+        provider.label()
+    )?;
     let files = plural(totals.files, "file");
     if totals.errors == 0 && totals.warnings == 0 && totals.unread == 0 {
         writeln!(

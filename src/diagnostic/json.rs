@@ -15,6 +15,9 @@ pub const REPORT_VERSION: u32 = 1;
 pub struct Report {
     /// [`REPORT_VERSION`].
     pub version: u32,
+    /// The provider whose dataset rules were applied (`--provider`: `openai`, `azure`,
+    /// `together`).
+    pub provider: &'static str,
     /// Totals over every file.
     pub summary: Summary,
     /// One entry per checked file, in the order given.
@@ -127,8 +130,9 @@ impl Tokens {
 }
 
 impl Report {
-    /// A report of `files`, with totals computed from them.
-    pub fn new(files: Vec<FileReport>) -> Self {
+    /// A report of `files` checked by the dataset rules of `provider`, with totals computed
+    /// from them.
+    pub fn new(provider: &'static str, files: Vec<FileReport>) -> Self {
         let mut summary = Summary::default();
         for file in &files {
             summary.files += 1;
@@ -138,6 +142,7 @@ impl Report {
         }
         Self {
             version: REPORT_VERSION,
+            provider,
             summary,
             files,
         }

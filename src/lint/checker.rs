@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::content::example_too_long;
 use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_few_examples};
 use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
-use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter};
+use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter, RuleProfile};
 use crate::dataset::method::CHAT_KEYS;
 use crate::dataset::{Chunk, ChunkReader, Line, Method, locate_all};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
@@ -38,6 +38,8 @@ pub struct CheckOptions {
     pub tokens: Option<TokenSettings>,
     /// Check every line as this method; `None` decides per line and reports the majority.
     pub method: Option<Method>,
+    /// The dataset rules of the platform that will train on the file.
+    pub profile: RuleProfile,
 }
 
 /// How to count tokens.
@@ -325,7 +327,10 @@ impl<'a> Merger<'a> {
             self.emit(no_reference_fields::diagnostic())?;
         }
         if self.options.filter.is_enabled(&too_few_examples::RULE)
-            && let Some(diagnostic) = too_few_examples::diagnostic(self.summary.examples)
+            && let Some(diagnostic) = too_few_examples::diagnostic(
+                self.summary.examples,
+                self.options.profile.min_examples,
+            )
         {
             self.emit(diagnostic)?;
         }
@@ -631,7 +636,7 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
                     method = Some(line_method);
                     has_reference_field = line_method == Method::Reinforcement
                         && root.keys().any(|key| !CHAT_KEYS.contains(&key.as_str()));
-                    let record = Record::with_method(&root, line_method);
+                    let record = Record::with_method(&root, line_method).under(options.profile);
                     for (check, methods) in RECORD_CHECKS {
                         if methods.contains(&line_method) {
                             check(&record, &mut line_findings);

@@ -11,6 +11,7 @@ pub mod content;
 pub mod conversation;
 pub mod dataset;
 mod filter;
+pub mod profile;
 mod record;
 pub mod schema;
 pub mod syntax;
@@ -23,8 +24,10 @@ pub use checker::{
     check_stream,
 };
 pub use filter::{RuleFilter, UnknownSelector};
+pub use profile::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
 pub use record::{
-    CHAT_ROLES, Message, REINFORCEMENT_ROLES, Record, Text, message_keys, part_types, roles,
+    CHAT_ROLES, Message, REASONING_KEYS, REINFORCEMENT_ROLES, Record, Text, message_keys,
+    part_types, roles,
 };
 
 use crate::dataset::Method;
@@ -206,6 +209,7 @@ pub static RULES: &[&Rule] = &[
     &schema::missing_input::RULE,
     &schema::invalid_preference_output::RULE,
     &schema::legacy_preference_field::RULE,
+    &schema::mixed_content_forms::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -220,6 +224,7 @@ pub static RULES: &[&Rule] = &[
     &conversation::undefined_tool_call::RULE,
     &conversation::input_ends_with_assistant::RULE,
     &conversation::last_not_user::RULE,
+    &conversation::repeated_role_rejected::RULE,
     &content::empty_content::RULE,
     &content::special_token::RULE,
     &content::image_outside_user::RULE,
@@ -229,6 +234,7 @@ pub static RULES: &[&Rule] = &[
     &content::invalid_image_data::RULE,
     &content::example_too_long::RULE,
     &content::identical_preference_outputs::RULE,
+    &content::remote_image_url::RULE,
     &dataset::too_few_examples::RULE,
     &dataset::duplicate_example::RULE,
     &dataset::mixed_formats::RULE,
@@ -265,10 +271,12 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
     (schema::invalid_field_type::check, ALL),
     (schema::invalid_preference_output::check, DPO),
     (schema::legacy_preference_field::check, DPO),
+    (schema::mixed_content_forms::check, ALL),
     (conversation::no_assistant_message::check, SUPERVISED),
     (conversation::nothing_trained::check, SUPERVISED),
     (conversation::system_not_first::check, ALL),
     (conversation::repeated_role::check, ALL),
+    (conversation::repeated_role_rejected::check, ALL),
     (conversation::last_not_assistant::check, SUPERVISED),
     (conversation::input_ends_with_assistant::check, DPO),
     (conversation::last_not_user::check, REINFORCEMENT),
@@ -286,6 +294,7 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
     (content::unsupported_image_format::check, ALL),
     (content::too_many_images::check, ALL),
     (content::invalid_image_data::check, ALL),
+    (content::remote_image_url::check, ALL),
     (content::identical_preference_outputs::check, DPO),
 ];
 

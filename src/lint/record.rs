@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::escape_pointer_token;
+use super::{RuleProfile, escape_pointer_token};
 use crate::dataset::Method;
 
 /// Roles a supervised or preference example may use.
@@ -17,6 +17,9 @@ pub fn roles(method: Method) -> &'static [&'static str] {
         Method::Supervised | Method::Dpo => CHAT_ROLES,
     }
 }
+
+/// The keys that carry an assistant message's chain of thought, where the platform trains on it.
+pub const REASONING_KEYS: &[&str] = &["reasoning", "reasoning_content"];
 
 /// The keys a message of `role` may have, `weight` aside (it has a rule of its own).
 pub fn message_keys(role: &str) -> &'static [&'static str] {
@@ -54,6 +57,7 @@ pub struct Record<'a> {
     conversation: Option<&'a Map<String, Value>>,
     prefix: &'static str,
     method: Method,
+    profile: RuleProfile,
 }
 
 impl<'a> Record<'a> {
@@ -73,7 +77,19 @@ impl<'a> Record<'a> {
             conversation,
             prefix,
             method,
+            profile: RuleProfile::BASELINE,
         }
+    }
+
+    /// The same example, checked by the rules of `profile`.
+    #[must_use]
+    pub fn under(self, profile: RuleProfile) -> Self {
+        Self { profile, ..self }
+    }
+
+    /// The rules of the platform the example is checked for.
+    pub fn profile(&self) -> &RuleProfile {
+        &self.profile
     }
 
     /// The whole line.

@@ -7,7 +7,9 @@
 //! - content parts: the tokens of each text or refusal part; images by [`image_tokens`];
 //! - a tool call or legacy function call: the tokens of its name and arguments, plus 1;
 //! - tool and function definitions: the tokens of their compact JSON, once per example;
-//! - `weight` is not text and counts nothing.
+//! - `weight` is not text and counts nothing;
+//! - an assistant's `reasoning` (or `reasoning_content`), where the platform takes it, is
+//!   trained like its content.
 //!
 //! Trained tokens are the content and call tokens of assistant messages whose weight is not 0.
 //! A preference example counts its input as above, plus each output message (3 + role +
@@ -17,7 +19,7 @@ use serde_json::Value;
 
 use super::{TokenCounter, image_tokens};
 use crate::dataset::Method;
-use crate::lint::Record;
+use crate::lint::{REASONING_KEYS, Record};
 
 /// Tokens added for every message.
 const TOKENS_PER_MESSAGE: u32 = 3;
@@ -73,6 +75,9 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
                     (call_tokens(function, counter), true)
                 }
                 ("name", Value::String(name)) => (counter.count(name) + TOKENS_PER_NAME, false),
+                (key, Value::String(text)) if REASONING_KEYS.contains(&key) => {
+                    (counter.count(text), true)
+                }
                 (_, Value::String(text)) => (counter.count(text), false),
                 _ => (0, false),
             };

@@ -13,6 +13,7 @@ pub mod messages_not_a_list;
 pub mod missing_input;
 pub mod missing_messages;
 pub mod missing_role;
+pub mod mixed_content_forms;
 pub mod unknown_message_key;
 pub mod unknown_role;
 pub mod unknown_top_level_key;

@@ -112,6 +112,7 @@ impl Provider {
     /// The dataset rules `check` applies for this provider. The sources of each difference
     /// are in the docs of the rules concerned (`finetune rule CODE`).
     pub const fn dataset_rules(self) -> crate::lint::RuleProfile {
+        use crate::dataset::Format;
         use crate::lint::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
         match self {
             Provider::OpenAi => RuleProfile::BASELINE,
@@ -120,6 +121,7 @@ impl Provider {
                 ..RuleProfile::BASELINE
             },
             Provider::Together => RuleProfile {
+                plain_formats: &[Format::Text, Format::PromptCompletion],
                 weights: WeightScope::AnyMessage,
                 repeated_roles: RepeatedRoles::Rejected,
                 image_sources: ImageSources::DataOnly,

@@ -79,6 +79,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         }),
         method: args.method.method(),
         profile: args.provider.dataset_rules(),
+        format: None,
     };
     let fixed;
     let files: &[std::path::PathBuf] = match (&args.output, args.files.as_slice()) {
@@ -305,6 +306,7 @@ pub(crate) fn preflight(
         }),
         method,
         profile: provider.dataset_rules(),
+        format: None,
     };
     let display = path.display().to_string();
     let input = match open(path) {
@@ -522,6 +524,7 @@ fn file_report(
     FileReport {
         path,
         method: summary.method.as_str(),
+        format: summary.format.is_plain().then(|| summary.format.as_str()),
         examples: summary.examples,
         valid_examples: summary.valid_examples,
         stopped_early: summary.stopped_early,
@@ -622,12 +625,17 @@ fn write_summary(
     }
 }
 
-/// One file's counts: `35 supervised examples, 35 valid, 0 errors, 0 warnings`.
+/// One file's counts: `35 supervised examples, 35 valid, 0 errors, 0 warnings`, or
+/// `35 supervised text examples, …` for a plain format.
 fn file_line(summary: &FileSummary) -> String {
+    let format = if summary.format.is_plain() {
+        format!("{} {}", summary.method.as_str(), summary.format.as_str())
+    } else {
+        summary.method.as_str().to_owned()
+    };
     format!(
-        "{} {} examples, {} valid, {}, {}",
+        "{} {format} examples, {} valid, {}, {}",
         thousands(summary.examples),
-        summary.method.as_str(),
         thousands(summary.valid_examples),
         plural(summary.errors, "error"),
         plural(summary.warnings, "warning"),

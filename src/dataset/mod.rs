@@ -8,6 +8,6 @@ pub mod reader;
 pub mod scan;
 pub mod value;
 
-pub use method::Method;
+pub use method::{Format, Method};
 pub use pointer::{locate, locate_all};
 pub use reader::{Chunk, ChunkReader, Line};

@@ -44,6 +44,10 @@ pub struct FileReport {
     pub path: String,
     /// The dataset format the file was checked as.
     pub method: &'static str,
+    /// The plain format of the file's lines (`text`, `prompt-completion`), where it is one;
+    /// absent for the chat formats, which `method` names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
     /// Non-blank lines read.
     pub examples: u64,
     /// Examples without an error.

@@ -30,7 +30,7 @@ pub use record::{
     part_types, roles,
 };
 
-use crate::dataset::Method;
+use crate::dataset::Format;
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// The family a rule belongs to; it decides the hundreds digit of the rule's code.
@@ -210,6 +210,7 @@ pub static RULES: &[&Rule] = &[
     &schema::invalid_preference_output::RULE,
     &schema::legacy_preference_field::RULE,
     &schema::mixed_content_forms::RULE,
+    &schema::invalid_plain_field::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -242,18 +243,22 @@ pub static RULES: &[&Rule] = &[
     &dataset::train_validation_leakage::RULE,
 ];
 
-/// Every method.
-const ALL: &[Method] = &[Method::Supervised, Method::Dpo, Method::Reinforcement];
-/// Supervised examples only.
-const SUPERVISED: &[Method] = &[Method::Supervised];
+/// Every format with messages.
+const ALL: &[Format] = &[Format::Chat, Format::Preference, Format::Reinforcement];
+/// Supervised chat examples only.
+const SUPERVISED: &[Format] = &[Format::Chat];
 /// Preference examples only.
-const DPO: &[Method] = &[Method::Dpo];
+const DPO: &[Format] = &[Format::Preference];
 /// Reinforcement examples only.
-const REINFORCEMENT: &[Method] = &[Method::Reinforcement];
+const REINFORCEMENT: &[Format] = &[Format::Reinforcement];
+/// Every format.
+const ANY: &[Format] = &Format::ALL;
+/// The plain formats, without messages.
+const PLAIN: &[Format] = &[Format::Text, Format::PromptCompletion];
 
-/// The record-level checks, run on every line that parsed as a JSON object, with the methods
+/// The record-level checks, run on every line that parsed as a JSON object, with the formats
 /// whose examples each applies to.
-pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
+pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
     (schema::missing_input::check, DPO),
     (schema::missing_messages::check, ALL),
     (schema::messages_not_a_list::check, ALL),
@@ -267,7 +272,8 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
     (schema::assistant_without_content::check, ALL),
     (schema::invalid_weight::check, ALL),
     (schema::weight_on_non_assistant::check, ALL),
-    (schema::unknown_top_level_key::check, ALL),
+    (schema::unknown_top_level_key::check, ANY),
+    (schema::invalid_plain_field::check, PLAIN),
     (schema::invalid_field_type::check, ALL),
     (schema::invalid_preference_output::check, DPO),
     (schema::legacy_preference_field::check, DPO),

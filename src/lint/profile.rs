@@ -6,6 +6,8 @@
 //! "which platform is it?". Each provider's profile is written next to the provider's other
 //! facts.
 
+use crate::dataset::Format;
+
 /// Which messages may carry a `weight`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WeightScope {
@@ -47,6 +49,10 @@ pub enum ContentForms {
 /// The dataset rules of one training platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleProfile {
+    /// The plain formats ([`Format::Text`], [`Format::PromptCompletion`]) the platform trains
+    /// on besides the chat formats; a line in a plain format it does not take is checked as a
+    /// chat line, which it is missing the messages of (FT101).
+    pub plain_formats: &'static [Format],
     /// Which messages may carry a `weight`.
     pub weights: WeightScope,
     /// What two consecutive messages of the same role are.
@@ -66,6 +72,7 @@ impl RuleProfile {
     /// The rules of the chat fine-tuning format as first published, which every other profile
     /// is written as a difference from.
     pub const BASELINE: RuleProfile = RuleProfile {
+        plain_formats: &[],
         weights: WeightScope::Assistant,
         repeated_roles: RepeatedRoles::Warned,
         image_sources: ImageSources::RemoteOrData,

@@ -1249,3 +1249,66 @@ fn every_output_names_the_provider_whose_rules_were_applied() {
     let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
     assert_eq!(log["runs"][0]["properties"]["provider"], "together");
 }
+
+/// The examples of Together's data preparation guide for its "Generic text" and "Instruction"
+/// formats (docs.together.ai/docs/fine-tuning-data-preparation).
+const TOGETHER_TEXT_EXAMPLE: &str = r#"{"text": "Hello, how are you? I'm doing well, thank you!"}"#;
+const TOGETHER_INSTRUCTION_EXAMPLE: &str = r#"{"prompt": "Hello, how are you?", "completion": "I'm doing well, thank you! How can I help you?"}"#;
+
+#[test]
+fn together_takes_plain_text_and_prompt_completion_files_and_counts_their_tokens() {
+    for (example, format, trained_all) in [
+        (TOGETHER_TEXT_EXAMPLE, "text", true),
+        (TOGETHER_INSTRUCTION_EXAMPLE, "prompt-completion", false),
+    ] {
+        let input = format!("{example}\n").into_bytes();
+        let (code, report) = json_report(&["-", "--provider", "together"], Some(input.clone()));
+        assert_eq!(code, 0, "{report}");
+        let file = &report["files"][0];
+        assert_eq!(file["method"], "supervised");
+        assert_eq!(file["format"], format);
+        assert_eq!(file["diagnostics"], json!([]));
+        let (total, trained) = (
+            file["tokens"]["total"].as_u64().unwrap(),
+            file["tokens"]["assistant"].as_u64().unwrap(),
+        );
+        assert!(total > 5, "{file}");
+        assert_eq!(trained == total, trained_all, "{file}");
+        assert_eq!(file["estimate"]["billed_tokens_per_epoch"], total);
+        // OpenAI takes neither format: the line is a chat example without messages.
+        let (code, report) = json_report(&["-", "--provider", "openai"], Some(input));
+        assert_eq!(code, 1);
+        assert!(report["files"][0].get("format").is_none());
+        assert_eq!(
+            codes_by_line(&report, 0),
+            [(Some(1), "FT101".to_owned()), (None, "FT401".to_owned())]
+        );
+    }
+    // One format per file, as Together's checker requires.
+    let mixed = [
+        TOGETHER_TEXT_EXAMPLE,
+        r#"{"text": "Machine learning is..."}"#,
+        TOGETHER_INSTRUCTION_EXAMPLE,
+        TOGETHER_WEIGHTS_EXAMPLE,
+    ];
+    assert_eq!(
+        line_verdicts(&mixed, "together"),
+        [verdict(3, "FT403", "error")]
+    );
+    let human = finetune()
+        .args([
+            "check",
+            "datasets/plain-text.jsonl",
+            "--provider",
+            "together",
+        ])
+        .assert()
+        .success();
+    assert!(
+        stdout(&human).starts_with(
+            "datasets/plain-text.jsonl: 12 supervised text examples, 12 valid, 0 errors, 0 warnings\n"
+        ),
+        "{}",
+        stdout(&human)
+    );
+}

@@ -5,6 +5,7 @@ pub mod empty_messages;
 pub mod invalid_content_part;
 pub mod invalid_content_type;
 pub mod invalid_field_type;
+pub mod invalid_plain_field;
 pub mod invalid_preference_output;
 pub mod invalid_weight;
 pub mod legacy_preference_field;

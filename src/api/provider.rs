@@ -108,6 +108,29 @@ impl Provider {
             _ => endpoint.to_owned(),
         }
     }
+
+    /// The dataset rules `check` applies for this provider. The sources of each difference
+    /// are in the docs of the rules concerned (`finetune rule CODE`).
+    pub const fn dataset_rules(self) -> crate::lint::RuleProfile {
+        use crate::dataset::Format;
+        use crate::lint::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
+        match self {
+            Provider::OpenAi => RuleProfile::BASELINE,
+            Provider::Azure => RuleProfile {
+                repeated_roles: RepeatedRoles::AssistantRejected,
+                ..RuleProfile::BASELINE
+            },
+            Provider::Together => RuleProfile {
+                plain_formats: &[Format::Text, Format::PromptCompletion],
+                weights: WeightScope::AnyMessage,
+                repeated_roles: RepeatedRoles::Rejected,
+                image_sources: ImageSources::DataOnly,
+                content_forms: ContentForms::Uniform,
+                assistant_reasoning: true,
+                min_examples: 1,
+            },
+        }
+    }
 }
 
 impl std::str::FromStr for Provider {

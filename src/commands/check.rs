@@ -77,6 +77,8 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             example_token_limit: model.example_token_limit,
         }),
         method: args.method.method(),
+        profile: args.provider.dataset_rules(),
+        format: None,
     };
     let fixed;
     let files: &[std::path::PathBuf] = match (&args.output, args.files.as_slice()) {
@@ -187,18 +189,31 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let totals = Totals::of(&reports);
     match args.output_format {
         OutputFormat::Json => {
-            let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
+            let report = Report::new(
+                args.provider.id(),
+                reports.into_iter().map(|(_, report, _)| report).collect(),
+            );
             serde_json::to_writer_pretty(&mut *printer.out(), &report)?;
             writeln!(printer.out())?;
         }
         OutputFormat::Sarif => {
-            let report = Report::new(reports.into_iter().map(|(_, report, _)| report).collect());
+            let report = Report::new(
+                args.provider.id(),
+                reports.into_iter().map(|(_, report, _)| report).collect(),
+            );
             let log = sarif::to_sarif(&report, &problems);
             serde_json::to_writer_pretty(&mut *printer.out(), &log)?;
             writeln!(printer.out())?;
         }
         OutputFormat::Human | OutputFormat::Concise if !args.quiet => {
-            write_summary(printer.out(), &reports, &totals, args.output_format, &model)?;
+            write_summary(
+                printer.out(),
+                &reports,
+                &totals,
+                args.output_format,
+                &model,
+                args.provider,
+            )?;
         }
         OutputFormat::Github if !args.quiet => {
             for (summary, report, readable) in &reports {
@@ -286,6 +301,8 @@ pub(crate) fn preflight(
             example_token_limit: model.example_token_limit,
         }),
         method,
+        profile: provider.dataset_rules(),
+        format: None,
     };
     let display = path.display().to_string();
     let renderer = HumanRenderer::new(printer.color(), printer.width());
@@ -504,6 +521,7 @@ fn file_report(
     FileReport {
         path,
         method: summary.method.as_str(),
+        format: summary.format.is_plain().then(|| summary.format.as_str()),
         examples: summary.examples,
         valid_examples: summary.valid_examples,
         stopped_early: summary.stopped_early,
@@ -550,6 +568,7 @@ fn write_summary(
     totals: &Totals,
     format: OutputFormat,
     model: &ModelEntry,
+    provider: Provider,
 ) -> io::Result<()> {
     for (summary, report, readable) in reports {
         if !readable {
@@ -577,6 +596,11 @@ fn write_summary(
             )?;
         }
     }
+    writeln!(
+        out,
+        "Checked by the dataset rules of {} (--provider {provider})",
+        provider.label()
+    )?;
     let files = plural(totals.files, "file");
     if totals.errors == 0 && totals.warnings == 0 && totals.unread == 0 {
         writeln!(
@@ -598,12 +622,17 @@ fn write_summary(
     }
 }
 
-/// One file's counts: `35 supervised examples, 35 valid, 0 errors, 0 warnings`.
+/// One file's counts: `35 supervised examples, 35 valid, 0 errors, 0 warnings`, or
+/// `35 supervised text examples, …` for a plain format.
 fn file_line(summary: &FileSummary) -> String {
+    let format = if summary.format.is_plain() {
+        format!("{} {}", summary.method.as_str(), summary.format.as_str())
+    } else {
+        summary.method.as_str().to_owned()
+    };
     format!(
-        "{} {} examples, {} valid, {}, {}",
+        "{} {format} examples, {} valid, {}, {}",
         thousands(summary.examples),
-        summary.method.as_str(),
         thousands(summary.valid_examples),
         plural(summary.errors, "error"),
         plural(summary.warnings, "warning"),

@@ -72,6 +72,101 @@ impl Method {
     }
 }
 
+/// The shape of a dataset line: one of the three chat formats, or one of the plain formats some
+/// platforms also train on (supervised, without messages).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// A supervised chat example: `{"messages": [...]}`.
+    #[default]
+    Chat,
+    /// A preference example: `{"input": {...}, "preferred_output": [...], ...}`.
+    Preference,
+    /// A reinforcement example: `{"messages": [...], ...reference fields}`.
+    Reinforcement,
+    /// Plain text, every token trained: `{"text": "..."}`.
+    Text,
+    /// An instruction and its answer, the completion trained: `{"prompt": "...",
+    /// "completion": "..."}`.
+    PromptCompletion,
+}
+
+/// The top-level keys of each plain format.
+const PLAIN_KEYS: [(Format, &[&str]); 2] = [
+    (Format::Text, &["text"]),
+    (Format::PromptCompletion, &["prompt", "completion"]),
+];
+
+impl Format {
+    /// Every format, in the order reports list them.
+    pub const ALL: [Format; 5] = [
+        Format::Chat,
+        Format::Preference,
+        Format::Reinforcement,
+        Format::Text,
+        Format::PromptCompletion,
+    ];
+
+    /// The method a job trains lines of this format with.
+    pub const fn method(self) -> Method {
+        match self {
+            Format::Chat | Format::Text | Format::PromptCompletion => Method::Supervised,
+            Format::Preference => Method::Dpo,
+            Format::Reinforcement => Method::Reinforcement,
+        }
+    }
+
+    /// The format's name in messages and reports: the method's for the chat formats (as
+    /// `--method` spells them), `text` and `prompt-completion` for the plain ones.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::PromptCompletion => "prompt-completion",
+            other => other.method().as_str(),
+        }
+    }
+
+    /// Whether the format is one of the plain ones, without messages.
+    pub const fn is_plain(self) -> bool {
+        matches!(self, Format::Text | Format::PromptCompletion)
+    }
+
+    /// The top-level keys of a plain format; empty for the chat formats.
+    pub fn plain_keys(self) -> &'static [&'static str] {
+        PLAIN_KEYS
+            .iter()
+            .find(|(format, _)| *format == self)
+            .map_or(&[], |(_, keys)| keys)
+    }
+
+    /// The format of a parsed line, as an example of `method` (decided from the line when
+    /// `None`, as [`Method::detect`] does). A supervised line without `messages` that has the
+    /// keys of one of the `plain` formats the platform takes is of that format.
+    pub fn detect(line: &Map<String, Value>, method: Option<Method>, plain: &[Format]) -> Self {
+        match method.unwrap_or_else(|| Method::detect(line)) {
+            Method::Dpo => Format::Preference,
+            Method::Reinforcement => Format::Reinforcement,
+            Method::Supervised if line.contains_key("messages") => Format::Chat,
+            Method::Supervised => PLAIN_KEYS
+                .iter()
+                .find(|(format, keys)| {
+                    plain.contains(format) && keys.iter().any(|key| line.contains_key(*key))
+                })
+                .map_or(Format::Chat, |(format, _)| *format),
+        }
+    }
+}
+
+impl Method {
+    /// The chat format of the method's lines.
+    pub const fn format(self) -> Format {
+        match self {
+            Method::Supervised => Format::Chat,
+            Method::Dpo => Format::Preference,
+            Method::Reinforcement => Format::Reinforcement,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +209,32 @@ mod tests {
         assert_eq!(
             detect(r#"{"messages": [{"role": "user", "content": "q"}]}"#),
             Method::Supervised
+        );
+    }
+
+    #[test]
+    fn plain_formats_only_where_the_platform_takes_them() {
+        let object = |line: &str| serde_json::from_str::<Map<String, Value>>(line).unwrap();
+        let plain = [Format::Text, Format::PromptCompletion];
+        let text = object(r#"{"text": "Once upon a time"}"#);
+        let pair = object(r#"{"prompt": "Hi", "completion": "Hello"}"#);
+        assert_eq!(Format::detect(&text, None, &plain), Format::Text);
+        assert_eq!(
+            Format::detect(&pair, None, &plain),
+            Format::PromptCompletion
+        );
+        assert_eq!(
+            Format::detect(&pair, Some(Method::Supervised), &plain),
+            Format::PromptCompletion
+        );
+        // Elsewhere they are chat lines missing their messages, as FT101 says.
+        assert_eq!(Format::detect(&text, None, &[]), Format::Chat);
+        assert_eq!(Format::detect(&pair, None, &[]), Format::Chat);
+        let chat = object(r#"{"messages": [], "text": "x"}"#);
+        assert_eq!(Format::detect(&chat, None, &plain), Format::Chat);
+        assert_eq!(
+            Format::detect(&text, Some(Method::Dpo), &plain),
+            Format::Preference
         );
     }
 }

@@ -9,6 +9,6 @@ pub mod scan;
 pub mod stream;
 pub mod value;
 
-pub use method::Method;
+pub use method::{Format, Method};
 pub use pointer::{locate, locate_all};
 pub use reader::{Chunk, ChunkReader, Line};

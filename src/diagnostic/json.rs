@@ -15,6 +15,9 @@ pub const REPORT_VERSION: u32 = 1;
 pub struct Report {
     /// [`REPORT_VERSION`].
     pub version: u32,
+    /// The provider whose dataset rules were applied (`--provider`: `openai`, `azure`,
+    /// `together`).
+    pub provider: &'static str,
     /// Totals over every file.
     pub summary: Summary,
     /// One entry per checked file, in the order given.
@@ -41,6 +44,10 @@ pub struct FileReport {
     pub path: String,
     /// The dataset format the file was checked as.
     pub method: &'static str,
+    /// The plain format of the file's lines (`text`, `prompt-completion`), where it is one;
+    /// absent for the chat formats, which `method` names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<&'static str>,
     /// Non-blank lines read.
     pub examples: u64,
     /// Examples without an error.
@@ -127,8 +134,9 @@ impl Tokens {
 }
 
 impl Report {
-    /// A report of `files`, with totals computed from them.
-    pub fn new(files: Vec<FileReport>) -> Self {
+    /// A report of `files` checked by the dataset rules of `provider`, with totals computed
+    /// from them.
+    pub fn new(provider: &'static str, files: Vec<FileReport>) -> Self {
         let mut summary = Summary::default();
         for file in &files {
             summary.files += 1;
@@ -138,6 +146,7 @@ impl Report {
         }
         Self {
             version: REPORT_VERSION,
+            provider,
             summary,
             files,
         }

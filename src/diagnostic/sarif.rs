@@ -79,6 +79,7 @@ pub fn to_sarif(report: &Report, problems: &[String]) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
             "properties": {
+                "provider": report.provider,
                 "files": report.files.iter().map(|file| json!({
                     "path": file.path,
                     "method": file.method,

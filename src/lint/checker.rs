@@ -13,10 +13,10 @@ use serde_json::Value;
 use super::content::example_too_long;
 use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_few_examples};
 use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
-use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter};
+use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter, RuleProfile};
 use crate::dataset::method::CHAT_KEYS;
 use crate::dataset::stream::read_value;
-use crate::dataset::{Chunk, ChunkReader, Line, Method, locate_all};
+use crate::dataset::{Chunk, ChunkReader, Format, Line, Method, locate_all};
 use crate::diagnostic::{Diagnostic, Severity, Snippet, Span};
 use crate::tokens::{Bin, Distribution, ExampleTokens, TokenCounter, count_example, histogram};
 
@@ -46,6 +46,11 @@ pub struct CheckOptions {
     pub tokens: Option<TokenSettings>,
     /// Check every line as this method; `None` decides per line and reports the majority.
     pub method: Option<Method>,
+    /// The dataset rules of the platform that will train on the file.
+    pub profile: RuleProfile,
+    /// Check every line as this format, whatever its keys (it overrides `method`); `None`
+    /// decides per line.
+    pub format: Option<Format>,
 }
 
 /// How to count tokens.
@@ -123,6 +128,8 @@ pub struct FileSummary {
     pub stopped_early: bool,
     /// The method the file was checked as: the one given, or the majority of its lines.
     pub method: Method,
+    /// The format of the file's lines: the majority's, among those of the method given.
+    pub format: Format,
     /// Token counts, when they were asked for.
     pub tokens: Option<TokenSummary>,
 }
@@ -231,21 +238,18 @@ struct Merger<'a> {
     first_copies: HashMap<u128, u64>,
     lengths: Vec<u32>,
     tally: TokenTally,
-    /// Lines of each method, and the first line of each.
-    methods: [(u64, Option<u64>); 3],
+    /// Lines of each format, in the order of [`Format::ALL`], and the first line of each.
+    formats: [(u64, Option<u64>); Format::ALL.len()],
     reference_fields: bool,
     summary: FileSummary,
 }
 
-const fn method_index(method: Method) -> usize {
-    match method {
-        Method::Supervised => 0,
-        Method::Dpo => 1,
-        Method::Reinforcement => 2,
-    }
+fn format_index(format: Format) -> usize {
+    Format::ALL
+        .iter()
+        .position(|f| *f == format)
+        .unwrap_or_default()
 }
-
-const METHODS: [Method; 3] = [Method::Supervised, Method::Dpo, Method::Reinforcement];
 
 /// Running token totals.
 #[derive(Default)]
@@ -266,7 +270,7 @@ impl<'a> Merger<'a> {
             first_copies: HashMap::new(),
             lengths: Vec::new(),
             tally: TokenTally::default(),
-            methods: [(0, None); 3],
+            formats: [(0, None); Format::ALL.len()],
             reference_fields: false,
             summary: FileSummary::default(),
         }
@@ -276,8 +280,8 @@ impl<'a> Merger<'a> {
     fn take(&mut self, mut report: LineReport) -> Result<bool, CheckError> {
         if let Some(example) = &report.example {
             self.summary.examples += 1;
-            if let Some(method) = example.method {
-                let (count, first) = &mut self.methods[method_index(method)];
+            if let Some(format) = example.format {
+                let (count, first) = &mut self.formats[format_index(format)];
                 *count += 1;
                 first.get_or_insert(report.number);
             }
@@ -346,35 +350,41 @@ impl<'a> Merger<'a> {
         Ok(!reached)
     }
 
-    /// The method of the file: the one given, or the one most lines have.
-    fn file_method(&self) -> Method {
-        self.options.method.unwrap_or_else(|| {
-            METHODS
-                .into_iter()
-                .max_by_key(|method| {
-                    (
-                        self.methods[method_index(*method)].0,
-                        std::cmp::Reverse(method_index(*method)),
-                    )
-                })
-                .unwrap_or_default()
-        })
+    /// The format of the file: the one most lines have, among those of the method given; the
+    /// first in [`Format::ALL`] on a tie.
+    fn file_format(&self) -> Format {
+        if let Some(format) = self.options.format {
+            return format;
+        }
+        let forced = self.options.method;
+        Format::ALL
+            .into_iter()
+            .filter(|format| forced.is_none_or(|method| format.method() == method))
+            .max_by_key(|format| {
+                (
+                    self.formats[format_index(*format)].0,
+                    std::cmp::Reverse(format_index(*format)),
+                )
+            })
+            .unwrap_or_default()
     }
 
     fn finish(mut self) -> Result<FileSummary, CheckError> {
-        let method = self.file_method();
-        if self.options.method.is_none() && self.options.filter.is_enabled(&mixed_formats::RULE) {
-            let others = METHODS.into_iter().filter(|m| *m != method);
+        let format = self.file_format();
+        // With a method given, lines take only that method's formats, so only plain and chat
+        // lines can be mixed.
+        if self.options.filter.is_enabled(&mixed_formats::RULE) {
+            let others = Format::ALL.into_iter().filter(|f| *f != format);
             let first = others
                 .clone()
-                .filter_map(|m| self.methods[method_index(m)].1.map(|line| (line, m)))
+                .filter_map(|f| self.formats[format_index(f)].1.map(|line| (line, f)))
                 .min();
-            let count: u64 = others.map(|m| self.methods[method_index(m)].0).sum();
+            let count: u64 = others.map(|f| self.formats[format_index(f)].0).sum();
             if let Some(first) = first {
-                self.emit(mixed_formats::diagnostic(method, first, count))?;
+                self.emit(mixed_formats::diagnostic(format, first, count))?;
             }
         }
-        if method == Method::Reinforcement
+        if format == Format::Reinforcement
             && !self.reference_fields
             && self.summary.examples > 0
             && self.options.filter.is_enabled(&no_reference_fields::RULE)
@@ -382,7 +392,10 @@ impl<'a> Merger<'a> {
             self.emit(no_reference_fields::diagnostic())?;
         }
         if self.options.filter.is_enabled(&too_few_examples::RULE)
-            && let Some(diagnostic) = too_few_examples::diagnostic(self.summary.examples)
+            && let Some(diagnostic) = too_few_examples::diagnostic(
+                self.summary.examples,
+                self.options.profile.min_examples,
+            )
         {
             self.emit(diagnostic)?;
         }
@@ -390,7 +403,9 @@ impl<'a> Merger<'a> {
     }
 
     fn into_summary(mut self) -> FileSummary {
-        self.summary.method = self.file_method();
+        let format = self.file_format();
+        self.summary.format = format;
+        self.summary.method = format.method();
         if let Some(settings) = &self.options.tokens {
             let per_example = Distribution::of(&mut self.lengths);
             self.summary.tokens = Some(TokenSummary {
@@ -428,7 +443,7 @@ struct LineReport {
 /// What the dataset pass needs to know of one example.
 #[derive(Debug)]
 struct Example {
-    method: Option<Method>,
+    format: Option<Format>,
     has_reference_field: bool,
     fingerprint: Option<u128>,
     span: Span,
@@ -449,7 +464,7 @@ fn lint_chunk(chunk: &Chunk, options: &CheckOptions) -> Vec<LineReport> {
 fn line_report(result: LineResult, line: &Line<'_>) -> LineReport {
     let (start, end) = result.content;
     let example = result.is_example.then(|| Example {
-        method: result.method,
+        format: result.format,
         has_reference_field: result.has_reference_field,
         fingerprint: result.fingerprint,
         tokens: result.tokens,
@@ -724,8 +739,8 @@ pub(crate) struct LineResult {
     pub fingerprint: Option<u128>,
     /// Token counts, when asked for and the example has a `messages` array.
     pub tokens: Option<ExampleTokens>,
-    /// The method the line was checked as, when it parsed as an object.
-    pub method: Option<Method>,
+    /// The format the line was checked as, when it parsed as an object.
+    pub format: Option<Format>,
     /// Whether a reinforcement line has a top-level key besides the chat keys.
     pub has_reference_field: bool,
     /// Byte range of the line's content, without a byte order mark or a final `\r`.
@@ -776,7 +791,7 @@ pub(crate) fn lint_line(bytes: &[u8], is_first_line: bool, options: &CheckOption
 
 /// What the record checks found of one example, besides its findings.
 struct ObjectResult {
-    method: Method,
+    format: Format,
     has_reference_field: bool,
     fingerprint: u128,
     tokens: Option<ExampleTokens>,
@@ -788,12 +803,14 @@ fn lint_object(
     options: &CheckOptions,
     findings: &mut Findings,
 ) -> ObjectResult {
-    let method = options.method.unwrap_or_else(|| Method::detect(root));
-    let has_reference_field = method == Method::Reinforcement
+    let format = options
+        .format
+        .unwrap_or_else(|| Format::detect(root, options.method, options.profile.plain_formats));
+    let has_reference_field = format == Format::Reinforcement
         && root.keys().any(|key| !CHAT_KEYS.contains(&key.as_str()));
-    let record = Record::with_method(root, method);
-    for (check, methods) in RECORD_CHECKS {
-        if methods.contains(&method) {
+    let record = Record::with_format(root, format).under(options.profile);
+    for (check, formats) in RECORD_CHECKS {
+        if formats.contains(&format) {
             check(&record, findings);
         }
     }
@@ -807,7 +824,7 @@ fn lint_object(
         }
     }
     ObjectResult {
-        method,
+        format,
         has_reference_field,
         fingerprint: duplicate_example::fingerprint(root),
         tokens,
@@ -834,7 +851,7 @@ fn line_result(
         is_example,
         fingerprint: object.as_ref().map(|object| object.fingerprint),
         tokens: object.as_ref().and_then(|object| object.tokens),
-        method: object.as_ref().map(|object| object.method),
+        format: object.as_ref().map(|object| object.format),
         has_reference_field: object.is_some_and(|object| object.has_reference_field),
         content,
     }

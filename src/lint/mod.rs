@@ -11,6 +11,7 @@ pub mod content;
 pub mod conversation;
 pub mod dataset;
 mod filter;
+pub mod profile;
 mod record;
 pub mod schema;
 pub mod syntax;
@@ -23,11 +24,13 @@ pub use checker::{
     TokenSummary, check_file, check_stream,
 };
 pub use filter::{RuleFilter, UnknownSelector};
+pub use profile::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
 pub use record::{
-    CHAT_ROLES, Message, REINFORCEMENT_ROLES, Record, Text, message_keys, part_types, roles,
+    CHAT_ROLES, Message, REASONING_KEYS, REINFORCEMENT_ROLES, Record, Text, message_keys,
+    part_types, roles,
 };
 
-use crate::dataset::Method;
+use crate::dataset::Format;
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// The family a rule belongs to; it decides the hundreds digit of the rule's code.
@@ -206,6 +209,8 @@ pub static RULES: &[&Rule] = &[
     &schema::missing_input::RULE,
     &schema::invalid_preference_output::RULE,
     &schema::legacy_preference_field::RULE,
+    &schema::mixed_content_forms::RULE,
+    &schema::invalid_plain_field::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -220,6 +225,7 @@ pub static RULES: &[&Rule] = &[
     &conversation::undefined_tool_call::RULE,
     &conversation::input_ends_with_assistant::RULE,
     &conversation::last_not_user::RULE,
+    &conversation::repeated_role_rejected::RULE,
     &content::empty_content::RULE,
     &content::special_token::RULE,
     &content::image_outside_user::RULE,
@@ -229,6 +235,7 @@ pub static RULES: &[&Rule] = &[
     &content::invalid_image_data::RULE,
     &content::example_too_long::RULE,
     &content::identical_preference_outputs::RULE,
+    &content::remote_image_url::RULE,
     &dataset::too_few_examples::RULE,
     &dataset::duplicate_example::RULE,
     &dataset::mixed_formats::RULE,
@@ -236,18 +243,22 @@ pub static RULES: &[&Rule] = &[
     &dataset::train_validation_leakage::RULE,
 ];
 
-/// Every method.
-const ALL: &[Method] = &[Method::Supervised, Method::Dpo, Method::Reinforcement];
-/// Supervised examples only.
-const SUPERVISED: &[Method] = &[Method::Supervised];
+/// Every format with messages.
+const ALL: &[Format] = &[Format::Chat, Format::Preference, Format::Reinforcement];
+/// Supervised chat examples only.
+const SUPERVISED: &[Format] = &[Format::Chat];
 /// Preference examples only.
-const DPO: &[Method] = &[Method::Dpo];
+const DPO: &[Format] = &[Format::Preference];
 /// Reinforcement examples only.
-const REINFORCEMENT: &[Method] = &[Method::Reinforcement];
+const REINFORCEMENT: &[Format] = &[Format::Reinforcement];
+/// Every format.
+const ANY: &[Format] = &Format::ALL;
+/// The plain formats, without messages.
+const PLAIN: &[Format] = &[Format::Text, Format::PromptCompletion];
 
-/// The record-level checks, run on every line that parsed as a JSON object, with the methods
+/// The record-level checks, run on every line that parsed as a JSON object, with the formats
 /// whose examples each applies to.
-pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
+pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
     (schema::missing_input::check, DPO),
     (schema::missing_messages::check, ALL),
     (schema::messages_not_a_list::check, ALL),
@@ -261,14 +272,17 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
     (schema::assistant_without_content::check, ALL),
     (schema::invalid_weight::check, ALL),
     (schema::weight_on_non_assistant::check, ALL),
-    (schema::unknown_top_level_key::check, ALL),
+    (schema::unknown_top_level_key::check, ANY),
+    (schema::invalid_plain_field::check, PLAIN),
     (schema::invalid_field_type::check, ALL),
     (schema::invalid_preference_output::check, DPO),
     (schema::legacy_preference_field::check, DPO),
+    (schema::mixed_content_forms::check, ALL),
     (conversation::no_assistant_message::check, SUPERVISED),
     (conversation::nothing_trained::check, SUPERVISED),
     (conversation::system_not_first::check, ALL),
     (conversation::repeated_role::check, ALL),
+    (conversation::repeated_role_rejected::check, ALL),
     (conversation::last_not_assistant::check, SUPERVISED),
     (conversation::input_ends_with_assistant::check, DPO),
     (conversation::last_not_user::check, REINFORCEMENT),
@@ -286,6 +300,7 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Method])] = &[
     (content::unsupported_image_format::check, ALL),
     (content::too_many_images::check, ALL),
     (content::invalid_image_data::check, ALL),
+    (content::remote_image_url::check, ALL),
     (content::identical_preference_outputs::check, DPO),
 ];
 

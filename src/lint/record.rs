@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::escape_pointer_token;
-use crate::dataset::Method;
+use super::{RuleProfile, escape_pointer_token};
+use crate::dataset::{Format, Method};
 
 /// Roles a supervised or preference example may use.
 pub const CHAT_ROLES: &[&str] = &["system", "user", "assistant", "tool", "function"];
@@ -17,6 +17,9 @@ pub fn roles(method: Method) -> &'static [&'static str] {
         Method::Supervised | Method::Dpo => CHAT_ROLES,
     }
 }
+
+/// The keys that carry an assistant message's chain of thought, where the platform trains on it.
+pub const REASONING_KEYS: &[&str] = &["reasoning", "reasoning_content"];
 
 /// The keys a message of `role` may have, `weight` aside (it has a rule of its own).
 pub fn message_keys(role: &str) -> &'static [&'static str] {
@@ -44,16 +47,17 @@ pub fn part_types(role: &str) -> &'static [&'static str] {
     }
 }
 
-/// One parsed line that is a JSON object, seen as an example of one method.
+/// One parsed line that is a JSON object, seen as an example of one format.
 ///
 /// The conversation (`messages`, `tools`) is the line itself for supervised and reinforcement
-/// examples, and the `input` object for preference examples.
+/// examples, and the `input` object for preference examples; plain-format lines have none.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
     line: &'a Map<String, Value>,
     conversation: Option<&'a Map<String, Value>>,
     prefix: &'static str,
-    method: Method,
+    format: Format,
+    profile: RuleProfile,
 }
 
 impl<'a> Record<'a> {
@@ -62,18 +66,36 @@ impl<'a> Record<'a> {
         Self::with_method(line, Method::Supervised)
     }
 
-    /// An example of `method`.
+    /// An example of `method`, in the method's chat format.
     pub fn with_method(line: &'a Map<String, Value>, method: Method) -> Self {
-        let (conversation, prefix) = match method {
-            Method::Dpo => (line.get("input").and_then(Value::as_object), "/input"),
-            Method::Supervised | Method::Reinforcement => (Some(line), ""),
+        Self::with_format(line, method.format())
+    }
+
+    /// An example of `format`.
+    pub fn with_format(line: &'a Map<String, Value>, format: Format) -> Self {
+        let (conversation, prefix) = match format {
+            Format::Preference => (line.get("input").and_then(Value::as_object), "/input"),
+            Format::Chat | Format::Reinforcement => (Some(line), ""),
+            Format::Text | Format::PromptCompletion => (None, ""),
         };
         Self {
             line,
             conversation,
             prefix,
-            method,
+            format,
+            profile: RuleProfile::BASELINE,
         }
+    }
+
+    /// The same example, checked by the rules of `profile`.
+    #[must_use]
+    pub fn under(self, profile: RuleProfile) -> Self {
+        Self { profile, ..self }
+    }
+
+    /// The rules of the platform the example is checked for.
+    pub fn profile(&self) -> &RuleProfile {
+        &self.profile
     }
 
     /// The whole line.
@@ -89,7 +111,12 @@ impl<'a> Record<'a> {
 
     /// The method the line is checked as.
     pub fn method(&self) -> Method {
-        self.method
+        self.format.method()
+    }
+
+    /// The format the line is checked as.
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// The JSON pointer of `suffix` (such as `/messages`) within the conversation.
@@ -99,7 +126,7 @@ impl<'a> Record<'a> {
 
     /// Whether `role` is a role this method allows.
     pub fn allows_role(&self, role: &str) -> bool {
-        roles(self.method).contains(&role)
+        roles(self.method()).contains(&role)
     }
 
     /// The `messages` array, when there is one.
@@ -129,7 +156,7 @@ impl<'a> Record<'a> {
 
     /// Messages whose role is one the method allows, in order.
     pub fn known_role_messages(&self) -> impl Iterator<Item = Message<'a>> + 'a {
-        let allowed = roles(self.method);
+        let allowed = roles(self.method());
         self.message_objects()
             .filter(move |message| message.role.is_some_and(|role| allowed.contains(&role)))
     }

@@ -1,8 +1,14 @@
 //! Pass/fail harness for rule tests: runs the whole line pipeline on one line.
 
 use super::checker::lint_line;
-use super::{CheckOptions, Rule};
+use super::{CheckOptions, Rule, RuleProfile, WeightScope};
 use crate::dataset::Method;
+
+/// The baseline rules, with a weight taken on any message.
+pub(crate) const WEIGHTS_ANYWHERE: RuleProfile = RuleProfile {
+    weights: WeightScope::AnyMessage,
+    ..RuleProfile::BASELINE
+};
 
 /// Options that check every line as a supervised example, as most rule tests expect.
 fn supervised() -> CheckOptions {
@@ -62,8 +68,23 @@ pub(crate) fn assert_rule_as(method: Method, rule: &Rule, pass: &[&str], fail: &
         method: Some(method),
         ..CheckOptions::default()
     };
+    assert_rule_with(&options, rule, pass, fail);
+}
+
+/// [`assert_rule`] with every line checked as a supervised example by the rules of `profile`.
+#[track_caller]
+pub(crate) fn assert_rule_under(profile: RuleProfile, rule: &Rule, pass: &[&str], fail: &[&str]) {
+    let options = CheckOptions {
+        profile,
+        ..supervised()
+    };
+    assert_rule_with(&options, rule, pass, fail);
+}
+
+#[track_caller]
+fn assert_rule_with(options: &CheckOptions, rule: &Rule, pass: &[&str], fail: &[&str]) {
     let codes = |line: &str| -> Vec<&'static str> {
-        lint_line(line.as_bytes(), false, &options)
+        lint_line(line.as_bytes(), false, options)
             .findings
             .iter()
             .map(|finding| finding.rule.code)

@@ -7,9 +7,15 @@
 //! - content parts: the tokens of each text or refusal part; images by [`image_tokens`];
 //! - a tool call or legacy function call: the tokens of its name and arguments, plus 1;
 //! - tool and function definitions: the tokens of their compact JSON, once per example;
-//! - `weight` is not text and counts nothing.
+//! - `weight` is not text and counts nothing;
+//! - an assistant's `reasoning` (or `reasoning_content`), where the platform takes it, is
+//!   trained like its content.
 //!
 //! Trained tokens are the content and call tokens of assistant messages whose weight is not 0.
+//! A plain-text example counts the tokens of its `text`, all trained; a prompt/completion
+//! example those of its `prompt` and `completion`, the completion trained. No chat template
+//! frames them, so nothing is added.
+//!
 //! A preference example counts its input as above, plus each output message (3 + role +
 //! content); its trained tokens are the two outputs'.
 
@@ -17,7 +23,7 @@ use serde_json::Value;
 
 use super::{TokenCounter, image_tokens};
 use crate::dataset::Method;
-use crate::lint::Record;
+use crate::lint::{REASONING_KEYS, Record};
 
 /// Tokens added for every message.
 const TOKENS_PER_MESSAGE: u32 = 3;
@@ -42,8 +48,15 @@ pub struct ExampleTokens {
     pub parts: Option<[u32; 3]>,
 }
 
-/// Counts the tokens of an example whose `messages` is an array; `None` otherwise.
+/// The fields of the plain formats that are trained on.
+const TRAINED_PLAIN_KEYS: &[&str] = &["text", "completion"];
+
+/// Counts the tokens of an example whose `messages` is an array, or of a plain-format example;
+/// `None` otherwise.
 pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<ExampleTokens> {
+    if record.format().is_plain() {
+        return Some(plain_tokens(record, counter));
+    }
     let messages = record.messages()?;
     let mut tokens = ExampleTokens {
         total: REPLY_PRIMING,
@@ -73,6 +86,9 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
                     (call_tokens(function, counter), true)
                 }
                 ("name", Value::String(name)) => (counter.count(name) + TOKENS_PER_NAME, false),
+                (key, Value::String(text)) if REASONING_KEYS.contains(&key) => {
+                    (counter.count(text), true)
+                }
                 (_, Value::String(text)) => (counter.count(text), false),
                 _ => (0, false),
             };
@@ -111,6 +127,21 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
         tokens.trained = preferred + non_preferred;
     }
     Some(tokens)
+}
+
+fn plain_tokens(record: &Record<'_>, counter: &TokenCounter) -> ExampleTokens {
+    let mut tokens = ExampleTokens::default();
+    for key in record.format().plain_keys() {
+        let Some(value) = record.line().get(*key) else {
+            continue;
+        };
+        let count = content_tokens(value, counter, &mut tokens);
+        tokens.total += count;
+        if TRAINED_PLAIN_KEYS.contains(key) {
+            tokens.trained += count;
+        }
+    }
+    tokens
 }
 
 fn content_tokens(content: &Value, counter: &TokenCounter, tokens: &mut ExampleTokens) -> u32 {
@@ -202,5 +233,35 @@ mod tests {
         let tokens = count(line);
         assert_eq!(tokens.estimated_images, 1);
         assert!(tokens.total > 765);
+    }
+
+    #[test]
+    fn plain_formats_count_their_text_and_train_the_completion() {
+        let counter = TokenCounter::new(Encoding::O200kBase);
+        let tokens = |line: &str, format: crate::dataset::Format| {
+            let value: Value = serde_json::from_str(line).unwrap();
+            count_example(
+                &Record::with_format(value.as_object().unwrap(), format),
+                &counter,
+            )
+            .unwrap()
+        };
+        let text = tokens(
+            r#"{"text": "Once upon a time"}"#,
+            crate::dataset::Format::Text,
+        );
+        let words = counter.count("Once upon a time");
+        assert_eq!((text.total, text.trained), (words, words));
+        let pair = tokens(
+            r#"{"prompt": "Once upon", "completion": "a time"}"#,
+            crate::dataset::Format::PromptCompletion,
+        );
+        assert_eq!(
+            (pair.total, pair.trained),
+            (
+                counter.count("Once upon") + counter.count("a time"),
+                counter.count("a time")
+            )
+        );
     }
 }

@@ -63,12 +63,33 @@ fn expected(name: &str) -> Vec<(Option<u64>, String)> {
         .collect()
 }
 
-const BROKEN: [&str; 3] = ["broken", "broken-preference", "broken-reinforcement"];
+const BROKEN: [&str; 4] = [
+    "broken",
+    "broken-preference",
+    "broken-reinforcement",
+    "broken-together",
+];
+
+/// The provider whose rules a broken dataset is written against.
+fn provider_of(name: &str) -> &'static str {
+    if name.ends_with("-together") {
+        "together"
+    } else {
+        "openai"
+    }
+}
 
 #[test]
 fn the_broken_datasets_report_exactly_the_expected_lines_and_codes() {
     for name in BROKEN {
-        let (code, report) = json_report(&[&format!("datasets/{name}.jsonl")], None);
+        let (code, report) = json_report(
+            &[
+                &format!("datasets/{name}.jsonl"),
+                "--provider",
+                provider_of(name),
+            ],
+            None,
+        );
         assert_eq!(code, 1, "{name}");
         assert_eq!(codes_by_line(&report, 0), expected(name), "{name}");
     }
@@ -359,11 +380,18 @@ fn several_files_are_reported_separately() {
 #[test]
 fn an_empty_file_has_too_few_examples() {
     let (code, report) = json_report(&["-"], Some(Vec::new()));
+    assert_only_too_few(code, &report, 0);
+}
+
+/// Asserts that the one finding of a run is that its file of `examples` is under OpenAI's
+/// minimum of 10.
+#[track_caller]
+fn assert_only_too_few(code: i32, report: &Value, examples: u64) {
     assert_eq!(code, 1);
-    assert_eq!(codes_by_line(&report, 0), [(None, "FT401".to_owned())]);
+    assert_eq!(codes_by_line(report, 0), [(None, "FT401".to_owned())]);
     assert_eq!(
         report["files"][0]["diagnostics"][0]["message"],
-        "file has 0 examples; at least 10 are needed"
+        format!("file has {examples} examples; at least 10 are needed")
     );
 }
 
@@ -1005,5 +1033,282 @@ fn findings_past_a_lines_cap_are_counted_alike_in_every_format_and_by_max_errors
     assert_eq!(
         stopped["files"][0]["diagnostics"].as_array().unwrap().len(),
         5
+    );
+}
+
+/// The findings `check --provider PROVIDER` reports on the lines of `lines` (stdin), as
+/// `(line, code, severity)`; file-level findings (too few examples) are left out.
+fn line_verdicts(lines: &[&str], provider: &str) -> Vec<(u64, String, String)> {
+    let input = lines.join("\n") + "\n";
+    let (_, report) = json_report(&["-", "--provider", provider], Some(input.into_bytes()));
+    assert_eq!(report["provider"], provider, "{report}");
+    report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| {
+            Some((
+                d["line"].as_u64()?,
+                d["code"].as_str().unwrap().to_owned(),
+                d["severity"].as_str().unwrap().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+fn verdict(line: u64, code: &str, severity: &str) -> (u64, String, String) {
+    (line, code.to_owned(), severity.to_owned())
+}
+
+/// OpenAI's vision fine-tuning guide, "Data format" (developers.openai.com/api/docs/guides/vision-fine-tuning).
+const OPENAI_VISION_EXAMPLE: &str = r#"{"messages": [{"role": "system", "content": "You are an assistant that identifies uncommon cheeses."}, {"role": "user", "content": "What is this cheese?"}, {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://upload.wikimedia.org/wikipedia/commons/3/36/Danbo_Cheese.jpg"}}]}, {"role": "assistant", "content": "Danbo"}]}"#;
+
+#[test]
+fn openais_vision_example_passes_openai_and_azure_and_fails_together() {
+    for provider in ["openai", "azure"] {
+        assert_eq!(
+            line_verdicts(&[OPENAI_VISION_EXAMPLE], provider),
+            [],
+            "{provider}"
+        );
+    }
+    // Together takes only alternating roles, base64 images and one content form per example.
+    assert_eq!(
+        line_verdicts(&[OPENAI_VISION_EXAMPLE], "together"),
+        [
+            verdict(1, "FT215", "error"),
+            verdict(1, "FT118", "error"),
+            verdict(1, "FT310", "error"),
+        ]
+    );
+    // Two user turns that are both text are still worth a warning on OpenAI.
+    let two_questions = r#"{"messages": [{"role": "user", "content": "What is this cheese?"}, {"role": "user", "content": "Well?"}, {"role": "assistant", "content": "Danbo"}]}"#;
+    assert_eq!(
+        line_verdicts(&[two_questions], "openai"),
+        [verdict(1, "FT204", "warning")]
+    );
+}
+
+/// Together's data preparation guide, "Conversational data" (docs.together.ai/docs/fine-tuning-data-preparation).
+const TOGETHER_WEIGHTS_EXAMPLE: &str = r#"{"messages": [{"role": "user", "content": "Question A", "weight": 0}, {"role": "assistant", "content": "Answer A", "weight": 1}]}"#;
+
+#[test]
+fn together_takes_a_weight_on_any_message_and_openai_does_not() {
+    assert_eq!(line_verdicts(&[TOGETHER_WEIGHTS_EXAMPLE], "together"), []);
+    for provider in ["openai", "azure"] {
+        assert_eq!(
+            line_verdicts(&[TOGETHER_WEIGHTS_EXAMPLE], provider),
+            [verdict(1, "FT111", "error")],
+            "{provider}"
+        );
+    }
+    // Anywhere it is taken, a weight is still 0 or 1.
+    let half = TOGETHER_WEIGHTS_EXAMPLE.replacen("\"weight\": 0", "\"weight\": 0.5", 1);
+    assert_eq!(
+        line_verdicts(&[&half], "together"),
+        [verdict(1, "FT110", "error")]
+    );
+}
+
+#[test]
+fn together_requires_alternating_roles_where_openai_warns() {
+    let two_users = r#"{"messages": [{"role": "system", "content": "This is a system prompt."}, {"role": "user", "content": "Hello, how are you?"}, {"role": "user", "content": "Can you explain machine learning?"}, {"role": "assistant", "content": "Machine learning is..."}]}"#;
+    assert_eq!(
+        line_verdicts(&[two_users], "together"),
+        [verdict(1, "FT215", "error")]
+    );
+    for provider in ["openai", "azure"] {
+        assert_eq!(
+            line_verdicts(&[two_users], provider),
+            [verdict(1, "FT204", "warning")],
+            "{provider}"
+        );
+    }
+}
+
+/// The file of microsoft-foundry/fine-tuning#23: a tool call and its answer written as two
+/// assistant messages, which Azure refuses with "contains invalid schema (20)".
+const AZURE_TWO_ASSISTANTS: &str = r#"{"messages": [{"role": "user", "content": "What is the current price of Microsoft stock?"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_stock_price", "arguments": "{\"symbol\": \"MSFT\"}"}}]}, {"role": "assistant", "content": "Microsoft is trading at $420."}], "tools": [{"type": "function", "function": {"name": "get_stock_price", "parameters": {"type": "object", "properties": {"symbol": {"type": "string"}}}}}]}"#;
+
+#[test]
+fn azure_rejects_two_assistant_messages_in_a_row_where_openai_warns() {
+    let azure = line_verdicts(&[AZURE_TWO_ASSISTANTS], "azure");
+    assert!(azure.contains(&verdict(1, "FT215", "error")), "{azure:?}");
+    assert!(
+        !azure.iter().any(|(_, code, _)| code == "FT204"),
+        "{azure:?}"
+    );
+    let openai = line_verdicts(&[AZURE_TWO_ASSISTANTS], "openai");
+    assert!(
+        openai.contains(&verdict(1, "FT204", "warning")),
+        "{openai:?}"
+    );
+    assert!(
+        !openai.iter().any(|(_, code, _)| code == "FT215"),
+        "{openai:?}"
+    );
+    // The message says the platform rejects it, and the exit code fails the check.
+    let (code, report) = json_report(
+        &["-", "--provider", "azure"],
+        Some(format!("{AZURE_TWO_ASSISTANTS}\n").repeat(10).into_bytes()),
+    );
+    assert_eq!(code, 1);
+    let message = report["files"][0]["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        "assistant message 2 follows another assistant message, which the platform rejects"
+    );
+}
+
+/// Together's reasoning fine-tuning guide (docs.together.ai/docs/fine-tuning-reasoning).
+const TOGETHER_REASONING_EXAMPLE: &str = r#"{"messages": [{"role": "user", "content": "What is the capital of France?"}, {"role": "assistant", "reasoning": "The user is asking about the capital of France. France is a country in Western Europe. Its capital city is Paris, which has been the capital since the 10th century.", "content": "The capital of France is Paris."}]}"#;
+
+#[test]
+fn together_takes_an_assistant_reasoning_field_and_trains_it() {
+    assert_eq!(line_verdicts(&[TOGETHER_REASONING_EXAMPLE], "together"), []);
+    assert_eq!(
+        line_verdicts(&[TOGETHER_REASONING_EXAMPLE], "openai"),
+        [verdict(1, "FT106", "error")]
+    );
+    let trained = |line: &str| {
+        let (_, report) = json_report(
+            &["-", "--provider", "together"],
+            Some(format!("{line}\n").into_bytes()),
+        );
+        report["files"][0]["tokens"]["assistant"].as_u64().unwrap()
+    };
+    let without = r#"{"messages": [{"role": "user", "content": "What is the capital of France?"}, {"role": "assistant", "content": "The capital of France is Paris."}]}"#;
+    assert!(trained(TOGETHER_REASONING_EXAMPLE) > trained(without) + 20);
+}
+
+#[test]
+fn together_takes_a_single_example_and_openai_needs_ten() {
+    let one = valid_file(1).into_bytes();
+    let (code, report) = json_report(&["-", "--provider", "together"], Some(one.clone()));
+    assert_eq!((code, codes_by_line(&report, 0)), (0, vec![]));
+    let (code, report) = json_report(&["-", "--provider", "openai"], Some(one));
+    assert_only_too_few(code, &report, 1);
+}
+
+#[test]
+fn together_takes_only_base64_images() {
+    let image = |url: &str| {
+        format!(
+            r#"{{"messages": [{{"role": "user", "content": [{{"type": "text", "text": "What is this?"}}, {{"type": "image_url", "image_url": {{"url": "{url}"}}}}]}}, {{"role": "assistant", "content": [{{"type": "text", "text": "A dot"}}]}}]}}"#
+        )
+    };
+    let embedded = image(
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+    );
+    let linked = image("https://example.com/dot.png");
+    assert_eq!(line_verdicts(&[&embedded], "together"), []);
+    assert_eq!(
+        line_verdicts(&[&linked], "together"),
+        [verdict(1, "FT310", "error")]
+    );
+    assert_eq!(line_verdicts(&[&linked], "openai"), []);
+}
+
+#[test]
+fn every_output_names_the_provider_whose_rules_were_applied() {
+    // The human summary says it too, as the concise one does.
+    let concise = finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--output-format",
+            "concise",
+        ])
+        .args(["--provider", "together"])
+        .assert()
+        .success();
+    assert!(
+        stdout(&concise).contains(
+            "Checked by the dataset rules of Together AI (--provider together)\nAll checks passed"
+        ),
+        "{}",
+        stdout(&concise)
+    );
+    let (_, report) = json_report(&["datasets/sarcastic.jsonl", "--provider", "azure"], None);
+    assert_eq!(report["provider"], "azure");
+    let (_, report) = json_report(&["datasets/sarcastic.jsonl"], None);
+    assert_eq!(report["provider"], "openai");
+    let sarif = finetune()
+        .args([
+            "check",
+            "datasets/sarcastic.jsonl",
+            "--provider",
+            "together",
+            "--output-format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_eq!(log["runs"][0]["properties"]["provider"], "together");
+}
+
+/// The examples of Together's data preparation guide for its "Generic text" and "Instruction"
+/// formats (docs.together.ai/docs/fine-tuning-data-preparation).
+const TOGETHER_TEXT_EXAMPLE: &str = r#"{"text": "Hello, how are you? I'm doing well, thank you!"}"#;
+const TOGETHER_INSTRUCTION_EXAMPLE: &str = r#"{"prompt": "Hello, how are you?", "completion": "I'm doing well, thank you! How can I help you?"}"#;
+
+#[test]
+fn together_takes_plain_text_and_prompt_completion_files_and_counts_their_tokens() {
+    for (example, format, trained_all) in [
+        (TOGETHER_TEXT_EXAMPLE, "text", true),
+        (TOGETHER_INSTRUCTION_EXAMPLE, "prompt-completion", false),
+    ] {
+        let input = format!("{example}\n").into_bytes();
+        let (code, report) = json_report(&["-", "--provider", "together"], Some(input.clone()));
+        assert_eq!(code, 0, "{report}");
+        let file = &report["files"][0];
+        assert_eq!(file["method"], "supervised");
+        assert_eq!(file["format"], format);
+        assert_eq!(file["diagnostics"], json!([]));
+        let (total, trained) = (
+            file["tokens"]["total"].as_u64().unwrap(),
+            file["tokens"]["assistant"].as_u64().unwrap(),
+        );
+        assert!(total > 5, "{file}");
+        assert_eq!(trained == total, trained_all, "{file}");
+        assert_eq!(file["estimate"]["billed_tokens_per_epoch"], total);
+        // OpenAI takes neither format: the line is a chat example without messages.
+        let (code, report) = json_report(&["-", "--provider", "openai"], Some(input));
+        assert_eq!(code, 1);
+        assert!(report["files"][0].get("format").is_none());
+        assert_eq!(
+            codes_by_line(&report, 0),
+            [(Some(1), "FT101".to_owned()), (None, "FT401".to_owned())]
+        );
+    }
+    // One format per file, as Together's checker requires.
+    let mixed = [
+        TOGETHER_TEXT_EXAMPLE,
+        r#"{"text": "Machine learning is..."}"#,
+        TOGETHER_INSTRUCTION_EXAMPLE,
+        TOGETHER_WEIGHTS_EXAMPLE,
+    ];
+    assert_eq!(
+        line_verdicts(&mixed, "together"),
+        [verdict(3, "FT403", "error")]
+    );
+    let human = finetune()
+        .args([
+            "check",
+            "datasets/plain-text.jsonl",
+            "--provider",
+            "together",
+        ])
+        .assert()
+        .success();
+    assert!(
+        stdout(&human).starts_with(
+            "datasets/plain-text.jsonl: 12 supervised text examples, 12 valid, 0 errors, 0 warnings\n"
+        ),
+        "{}",
+        stdout(&human)
     );
 }

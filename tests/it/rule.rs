@@ -39,3 +39,27 @@ fn an_unreadable_input_has_its_rule() {
     assert!(text.contains("Family: syntax. Default severity: error."));
     assert!(text.contains("the exit code is 2"), "{text}");
 }
+
+#[test]
+fn the_rules_that_differ_by_provider_say_what_each_provider_does_and_where_it_is_written() {
+    let docs = |code: &str| {
+        let output = finetune().args(["rule", code]).assert().success();
+        String::from_utf8(output.get_output().stdout.clone()).unwrap()
+    };
+    for code in ["FT111", "FT118", "FT119", "FT215", "FT310", "FT401"] {
+        let text = docs(code);
+        assert!(text.contains("Together AI"), "{code}: {text}");
+        assert!(
+            text.contains("docs.together.ai") || text.contains("`together` SDK"),
+            "{code} names no source for Together AI: {text}"
+        );
+    }
+    let azure = docs("FT215");
+    assert!(
+        azure.contains("Azure OpenAI")
+            && azure.contains("contains invalid schema (20)")
+            && azure.contains("github.com/microsoft-foundry/fine-tuning/issues/23"),
+        "{azure}"
+    );
+    assert!(docs("FT204").contains("platform.openai.com/docs/guides/vision-fine-tuning"));
+}

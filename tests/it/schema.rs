@@ -3,7 +3,8 @@
 use std::fs;
 use std::path::Path;
 
-use finetune::dataset::Method;
+use finetune::api::Provider;
+use finetune::dataset::{Format, Method};
 use finetune::diagnostic::Diagnostic;
 use finetune::lint::{CheckOptions, check_stream};
 use serde_json::Value;
@@ -14,16 +15,30 @@ use crate::{finetune, project_file, root};
 const STRUCTURAL: &[&str] = &[
     "FT003", "FT101", "FT102", "FT103", "FT104", "FT105", "FT106", "FT107", "FT108", "FT109",
     "FT110", "FT111", "FT113", "FT114", "FT115", "FT116", "FT117", "FT206", "FT207", "FT208",
-    "FT211", "FT303",
+    "FT119", "FT211", "FT303",
 ];
 
-fn lint(line: &str, method: Method) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    let options = CheckOptions {
+/// Options that check every line as an example of `method`.
+fn as_method(method: Method) -> CheckOptions {
+    CheckOptions {
         method: Some(method),
         ..CheckOptions::default()
-    };
-    check_stream(line.as_bytes(), &options, &mut diagnostics).unwrap();
+    }
+}
+
+/// Options that check every line as an example of the plain `format`, by the rules of a
+/// platform that takes it.
+fn as_plain(format: Format) -> CheckOptions {
+    CheckOptions {
+        format: Some(format),
+        profile: Provider::Together.dataset_rules(),
+        ..CheckOptions::default()
+    }
+}
+
+fn lint(line: &str, options: &CheckOptions) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    check_stream(line.as_bytes(), options, &mut diagnostics).unwrap();
     diagnostics.retain(|d| d.line.is_some());
     diagnostics
 }
@@ -76,7 +91,7 @@ fn collect_rule_examples(dir: &Path, lines: &mut Vec<(String, String)>) {
     }
 }
 
-fn assert_agreement(schema_file: &str, method: Method) {
+fn assert_agreement(schema_file: &str, options: &CheckOptions) {
     let validator = schema(schema_file);
     let (mut valid, mut invalid) = (0, 0);
     for (origin, line) in corpus() {
@@ -84,7 +99,7 @@ fn assert_agreement(schema_file: &str, method: Method) {
         else {
             continue;
         };
-        let structural: Vec<_> = lint(&line, method)
+        let structural: Vec<_> = lint(&line, options)
             .into_iter()
             .filter(|d| d.is_error() && STRUCTURAL.contains(&d.code))
             .map(|d| d.code)
@@ -98,7 +113,7 @@ fn assert_agreement(schema_file: &str, method: Method) {
         assert_eq!(
             schema_valid,
             structural.is_empty(),
-            "{schema_file} as {method:?}: {origin}: schema says {}, linter found {structural:?}\n{line}",
+            "{schema_file}: {origin}: schema says {}, linter found {structural:?}\n{line}",
             if schema_valid { "valid" } else { "invalid" }
         );
     }
@@ -110,17 +125,33 @@ fn assert_agreement(schema_file: &str, method: Method) {
 
 #[test]
 fn chat_schema_and_linter_agree_on_structure() {
-    assert_agreement("chat.schema.json", Method::Supervised);
+    assert_agreement("chat.schema.json", &as_method(Method::Supervised));
 }
 
 #[test]
 fn preference_schema_and_linter_agree_on_structure() {
-    assert_agreement("preference.schema.json", Method::Dpo);
+    assert_agreement("preference.schema.json", &as_method(Method::Dpo));
 }
 
 #[test]
 fn reinforcement_schema_and_linter_agree_on_structure() {
-    assert_agreement("reinforcement.schema.json", Method::Reinforcement);
+    assert_agreement(
+        "reinforcement.schema.json",
+        &as_method(Method::Reinforcement),
+    );
+}
+
+#[test]
+fn text_schema_and_linter_agree_on_structure() {
+    assert_agreement("text.schema.json", &as_plain(Format::Text));
+}
+
+#[test]
+fn prompt_completion_schema_and_linter_agree_on_structure() {
+    assert_agreement(
+        "prompt-completion.schema.json",
+        &as_plain(Format::PromptCompletion),
+    );
 }
 
 /// Runs `finetune check --output-format json` with `args` and returns the report.
@@ -173,6 +204,13 @@ fn every_report_matches_the_report_schema() {
             "tests/fixtures/word-level-tokenizer.json",
         ],
         &["datasets/broken.jsonl", "--no-tokens"],
+        &["datasets/plain-text.jsonl", "--provider", "together"],
+        &[
+            "datasets/prompt-completion.jsonl",
+            "datasets/broken-together.jsonl",
+            "--provider",
+            "together",
+        ],
     ];
     for args in runs {
         let report = report(args);

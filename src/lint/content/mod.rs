@@ -6,6 +6,7 @@ pub mod identical_preference_outputs;
 pub mod image_outside_user;
 pub mod invalid_image_data;
 pub mod invalid_image_url;
+pub mod remote_image_url;
 pub mod special_token;
 pub mod too_many_images;
 pub mod unsupported_image_format;

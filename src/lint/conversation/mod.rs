@@ -7,6 +7,7 @@ pub mod last_not_user;
 pub mod no_assistant_message;
 pub mod nothing_trained;
 pub mod repeated_role;
+pub mod repeated_role_rejected;
 pub mod system_not_first;
 pub mod tool_call_arguments_invalid_json;
 pub mod tool_call_arguments_not_string;
@@ -17,7 +18,22 @@ pub mod unmatched_tool_message;
 
 use serde_json::{Map, Value};
 
-use crate::lint::Record;
+use crate::lint::{Message, Record};
+
+/// Every message whose role is the same as the message's before it, with that message, in
+/// order; messages of roles the method does not allow are skipped.
+pub(crate) fn repeated_roles<'a>(
+    record: &Record<'a>,
+) -> impl Iterator<Item = (Message<'a>, Message<'a>)> + 'a {
+    let mut previous: Option<Message<'a>> = None;
+    record.known_role_messages().filter_map(move |message| {
+        let pair = previous
+            .filter(|before| before.role == message.role)
+            .map(|before| (before, message));
+        previous = Some(message);
+        pair
+    })
+}
 
 /// One function call made by an assistant: a `tool_calls` entry or a legacy `function_call`.
 pub(crate) struct Call<'a> {

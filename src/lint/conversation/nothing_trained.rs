@@ -1,5 +1,5 @@
 use crate::diagnostic::Severity;
-use crate::lint::{Family, Findings, Record, Rule};
+use crate::lint::{Family, Findings, Record, Rule, WeightScope};
 
 pub static RULE: Rule = Rule {
     code: "FT202",
@@ -10,6 +10,12 @@ pub static RULE: Rule = Rule {
     help: "set \"weight\": 1 (or remove \"weight\") on at least one assistant message, or drop the example",
     docs: r#"## What it checks
 At least one assistant message is trained on: its `weight` is absent or 1.
+
+Where the platform takes weights on any message (Together AI), an example trains on its other
+messages too once any message has a weight: there, the example trains nothing only when every
+message has weight 0 ([data preparation](https://docs.together.ai/docs/fine-tuning-data-preparation):
+"if any message in the conversation has a weight field, the train-on-inputs setting will be
+automatically set to true").
 
 ## Why it matters
 An example whose assistant messages all have weight 0 teaches the model nothing, but its
@@ -27,7 +33,9 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         .message_objects()
         .filter(|m| m.is("assistant"))
         .peekable();
-    if assistants.peek().is_some() && assistants.all(|m| !m.is_trained()) {
+    let others_trained = record.profile().weights == WeightScope::AnyMessage
+        && record.message_objects().any(|m| m.is_trained());
+    if assistants.peek().is_some() && assistants.all(|m| !m.is_trained()) && !others_trained {
         out.at(
             &RULE,
             record.pointer("/messages"),
@@ -39,7 +47,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule;
+    use crate::lint::testing::{WEIGHTS_ANYWHERE, assert_rule, assert_rule_under};
 
     #[test]
     fn pass_and_fail() {
@@ -51,6 +59,20 @@ mod tests {
             ],
             &[
                 r#"{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y", "weight": 0}]}"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn other_messages_train_where_any_message_takes_a_weight() {
+        assert_rule_under(
+            WEIGHTS_ANYWHERE,
+            &RULE,
+            &[
+                r#"{"messages": [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y", "weight": 0}]}"#,
+            ],
+            &[
+                r#"{"messages": [{"role": "user", "content": "x", "weight": 0}, {"role": "assistant", "content": "y", "weight": 0}]}"#,
             ],
         );
     }

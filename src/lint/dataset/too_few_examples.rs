@@ -1,7 +1,8 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{Family, Rule};
 
-/// The fewest examples the platform accepts for a training file.
+/// The fewest examples the platform accepts for a training file, where its rules say no other
+/// number ([`RuleProfile::min_examples`](crate::lint::RuleProfile::min_examples)).
 pub const MIN_EXAMPLES: u64 = 10;
 
 pub static RULE: Rule = Rule {
@@ -9,27 +10,35 @@ pub static RULE: Rule = Rule {
     name: "too-few-examples",
     family: Family::Dataset,
     severity: Severity::Error,
-    summary: "the file has fewer than 10 examples",
-    help: "add examples: fine-tuning needs at least 10, and usually improves clearly with 50 to 100",
+    summary: "the file has fewer examples than the platform's minimum",
+    help: "add examples: fine-tuning needs the platform's minimum, and usually improves clearly with 50 to 100",
     docs: r"## What it checks
-The number of examples (non-blank lines) in the file is at least 10.
+The number of examples (non-blank lines) in the file is at least the platform's minimum: 10
+for OpenAI and Azure OpenAI, 1 for Together AI (`MIN_SAMPLES` in the `together` SDK's
+`lib/constants.py`, checked by its `check_file`).
 
 ## Why it matters
-The platform refuses to start a fine-tuning job on a training file with fewer than 10 examples.
-An empty file is reported here too.
+The platform refuses to start a fine-tuning job on a training file with fewer examples. An empty
+file is reported here too.
 
 ## Example
-A file with 9 lines.
+A file with 9 lines, checked for OpenAI.
 ",
 };
 
-/// The file-level diagnostic when `examples` is under the minimum.
-pub fn diagnostic(examples: u64) -> Option<Diagnostic> {
-    (examples < MIN_EXAMPLES).then(|| {
-        RULE.diagnostic(
-            None,
-            format!("file has {examples} examples; at least {MIN_EXAMPLES} are needed"),
-        )
+/// The file-level diagnostic when `examples` is under `minimum`.
+pub fn diagnostic(examples: u64, minimum: u64) -> Option<Diagnostic> {
+    (examples < minimum).then(|| {
+        let needed = if minimum == 1 {
+            "at least 1 is needed".to_owned()
+        } else {
+            format!("at least {minimum} are needed")
+        };
+        let mut diagnostic = RULE.diagnostic(None, format!("file has {examples} examples; {needed}"));
+        diagnostic.help = format!(
+            "add examples: fine-tuning needs at least {minimum}, and usually improves clearly with 50 to 100"
+        );
+        diagnostic
     })
 }
 
@@ -39,11 +48,16 @@ mod tests {
 
     #[test]
     fn edges() {
-        assert!(diagnostic(0).is_some());
+        assert!(diagnostic(0, MIN_EXAMPLES).is_some());
         assert_eq!(
-            diagnostic(9).unwrap().message,
+            diagnostic(9, MIN_EXAMPLES).unwrap().message,
             "file has 9 examples; at least 10 are needed"
         );
-        assert!(diagnostic(10).is_none());
+        assert!(diagnostic(10, MIN_EXAMPLES).is_none());
+        assert!(diagnostic(1, 1).is_none());
+        assert_eq!(
+            diagnostic(0, 1).unwrap().message,
+            "file has 0 examples; at least 1 is needed"
+        );
     }
 }

@@ -6,10 +6,12 @@ pub static RULE: Rule = Rule {
     name: "invalid-weight",
     family: Family::Schema,
     severity: Severity::Error,
-    summary: "an assistant message's `weight` is not 0 or 1",
+    summary: "a message's `weight` is not 0 or 1",
     help: "use \"weight\": 0 to skip training on the message, or 1 (the default) to train on it",
     docs: r#"## What it checks
-`weight` on an assistant message is the number 0 or 1.
+`weight` is the number 0 or 1 on every message that may carry one: assistant messages, and
+any message where the platform takes weights on every message (Together AI; elsewhere a weight
+off an assistant message is FT111's finding).
 
 ## Why it matters
 Weights are a switch, not a scale: the platform rejects any other value. `true`/`false`,
@@ -23,7 +25,12 @@ Weights are a switch, not a scale: the platform rejects any other value. `true`/
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for message in record.message_objects().filter(|m| m.is("assistant")) {
+    let profile = record.profile();
+    // A weight where the platform takes none is FT111's finding, not a bad value.
+    for message in record
+        .message_objects()
+        .filter(|m| m.role.is_some_and(|role| profile.allows_weight_on(role)))
+    {
         let Some(weight) = message.fields.get("weight") else {
             continue;
         };
@@ -43,7 +50,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule;
+    use crate::lint::testing::{WEIGHTS_ANYWHERE, assert_rule, assert_rule_under};
 
     #[test]
     fn pass_and_fail() {
@@ -60,6 +67,20 @@ mod tests {
                 r#"{"messages": [{"role": "assistant", "content": "x", "weight": true}]}"#,
                 r#"{"messages": [{"role": "assistant", "content": "x", "weight": "1"}]}"#,
                 r#"{"messages": [{"role": "assistant", "content": "x", "weight": null}]}"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn weights_on_any_message_are_switches_too() {
+        assert_rule_under(
+            WEIGHTS_ANYWHERE,
+            &RULE,
+            &[
+                r#"{"messages": [{"role": "user", "content": "x", "weight": 0}, {"role": "assistant", "content": "y"}]}"#,
+            ],
+            &[
+                r#"{"messages": [{"role": "user", "content": "x", "weight": 0.5}, {"role": "assistant", "content": "y"}]}"#,
             ],
         );
     }

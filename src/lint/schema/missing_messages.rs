@@ -16,6 +16,10 @@ A chat fine-tuning example is a list of messages under `messages`; the platform 
 without it. Files in the legacy `prompt`/`completion` format and misspelt keys (`message`,
 `Messages`) are the usual causes.
 
+Where the platform also trains on plain-text (`{"text": …}`) and prompt/completion lines
+(Together AI: `check --provider together`), such lines are checked as those formats instead
+(FT119).
+
 ## Example
 ```json
 {"prompt": "Hi", "completion": "Hello"}

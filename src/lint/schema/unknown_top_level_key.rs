@@ -1,7 +1,7 @@
 use crate::diagnostic::Severity;
 use serde_json::{Map, Value};
 
-use crate::dataset::Method;
+use crate::dataset::Format;
 use crate::dataset::method::CHAT_KEYS;
 use crate::lint::{Family, Findings, Record, Rule, escape_pointer_token, quote};
 
@@ -28,7 +28,9 @@ The top-level keys of a supervised example are among `messages`, `tools`, `funct
 `parallel_tool_calls`; those of a preference example among `input`, `preferred_output` and
 `non_preferred_output`, and those of its `input` among `messages`, `tools`, `functions` and
 `parallel_tool_calls`. Reinforcement examples may have any other top-level key: it is a
-reference field the graders read.
+reference field the graders read. A plain-text example has only `text`, a prompt/completion
+example only `prompt` and `completion` (where the platform takes them: Together AI, whose
+checker rejects any other key, though its guide says they are ignored).
 
 ## Why it matters
 The platform ignores other top-level keys, so nothing fails, but the data you meant to send
@@ -43,14 +45,14 @@ because ids and metadata kept alongside the example are harmless.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    match record.method() {
-        Method::Supervised => {
+    match record.format() {
+        Format::Chat => {
             // Without `messages` the line is not a chat example at all; FT101 says so once.
             if record.line().contains_key("messages") {
                 report_unknown(record.line(), "", CHAT_KEYS, &[], out);
             }
         }
-        Method::Dpo => {
+        Format::Preference => {
             // `messages` without `input` is FT115's case, reported there with its fix.
             let moved = if record.conversation().is_none() {
                 &["messages"][..]
@@ -63,7 +65,10 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             }
         }
         // Every other key of a reinforcement example is a reference field for the graders.
-        Method::Reinforcement => {}
+        Format::Reinforcement => {}
+        plain @ (Format::Text | Format::PromptCompletion) => {
+            report_unknown(record.line(), "", plain.plain_keys(), &[], out);
+        }
     }
 }
 

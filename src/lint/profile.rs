@@ -1,0 +1,103 @@
+//! What the training platform accepts, as the rules see it.
+//!
+//! Platforms that take the same chat format still differ in what they reject: one warns about
+//! two user messages in a row, another refuses the file. A [`RuleProfile`] states those
+//! differences as capabilities, so the rules ask "does the platform reject this?" and never
+//! "which platform is it?". Each provider's profile is written next to the provider's other
+//! facts.
+
+use crate::dataset::Format;
+
+/// Which messages may carry a `weight`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightScope {
+    /// Only assistant messages: a weight anywhere else is rejected (FT111).
+    Assistant,
+    /// Any message: a weight of 0 or 1 decides whether that message is trained on.
+    AnyMessage,
+}
+
+/// What the platform does with two consecutive messages of the same role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepeatedRoles {
+    /// Accepted; FT204 warns, since it usually means a lost turn.
+    Warned,
+    /// Two assistant messages in a row are rejected (FT215); other repeats are warned about.
+    AssistantRejected,
+    /// Roles must alternate: any repeat is rejected (FT215).
+    Rejected,
+}
+
+/// Where the images of `image_url` parts may come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageSources {
+    /// An http(s) URL the platform downloads, or a `data:` URL.
+    RemoteOrData,
+    /// Only base64 `data:` URLs embedded in the line (FT310 reports the others).
+    DataOnly,
+}
+
+/// Whether one example may mix string contents with content-part lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentForms {
+    /// Each message picks its own form.
+    Mixed,
+    /// Every message of an example uses the same form (FT118 reports a mix).
+    Uniform,
+}
+
+/// The dataset rules of one training platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleProfile {
+    /// The plain formats ([`Format::Text`], [`Format::PromptCompletion`]) the platform trains
+    /// on besides the chat formats; a line in a plain format it does not take is checked as a
+    /// chat line, which it is missing the messages of (FT101).
+    pub plain_formats: &'static [Format],
+    /// Which messages may carry a `weight`.
+    pub weights: WeightScope,
+    /// What two consecutive messages of the same role are.
+    pub repeated_roles: RepeatedRoles,
+    /// Where images may come from.
+    pub image_sources: ImageSources,
+    /// Whether an example may mix the two forms of `content`.
+    pub content_forms: ContentForms,
+    /// Whether assistant messages may carry their chain of thought in `reasoning` (or
+    /// `reasoning_content`).
+    pub assistant_reasoning: bool,
+    /// The fewest examples a training file may have (FT401).
+    pub min_examples: u64,
+}
+
+impl RuleProfile {
+    /// The rules of the chat fine-tuning format as first published, which every other profile
+    /// is written as a difference from.
+    pub const BASELINE: RuleProfile = RuleProfile {
+        plain_formats: &[],
+        weights: WeightScope::Assistant,
+        repeated_roles: RepeatedRoles::Warned,
+        image_sources: ImageSources::RemoteOrData,
+        content_forms: ContentForms::Mixed,
+        assistant_reasoning: false,
+        min_examples: 10,
+    };
+
+    /// Whether a weight on a message of `role` is allowed.
+    pub fn allows_weight_on(&self, role: &str) -> bool {
+        role == "assistant" || self.weights == WeightScope::AnyMessage
+    }
+
+    /// Whether two consecutive messages of `role` are rejected, rather than warned about.
+    pub fn rejects_repeated(&self, role: &str) -> bool {
+        match self.repeated_roles {
+            RepeatedRoles::Warned => false,
+            RepeatedRoles::AssistantRejected => role == "assistant",
+            RepeatedRoles::Rejected => true,
+        }
+    }
+}
+
+impl Default for RuleProfile {
+    fn default() -> Self {
+        Self::BASELINE
+    }
+}

@@ -174,6 +174,8 @@ struct Provider {
     /// The path of the provider's base URL, which the description's paths start with.
     base_path: &'static str,
     key_env: &'static str,
+    /// Whether large files go through the multipart Uploads API.
+    multipart: bool,
     /// Extra `train-model` flags, and what `train-model` notes of Prism's answers.
     train_args: &'static [&'static str],
     train_notes: &'static [&'static str],
@@ -285,6 +287,27 @@ fn workflow(session: &mut Session) {
         .ok(&["upload-dataset", "datasets/sarcastic.jsonl"], &[])
         .stdout;
     assert_eq!(uploaded.lines().last(), Some("string"), "{uploaded}");
+    if provider.multipart {
+        // Every request of a multipart upload (create, parts, complete) is checked too. Prism
+        // answers the completion with an upload still `pending` and no file, which the
+        // description allows: the client must say so, not take the upload as done.
+        let multipart = session.run(&[
+            "upload-dataset",
+            "datasets/sarcastic.jsonl",
+            "--force",
+            "--multipart-above",
+            "1000",
+            "--part-size",
+            "5000",
+        ]);
+        assert!(
+            multipart.code == Some(2) && multipart.stderr.contains("completed without a file"),
+            "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            multipart.code,
+            multipart.stdout,
+            multipart.stderr
+        );
+    }
     session.ok(&["list-files"], &[file_id, file_name]);
     let mut train = vec!["train-model", "datasets/sarcastic.jsonl", "--yes"];
     train.extend(provider.train_args);
@@ -333,6 +356,7 @@ const OPENAI: Provider = Provider {
     description: "tests/contract/prism/openai.json",
     base_path: "/v1",
     key_env: "OPENAI_API_KEY",
+    multipart: true,
     train_args: &[],
     train_notes: &["created job string (validating_files)"],
     job_id: "string",
@@ -354,6 +378,8 @@ const AZURE: Provider = Provider {
     description: "tests/contract/prism/azure.json",
     base_path: "/openai/v1",
     key_env: "AZURE_OPENAI_API_KEY",
+    // finetune sends Azure one request per file, whatever its size.
+    multipart: false,
     ..OPENAI
 };
 
@@ -365,6 +391,7 @@ const TOGETHER: Provider = Provider {
     description: "tests/contract/prism/together.json",
     base_path: "/v1",
     key_env: "TOGETHER_API_KEY",
+    multipart: false,
     // Prism's model limits allow no LoRA rank (see `the_workflow_runs_on_together`).
     train_args: &["--training-type", "full"],
     train_notes: &[

@@ -26,8 +26,9 @@ const KEY: &str = "sk-independent-3f9c2a7e51d04b68";
 /// How long one command may take before it is killed: a hang fails the step, never the run.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// How long Prism may take to read its description and listen (node on a busy machine).
-const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long Prism may take to read its description and listen (node on a busy machine), or
+/// to log a request.
+const PRISM_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The path of the request that tells the log is up to date (Prism answers it 404).
 const MARKER_PATH: &str = "/finetune-log-marker";
@@ -85,8 +86,8 @@ impl Prism {
                 panic!("Prism ended ({status}) before listening:\n{}", prism.text());
             }
             assert!(
-                started.elapsed() < START_TIMEOUT,
-                "Prism did not listen on {} within {START_TIMEOUT:?}:\n{}",
+                started.elapsed() < PRISM_TIMEOUT,
+                "Prism did not listen on {} within {PRISM_TIMEOUT:?}:\n{}",
                 prism.address,
                 prism.text()
             );
@@ -101,7 +102,11 @@ impl Prism {
     }
 
     fn text(&self) -> String {
-        String::from_utf8_lossy(&std::fs::read(&self.log).unwrap_or_default()).into_owned()
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.log).unwrap_or_default()
     }
 
     /// What Prism logged about requests that break the description since the previous call:
@@ -109,8 +114,8 @@ impl Prism {
     /// Its own answers that break the description (a defect of the description, not of the
     /// client) are not counted.
     fn request_violations(&mut self) -> Vec<String> {
-        // Prism logs each request before answering it, in order: once the marker request is in
-        // the log, so is everything the client sent before it.
+        // Prism logs the requests in the order they come: once its answer to a marker request
+        // is in the log, so is everything about the requests the client sent before.
         self.markers += 1;
         let marker = format!("{MARKER_PATH}-{}", self.markers);
         let mut stream = TcpStream::connect(&self.address).unwrap();
@@ -122,33 +127,45 @@ impl Prism {
         .unwrap();
         let _ = stream.read_to_end(&mut Vec::new());
         let started = Instant::now();
-        let text = loop {
-            let text = self.text();
-            if text[self.read..].contains(&marker) {
-                break text;
+        loop {
+            let log = self.bytes();
+            let mut end = self.read;
+            let mut violations = Vec::new();
+            // Whole lines only: the last one may still be being written.
+            for line in log[self.read..].split_inclusive(|b| *b == b'\n') {
+                if !line.ends_with(b"\n") {
+                    break;
+                }
+                end += line.len();
+                let line = String::from_utf8_lossy(line).trim_end().to_owned();
+                if line.contains(&marker) && line.contains("Request terminated with error") {
+                    self.read = end;
+                    return violations;
+                }
+                if is_request_violation(&line) {
+                    violations.push(line);
+                }
             }
             assert!(
-                started.elapsed() < START_TIMEOUT,
-                "Prism never logged {marker}"
+                started.elapsed() < PRISM_TIMEOUT,
+                "Prism never answered {marker} in its log:\n{}",
+                String::from_utf8_lossy(&log[self.read..])
             );
             std::thread::sleep(Duration::from_millis(50));
-        };
-        let fresh = &text[self.read..];
-        self.read = text.len();
-        fresh
-            .lines()
-            .filter(|line| !line.contains(MARKER_PATH))
-            .filter(|line| {
-                line.contains("Request did not pass the validation rules")
-                    || line.contains("Request terminated with error")
-                    || line.contains("Violation: request")
-                    || (line.contains("[VALIDATOR]")
-                        && line.contains(" error ")
-                        && !line.contains("Violation: response"))
-            })
-            .map(str::to_owned)
-            .collect()
+        }
     }
+}
+
+/// Whether a line of Prism's log reports a request that breaks the description (and not one
+/// of Prism's own answers that does, nor a marker request).
+fn is_request_violation(line: &str) -> bool {
+    !line.contains(MARKER_PATH)
+        && (line.contains("Request did not pass the validation rules")
+            || line.contains("Request terminated with error")
+            || line.contains("Violation: request")
+            || (line.contains("[VALIDATOR]")
+                && line.contains(" error ")
+                && !line.contains("Violation: response")))
 }
 
 impl Drop for Prism {

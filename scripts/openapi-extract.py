@@ -17,7 +17,9 @@ things. Prism ignores the path of `servers` (it serves `paths` at its root), so 
 moved in front of every path: the full URLs stay those of the provider, and the client's base
 URL ends in the same path as the real one (`/v1`). And `azure` is OpenAI's description as Azure
 OpenAI's v1 API serves it: OpenAI's paths under `https://RESOURCE.openai.azure.com/openai/v1`,
-the key in an `api-key` header (https://learn.microsoft.com/azure/ai-services/openai/api-version-lifecycle).
+the key in an `api-key` header, and no dated `api-version` (only the optional `v1` or `preview`
+that Azure's own description of the v1 API gives every operation; see
+https://learn.microsoft.com/azure/ai-services/openai/api-version-lifecycle).
 """
 import json
 import sys
@@ -112,6 +114,17 @@ AZURE_SERVER = {
     "variables": {"resource": {"default": "RESOURCE", "description": "The Azure OpenAI resource"}},
 }
 AZURE_SECURITY_SCHEME = ("ApiKeyAuth", {"type": "apiKey", "in": "header", "name": "api-key"})
+# The v1 API takes no dated `api-version`: Azure's own description of it
+# (Azure/azure-rest-api-specs, specification/ai/data-plane/OpenAI.v1/azure-v1-v1-generated.yaml)
+# gives every operation this optional parameter, `AzureAIFoundryModelsApiVersion`.
+AZURE_API_VERSION_PARAMETER = {
+    "name": "api-version",
+    "in": "query",
+    "required": False,
+    "description": "The explicit Azure AI Foundry Models API version to use for this request.\n"
+    "`v1` if not otherwise specified.",
+    "schema": {"type": "string", "enum": ["v1", "preview"], "default": "v1"},
+}
 
 
 def component_refs(node, found):
@@ -140,7 +153,11 @@ def mock_description(provider, spec):
     for method, path in wanted_operations:
         item = spec["paths"][path]
         out = paths.setdefault(prefix + path, {k: v for k, v in item.items() if k not in METHODS})
-        out[method] = item[method]
+        operation = item[method]
+        if provider == "azure":
+            parameters = operation.get("parameters", []) + [AZURE_API_VERSION_PARAMETER]
+            operation = dict(operation, parameters=parameters)
+        out[method] = operation
     security = spec["security"]
     schemes = spec["components"]["securitySchemes"]
     if provider == "azure":
@@ -163,14 +180,17 @@ def mock_description(provider, spec):
     info = dict(spec["info"])
     if provider == "azure":
         info["title"] = f"{info['title']} as Azure OpenAI's v1 API serves it"
+    source = (
+        f"cut from {spec['info']['title']} {spec['info']['version']} (MIT licence, see "
+        f"LICENSE-{base}) by scripts/openapi-extract.py --mock {provider}: the operations "
+        f"finetune calls; the server's path {prefix or '/'} moved into the paths for Prism"
+    )
+    if provider == "azure":
+        source += "; Azure's api-key header and the v1 API's api-version parameter"
     return {
         "openapi": spec["openapi"],
         "info": info,
-        "x-finetune-source": (
-            f"cut from {spec['info']['title']} {spec['info']['version']} (MIT licence, see "
-            f"LICENSE-{base}) by scripts/openapi-extract.py --mock {provider}: the operations "
-            f"finetune calls; the server's path {prefix or '/'} moved into the paths for Prism"
-        ),
+        "x-finetune-source": source,
         "servers": [server],
         "security": security,
         "paths": paths,

@@ -389,7 +389,8 @@ const OPENAI: Provider = Provider {
     listed_file: ("string", "string"),
 };
 
-/// Azure OpenAI's v1 API: OpenAI's description under `/openai/v1`, the key in `api-key`.
+/// Azure OpenAI's v1 API: OpenAI's description under `/openai/v1`, the key in `api-key`, and
+/// no dated `api-version` (Azure's description of the v1 API allows only `v1` or `preview`).
 const AZURE: Provider = Provider {
     name: "azure",
     description: "tests/contract/prism/azure.json",

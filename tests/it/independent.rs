@@ -24,7 +24,7 @@ const PRISM_ENV: &str = "FINETUNE_PRISM";
 const KEY: &str = "sk-independent-3f9c2a7e51d04b68";
 
 /// How long one command may take before it is killed: a hang fails the step, never the run.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long Prism may take to read its description and listen (node on a busy machine), or
 /// to log a request.
@@ -374,7 +374,21 @@ const OPENAI: Provider = Provider {
     base_path: "/v1",
     key_env: "OPENAI_API_KEY",
     multipart: true,
-    train_args: &[],
+    // Every hyperparameter `train-model` sends, checked against the job request's schema.
+    train_args: &[
+        "--validation-file",
+        "datasets/sarcastic.jsonl",
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "4",
+        "--learning-rate-multiplier",
+        "0.5",
+        "--seed",
+        "7",
+    ],
     train_notes: &["created job string (validating_files)"],
     job_id: "string",
     listed_job: &["string  validating_files"],
@@ -410,8 +424,18 @@ const TOGETHER: Provider = Provider {
     base_path: "/v1",
     key_env: "TOGETHER_API_KEY",
     multipart: false,
-    // Prism's model limits allow no LoRA rank (see `the_workflow_runs_on_together`).
-    train_args: &["--training-type", "full"],
+    // Prism's model limits are all 0 (see `the_workflow_runs_on_together`): only flags they
+    // do not bound, so no LoRA, epochs or validation file (whose evaluations they bound).
+    train_args: &[
+        "--training-type",
+        "full",
+        "--suffix",
+        "sarcasm",
+        "--seed",
+        "7",
+        "--n-checkpoints",
+        "1",
+    ],
     train_notes: &[
         "Together AI estimate: $0.00 for 0 training tokens",
         "created job ft-01234567890123456789 (succeeded)",

@@ -292,10 +292,10 @@ impl Session {
 ///
 /// Left out, because a stateless mock cannot answer them: `wait` and `list-job-events
 /// --follow` (the job Prism answers never changes and is not over: `validating_files`,
-/// `queued`), the reuse of an earlier upload
-/// (Prism's file is not the one uploaded), and `train-model FILE_ID` (the content Prism
-/// answers for a file id is the description's example, not the dataset, so `check` refuses
-/// it; `train-model` takes the local file instead, which checks, uploads and creates the job).
+/// `queued`), the reuse of an earlier upload (Prism's file is not the one uploaded), and
+/// `train-model FILE_ID` (the content Prism answers for a file is the description's example,
+/// not the dataset, so `check` refuses it; `train-model` takes the local file instead, which
+/// checks, uploads and creates the job).
 fn workflow(session: &mut Session) {
     let provider = session.provider;
     let (file_id, file_name) = provider.listed_file;

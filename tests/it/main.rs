@@ -4,6 +4,7 @@ mod api;
 mod check;
 mod convert;
 mod fuzz;
+mod independent;
 mod prepare;
 mod rule;
 mod schema;

@@ -1,0 +1,486 @@
+//! The user's workflow against an independent implementation of each provider's API, not the
+//! project's own stand-in: Prism (Stoplight's mock server) serving the provider's official
+//! OpenAPI description, cut to the operations finetune calls (`tests/contract/prism/`, written
+//! by `scripts/openapi-extract.py --mock`). Prism checks every request against the description
+//! (path, parameters, JSON and multipart bodies, the security scheme) and answers it from the
+//! description alone, statelessly: the ids and statuses asserted here are its answers.
+//!
+//! They need Prism, so they are ignored by a plain `cargo test`; `.ci/run` installs it and runs
+//! them with `FINETUNE_PRISM` set to its binary.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{finetune, project_file};
+
+/// The variable that holds the path of the `prism` binary.
+const PRISM_ENV: &str = "FINETUNE_PRISM";
+
+/// A dummy key; it must never appear in any output.
+const KEY: &str = "sk-independent-3f9c2a7e51d04b68";
+
+/// How long one command may take before it is killed: a hang fails the step, never the run.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long Prism may take to read its description and listen (node on a busy machine), or
+/// to log a request.
+const PRISM_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The path of the request that tells the log is up to date (Prism answers it 404).
+const MARKER_PATH: &str = "/finetune-log-marker";
+
+/// Prism serving one description on 127.0.0.1, its log in a file; stopped when dropped, also
+/// when a test panics.
+struct Prism {
+    child: Child,
+    address: String,
+    log: PathBuf,
+    /// How much of the log the previous step has already read.
+    read: usize,
+    markers: usize,
+    _dir: tempfile::TempDir,
+}
+
+impl Prism {
+    /// Starts Prism on a free port with `description` (a path under the project's root).
+    fn start(description: &str) -> Self {
+        let prism = std::env::var_os(PRISM_ENV).unwrap_or_else(|| {
+            panic!("{PRISM_ENV} is not set: point it at the prism binary (.ci/run installs one)")
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("prism.log");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let output = File::create(&log).unwrap();
+        // No `--errors`: Prism answers a request that breaks the description with 401, 404 or
+        // 422 (or the description's own 400) either way, and `--errors` would also turn into a
+        // 500 every answer of its own that breaks the description (Together's lists `null` as
+        // the first value of the string enum `FinetuneEventLevels`, which Prism's static answer
+        // takes). No `--dynamic`: answers come from the description's examples, deterministic.
+        let child = Command::new(&prism)
+            .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg(project_file(description))
+            .env("FORCE_COLOR", "0")
+            .stdin(Stdio::null())
+            .stdout(output.try_clone().unwrap())
+            .stderr(output)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", PathBuf::from(&prism).display()));
+        let mut prism = Self {
+            child,
+            address: format!("127.0.0.1:{port}"),
+            log,
+            read: 0,
+            markers: 0,
+            _dir: dir,
+        };
+        let started = Instant::now();
+        while TcpStream::connect(&prism.address).is_err() {
+            if let Some(status) = prism.child.try_wait().unwrap() {
+                panic!("Prism ended ({status}) before listening:\n{}", prism.text());
+            }
+            assert!(
+                started.elapsed() < PRISM_TIMEOUT,
+                "Prism did not listen on {} within {PRISM_TIMEOUT:?}:\n{}",
+                prism.address,
+                prism.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        prism
+    }
+
+    /// The base URL the client is given: this server with the provider's base path.
+    fn url(&self, base_path: &str) -> String {
+        format!("http://{}{base_path}", self.address)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        std::fs::read(&self.log).unwrap_or_default()
+    }
+
+    /// What Prism logged about requests that break the description since the previous call:
+    /// a violation of the parameters, body or security, or a request no operation matches.
+    /// Its own answers that break the description (a defect of the description, not of the
+    /// client) are not counted.
+    fn request_violations(&mut self) -> Vec<String> {
+        // Prism logs the requests in the order they come: once its answer to a marker request
+        // is in the log, so is everything about the requests the client sent before.
+        self.markers += 1;
+        let marker = format!("{MARKER_PATH}-{}", self.markers);
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "GET {marker} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        let _ = stream.read_to_end(&mut Vec::new());
+        let started = Instant::now();
+        loop {
+            let log = self.bytes();
+            let mut end = self.read;
+            let mut violations = Vec::new();
+            // Whole lines only: the last one may still be being written.
+            for line in log[self.read..].split_inclusive(|b| *b == b'\n') {
+                if !line.ends_with(b"\n") {
+                    break;
+                }
+                end += line.len();
+                let line = String::from_utf8_lossy(line).trim_end().to_owned();
+                if line.contains(&marker) && line.contains("Request terminated with error") {
+                    self.read = end;
+                    return violations;
+                }
+                if is_request_violation(&line) {
+                    violations.push(line);
+                }
+            }
+            assert!(
+                started.elapsed() < PRISM_TIMEOUT,
+                "Prism never answered {marker} in its log:\n{}",
+                String::from_utf8_lossy(&log[self.read..])
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Whether a line of Prism's log reports a request that breaks the description (and not one
+/// of Prism's own answers that does, nor a marker request).
+fn is_request_violation(line: &str) -> bool {
+    !line.contains(MARKER_PATH)
+        && (line.contains("Request did not pass the validation rules")
+            || line.contains("Request terminated with error")
+            || line.contains("Violation: request")
+            || (line.contains("[VALIDATOR]")
+                && line.contains(" error ")
+                && !line.contains("Violation: response")))
+}
+
+impl Drop for Prism {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One command's outcome.
+struct Outcome {
+    /// The exit code; `None` when it was killed after `COMMAND_TIMEOUT`.
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// What differs between the providers, and the facts Prism's answers give for each.
+struct Provider {
+    name: &'static str,
+    /// The description Prism serves.
+    description: &'static str,
+    /// The path of the provider's base URL, which the description's paths start with.
+    base_path: &'static str,
+    key_env: &'static str,
+    /// Whether large files go through the multipart Uploads API.
+    multipart: bool,
+    /// Extra `train-model` flags, and what `train-model` notes of Prism's answers.
+    train_args: &'static [&'static str],
+    train_notes: &'static [&'static str],
+    /// The job id the workflow goes on with (the one `train-model` printed).
+    job_id: &'static str,
+    /// The line `list-jobs` shows for Prism's job list.
+    listed_job: &'static [&'static str],
+    /// The lines `retrieve-job` shows of Prism's job.
+    retrieved: &'static [&'static str],
+    /// The line `list-job-events` shows of the one event Prism answers.
+    event: &'static str,
+    /// What `cancel-job` says of Prism's answer.
+    cancelled: &'static str,
+    /// A fine-tuned model to ask, and the reply's content Prism gives.
+    model: &'static str,
+    reply: &'static str,
+    /// The file Prism lists: its id and name.
+    listed_file: (&'static str, &'static str),
+}
+
+/// The binary pointed at one Prism as one provider, with its own state folder.
+struct Session {
+    prism: Prism,
+    provider: &'static Provider,
+    state: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(provider: &'static Provider) -> Self {
+        Self {
+            prism: Prism::start(provider.description),
+            provider,
+            state: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Runs one step of the workflow; asserts Prism found nothing wrong with its requests and
+    /// the key appears nowhere.
+    fn run(&mut self, args: &[&str]) -> Outcome {
+        let url = self.prism.url(self.provider.base_path);
+        let output = finetune()
+            .env(self.provider.key_env, KEY)
+            .env("FINETUNE_STATE_DIR", self.state.path())
+            .args(args)
+            .args(["--provider", self.provider.name, "--base-url", &url])
+            // A failure shows at once instead of after the backoff.
+            .args(["--max-retries", "0", "--read-timeout", "30"])
+            .timeout(COMMAND_TIMEOUT)
+            .output()
+            .unwrap();
+        let outcome = Outcome {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        let step = format!("{} `finetune {}`", self.provider.name, args.join(" "));
+        let violations = self.prism.request_violations();
+        assert!(
+            violations.is_empty(),
+            "{step}: Prism found requests that break the description:\n{}\nstdout:\n{}\nstderr:\n{}",
+            violations.join("\n"),
+            outcome.stdout,
+            outcome.stderr
+        );
+        assert!(
+            !outcome.stdout.contains(KEY) && !outcome.stderr.contains(KEY),
+            "{step}: the key leaked:\n{}\n{}",
+            outcome.stdout,
+            outcome.stderr
+        );
+        assert!(
+            outcome.code.is_some(),
+            "{step} did not end within {COMMAND_TIMEOUT:?} (killed)\nstdout:\n{}\nstderr:\n{}",
+            outcome.stdout,
+            outcome.stderr
+        );
+        outcome
+    }
+
+    /// Runs a step that must succeed and show each of `expected` on standard output.
+    fn ok(&mut self, args: &[&str], expected: &[&str]) -> Outcome {
+        let outcome = self.run(args);
+        assert!(
+            outcome.code == Some(0) && expected.iter().all(|e| outcome.stdout.contains(e)),
+            "{} `finetune {}` exited {:?}, expected 0 and {expected:?} on stdout\nstdout:\n{}\nstderr:\n{}",
+            self.provider.name,
+            args.join(" "),
+            outcome.code,
+            outcome.stdout,
+            outcome.stderr
+        );
+        outcome
+    }
+}
+
+/// The workflow a user runs, step by step, asserting what each step shows of Prism's answers.
+///
+/// Left out, because a stateless mock cannot answer them: `wait` and `list-job-events
+/// --follow` (the job Prism answers never changes and is not over: `validating_files`,
+/// `queued`), the reuse of an earlier upload (Prism's file is not the one uploaded), and
+/// `train-model FILE_ID` (the content Prism answers for a file is the description's example,
+/// not the dataset, so `check` refuses it; `train-model` takes the local file instead, which
+/// checks, uploads and creates the job).
+fn workflow(session: &mut Session) {
+    let provider = session.provider;
+    let (file_id, file_name) = provider.listed_file;
+    // Prism's upload answer gives the id "string" on every provider.
+    let uploaded = session
+        .ok(&["upload-dataset", "datasets/sarcastic.jsonl"], &[])
+        .stdout;
+    assert_eq!(uploaded.lines().last(), Some("string"), "{uploaded}");
+    if provider.multipart {
+        // Every request of a multipart upload (create, parts, complete) is checked too. Prism
+        // answers the completion with an upload still `pending` and no file, which the
+        // description allows: the client must say so, not take the upload as done.
+        let multipart = session.run(&[
+            "upload-dataset",
+            "datasets/sarcastic.jsonl",
+            "--force",
+            "--multipart-above",
+            "1000",
+            "--part-size",
+            "5000",
+        ]);
+        assert!(
+            multipart.code == Some(2) && multipart.stderr.contains("completed without a file"),
+            "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            multipart.code,
+            multipart.stdout,
+            multipart.stderr
+        );
+    }
+    session.ok(&["list-files"], &[file_id, file_name]);
+    let mut train = vec!["train-model", "datasets/sarcastic.jsonl", "--yes"];
+    train.extend(provider.train_args);
+    let trained = session.ok(&train, &[]);
+    assert_eq!(
+        trained.stdout.lines().last(),
+        Some(provider.job_id),
+        "{}",
+        trained.stdout
+    );
+    for note in provider.train_notes {
+        assert!(
+            trained.stderr.contains(note),
+            "{note:?} not in\n{}",
+            trained.stderr
+        );
+    }
+    let job = provider.job_id;
+    session.ok(&["list-jobs"], provider.listed_job);
+    session.ok(&["retrieve-job", job], provider.retrieved);
+    // OpenAI's page of events as Prism answers it says more follow (`has_more`), after the
+    // same event every time: the client must notice the cursor stands still, and show that
+    // one event once.
+    let events = session.ok(&["list-job-events", job], &[]).stdout;
+    assert_eq!(
+        events.lines().collect::<Vec<_>>(),
+        [provider.event],
+        "{events}"
+    );
+    session.ok(&["cancel-job", job], &[provider.cancelled]);
+    let reply = session.ok(
+        &["fine-tune-prompt", provider.model, "Is this thing on?"],
+        &[],
+    );
+    assert_eq!(reply.stdout.trim(), provider.reply);
+    session.ok(
+        &["delete-files-by-name", file_name, "--yes"],
+        &[&format!("deleted {file_id}")],
+    );
+}
+
+/// OpenAI's own description. Its answers have no examples, so Prism gives each value the
+/// default of its type: "string" for ids, the first value of an enum for statuses.
+const OPENAI: Provider = Provider {
+    name: "openai",
+    description: "tests/contract/prism/openai.json",
+    base_path: "/v1",
+    key_env: "OPENAI_API_KEY",
+    multipart: true,
+    // Every hyperparameter `train-model` sends, checked against the job request's schema.
+    train_args: &[
+        "--validation-file",
+        "datasets/sarcastic.jsonl",
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "4",
+        "--learning-rate-multiplier",
+        "0.5",
+        "--seed",
+        "7",
+    ],
+    train_notes: &["created job string (validating_files)"],
+    job_id: "string",
+    listed_job: &["string  validating_files"],
+    retrieved: &[
+        "id               string",
+        "status           validating_files",
+    ],
+    event: "1970-01-01 00:00:00  info   string",
+    cancelled: "job string is now validating_files",
+    model: "ft:gpt-4o-mini-2024-07-18:acme::7p4lURel",
+    reply: "string",
+    listed_file: ("string", "string"),
+};
+
+/// Azure OpenAI's v1 API: OpenAI's description under `/openai/v1`, the key in `api-key`, and
+/// no dated `api-version` (Azure's description of the v1 API allows only `v1` or `preview`).
+const AZURE: Provider = Provider {
+    name: "azure",
+    description: "tests/contract/prism/azure.json",
+    base_path: "/openai/v1",
+    key_env: "AZURE_OPENAI_API_KEY",
+    // finetune sends Azure one request per file, whatever its size.
+    multipart: false,
+    ..OPENAI
+};
+
+/// Together's description, whose answers mostly have examples (a job `ft-0123…` that
+/// completed, a file `my_file.jsonl`); where they have none, Prism gives the type's default
+/// (zero for every model limit and price).
+const TOGETHER: Provider = Provider {
+    name: "together",
+    description: "tests/contract/prism/together.json",
+    base_path: "/v1",
+    key_env: "TOGETHER_API_KEY",
+    multipart: false,
+    // Prism's model limits are all 0 (see `the_workflow_runs_on_together`): only flags they
+    // do not bound, so no LoRA, epochs or validation file (whose evaluations they bound).
+    train_args: &[
+        "--training-type",
+        "full",
+        "--suffix",
+        "sarcasm",
+        "--seed",
+        "7",
+        "--n-checkpoints",
+        "1",
+    ],
+    train_notes: &[
+        "Together AI estimate: $0.00 for 0 training tokens",
+        "created job ft-01234567890123456789 (succeeded)",
+    ],
+    job_id: "ft-01234567890123456789",
+    listed_job: &["ft-01234567890123456789  succeeded"],
+    // Prism answers one job for every id: its own, queued.
+    retrieved: &[
+        "id               497f6eca-6276-4993-bfeb-53cbbbba6f08",
+        "status           queued",
+    ],
+    event: "1970-01-01 00:00:00  info   string",
+    cancelled: "job ft-01234567890123456789 is now succeeded",
+    model: "mynamespace/meta-llama/Llama-2-7b-hf-32162631",
+    reply: "string",
+    listed_file: ("string", "my_file.jsonl"),
+};
+
+#[test]
+#[ignore = "needs Prism; .ci/run installs it and runs these"]
+fn the_workflow_runs_on_openai() {
+    workflow(&mut Session::start(&OPENAI));
+}
+
+#[test]
+#[ignore = "needs Prism; .ci/run installs it and runs these"]
+fn the_workflow_runs_on_azure_openai_v1() {
+    workflow(&mut Session::start(&AZURE));
+}
+
+#[test]
+#[ignore = "needs Prism; .ci/run installs it and runs these"]
+fn the_workflow_runs_on_together() {
+    let mut session = Session::start(&TOGETHER);
+    // `train-model` reads the model's limits before anything is spent: Prism's allow a LoRA
+    // rank of at most 0, so the default LoRA job is refused, naming the limit.
+    let refused = session.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    assert!(
+        refused.code == Some(2)
+            && refused.stderr.contains("LoRA rank 8")
+            && refused.stderr.contains("takes at most 0"),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        refused.code,
+        refused.stdout,
+        refused.stderr
+    );
+    workflow(&mut session);
+}

@@ -883,9 +883,12 @@ impl Client {
             model: model.to_owned(),
             messages,
         };
-        // Azure answers through a deployment of the model, named by whoever deployed it.
+        // Azure's dated surface answers through a deployment of the model, named by whoever
+        // deployed it; its v1 surface takes the deployment's name as the model, as OpenAI does.
         let route = match self.provider() {
-            Provider::Azure => format!("/deployments/{}/chat/completions", segment(model)),
+            Provider::Azure if self.config.api_version.is_some() => {
+                format!("/deployments/{}/chat/completions", segment(model))
+            }
             _ => "/chat/completions".to_owned(),
         };
         self.post(&route, &request).await

@@ -149,7 +149,8 @@ impl Config {
     pub fn for_provider(provider: Provider, endpoint: &str, key: ApiKey) -> Self {
         let mut config = Self::new(&provider.base_url(endpoint), key);
         config.provider = provider;
-        if provider == Provider::Azure {
+        // Azure's v1 surface has no dated versions; only the dated one is asked with one.
+        if provider == Provider::Azure && !super::provider::is_azure_v1(&config.base_url) {
             config.api_version = Some(super::provider::AZURE_API_VERSION.to_owned());
         }
         config

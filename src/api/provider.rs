@@ -99,12 +99,14 @@ impl Provider {
         }
     }
 
-    /// The base URL for a configured endpoint: Azure's API lives under `/openai` of the
-    /// resource endpoint, the others are used as given.
+    /// The base URL for a configured endpoint: Azure's dated API lives under `/openai` of the
+    /// resource endpoint, its v1 API (`…/openai/v1`) and the other providers' are used as given.
     pub fn base_url(self, endpoint: &str) -> String {
         let endpoint = endpoint.trim_end_matches('/');
         match self {
-            Provider::Azure if !endpoint.ends_with("/openai") => format!("{endpoint}/openai"),
+            Provider::Azure if !endpoint.ends_with("/openai") && !is_azure_v1(endpoint) => {
+                format!("{endpoint}/openai")
+            }
             _ => endpoint.to_owned(),
         }
     }
@@ -127,6 +129,12 @@ impl fmt::Display for Provider {
     }
 }
 
+/// Whether `base_url` is Azure OpenAI's v1 API surface (`https://RESOURCE.openai.azure.com/openai/v1`),
+/// which takes OpenAI's paths and no dated `api-version`.
+pub fn is_azure_v1(base_url: &str) -> bool {
+    base_url.trim_end_matches('/').ends_with("/openai/v1")
+}
+
 /// The Azure OpenAI data-plane API version used when `AZURE_OPENAI_API_VERSION` is not set.
 pub const AZURE_API_VERSION: &str = "2024-10-21";
 
@@ -143,6 +151,10 @@ mod tests {
         assert_eq!(
             Provider::Azure.base_url("https://res.openai.azure.com/openai"),
             "https://res.openai.azure.com/openai"
+        );
+        assert_eq!(
+            Provider::Azure.base_url("https://res.openai.azure.com/openai/v1/"),
+            "https://res.openai.azure.com/openai/v1"
         );
         assert_eq!(
             Provider::Together.base_url("https://api.together.ai/v1/"),

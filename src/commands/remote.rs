@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::state::{ContentLock, PendingUpload, UploadRecord, UploadedFile, content_hash};
 use crate::api::types::FileObject;
-use crate::api::{ApiError, ApiKey, Client, Config, Provider, RetryPolicy, UploadProgress};
+use crate::api::{ApiError, ApiKey, Client, Config, RetryPolicy, UploadProgress};
 use crate::cli::{ApiArgs, PreflightArgs, Printer};
 use crate::commands::ExitStatus;
 
@@ -69,7 +69,7 @@ pub(crate) fn client(args: &ApiArgs) -> Result<Client, String> {
         ));
     }
     let mut config = Config::for_provider(provider, &base_url, ApiKey::new(key.trim()));
-    if provider == Provider::Azure {
+    if config.api_version.is_some() {
         config.api_version = Some(args.api_version.clone());
     }
     config.organization.clone_from(&args.organization);

@@ -58,6 +58,11 @@ impl StandIn {
                 .env("FINETUNE_PROVIDER", "azure")
                 .env("AZURE_OPENAI_ENDPOINT", format!("{root}/azure"))
                 .env("AZURE_OPENAI_API_KEY", KEY),
+            // Azure's v1 surface: the base URL as the portal shows it, no `api-version`.
+            "azure-v1" => command
+                .env("FINETUNE_PROVIDER", "azure")
+                .env("AZURE_OPENAI_ENDPOINT", format!("{root}/azure/openai/v1"))
+                .env("AZURE_OPENAI_API_KEY", KEY),
             "together" => command
                 .env("FINETUNE_PROVIDER", "together")
                 .env("TOGETHER_BASE_URL", format!("{root}/together/v1"))
@@ -554,8 +559,9 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
     );
 
     let journal = server.journal();
+    let dialect = provider.trim_end_matches("-v1");
     assert!(
-        journal.iter().all(|e| e["provider"] == provider),
+        journal.iter().all(|e| e["provider"] == dialect),
         "every request reached the {provider} dialect"
     );
     assert_contract(&journal);
@@ -573,6 +579,36 @@ fn the_whole_workflow_runs_against_the_stand_in() {
 #[test]
 fn the_whole_workflow_runs_on_azure_openai() {
     workflow_on("azure", "ftjob-", "gpt-4o-mini-2024-07-18.ft-");
+}
+
+#[test]
+fn the_whole_workflow_runs_on_azure_openai_v1_without_an_api_version() {
+    workflow_on("azure-v1", "ftjob-", "gpt-4o-mini-2024-07-18.ft-");
+}
+
+#[test]
+fn azure_v1_base_urls_are_used_as_given() {
+    let server = StandIn::start(&[]).speaking("azure");
+    let root = server.url.trim_end_matches("/v1").to_owned();
+    let base = format!("{root}/azure/openai/v1/");
+    server.ok(&["list-files", "--base-url", &base]);
+    // An explicit dated version does not reach the v1 surface either.
+    server.ok(&[
+        "list-jobs",
+        "--base-url",
+        &base,
+        "--api-version",
+        "2024-10-21",
+    ]);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    for exchange in &journal {
+        assert_eq!(exchange["status"], 200, "{exchange}");
+        assert!(
+            !exchange["query"].as_str().unwrap().contains("api-version"),
+            "{exchange}"
+        );
+    }
 }
 
 #[test]

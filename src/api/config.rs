@@ -150,8 +150,8 @@ impl Config {
         let mut config = Self::new(&provider.base_url(endpoint), key);
         config.provider = provider;
         // Azure's v1 surface has no dated versions; only the dated one is asked with one.
-        if provider == Provider::Azure && !super::provider::is_azure_v1(&config.base_url) {
-            config.api_version = Some(super::provider::AZURE_API_VERSION.to_owned());
+        if provider.sends_api_version(&config.base_url) {
+            config.api_version = provider.facts().default_api_version.map(str::to_owned);
         }
         config
     }

@@ -9,17 +9,15 @@
 mod client;
 mod config;
 mod error;
-mod provider;
 mod retry;
 pub mod state;
-pub mod time;
 mod together;
 pub mod types;
 
+pub use crate::provider::{AZURE_API_VERSION, Provider};
+pub use crate::time::{self, format_rfc3339, parse_rfc3339};
 pub use client::{Client, NewUpload, REQUEST_ID_KEY, UploadProgress};
 pub use config::{ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT};
 pub use error::{ApiError, StatusError, WindDown};
-pub use provider::{AZURE_API_VERSION, Provider};
 pub use retry::RetryPolicy;
-pub use time::{format_rfc3339, parse_rfc3339};
 pub use together::{ModelLimits, PriceEstimate, TrainingType, limit_violations};

@@ -14,15 +14,14 @@ use crate::api::types::{
 };
 use crate::api::{ApiError, Client, Provider, REQUEST_ID_KEY, TrainingType, limit_violations};
 use crate::cli::{
-    DEFAULT_MODEL, EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs,
-    Printer, PromptArgs, TOGETHER_DEFAULT_MODEL, TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
+    EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
+    TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
 };
 use crate::commands::ExitStatus;
 use crate::commands::check::{Preflight, dollars, plural, thousands};
-use crate::commands::files::checked;
 use crate::commands::remote::{
-    block_on, client, confirm, failed, hold_content, record, seconds, table, timestamp,
-    update_record, upload_or_reuse,
+    block_on, checked, client, confirm, failed, hold_content, model_for, record, seconds, table,
+    timestamp, update_record, upload_or_reuse,
 };
 use crate::cost::Epochs;
 use crate::dataset::Method;
@@ -127,18 +126,6 @@ fn resolve(
         Err(status) => return Ok(Err(status)),
     };
     Ok(Ok(Resolved { file, preflight }))
-}
-
-/// The model to use: Together has none of OpenAI's models, so the OpenAI default becomes
-/// Together's default there.
-pub(crate) fn model_for(provider: Provider, given: &str, printer: &mut Printer) -> String {
-    if provider == Provider::Together && given == DEFAULT_MODEL {
-        printer.note(&format!(
-            "no --model given: using {TOGETHER_DEFAULT_MODEL} (`finetune models --provider together` lists the others)"
-        ));
-        return TOGETHER_DEFAULT_MODEL.to_owned();
-    }
-    given.to_owned()
 }
 
 /// Options that only one provider takes, refused elsewhere rather than silently dropped.
@@ -255,7 +242,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.error(&message);
         return Ok(ExitStatus::Error);
     }
-    let model = model_for(provider, &args.model, printer);
+    let model = model_for(provider, args.model.as_deref(), printer);
     let model = model.as_str();
     // A model the table lists for another provider is refused with the reason.
     let table = crate::cost::PriceTable::embedded();

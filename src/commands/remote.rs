@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -11,9 +11,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::api::state::{ContentLock, PendingUpload, UploadRecord, UploadedFile, content_hash};
 use crate::api::types::FileObject;
-use crate::api::{ApiError, ApiKey, Client, Config, RetryPolicy, UploadProgress};
-use crate::cli::{ApiArgs, PreflightArgs, Printer};
+use crate::api::{ApiError, Client, UploadProgress};
+use crate::cli::settings::{ModelSetting, api_config, state_dir};
+use crate::cli::{ApiArgs, MethodArg, PreflightArgs, Printer};
 use crate::commands::ExitStatus;
+use crate::commands::check::{Preflight, plural, preflight};
+use crate::cost::Epochs;
+use crate::provider::Provider;
 
 /// Runs an API command's future. The runtime is made on first use and kept for the process:
 /// offline commands never start one, and the HTTP client's pooled connections, which live on
@@ -32,57 +36,56 @@ pub(crate) fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
 
 /// The client for `args`, or a message saying what is missing.
 pub(crate) fn client(args: &ApiArgs) -> Result<Client, String> {
-    let provider = args.provider;
-    let key_env = args
-        .api_key_env
-        .clone()
-        .unwrap_or_else(|| provider.key_env().to_owned());
-    let key = std::env::var(&key_env)
-        .ok()
-        .filter(|key| !key.trim().is_empty())
-        .ok_or_else(|| {
-            format!(
-                "{key_env} is not set: export the {} API key there (or name another variable with --api-key-env)",
-                provider.label()
-            )
-        })?;
-    let base_url = args
-        .base_url
-        .clone()
-        .or_else(|| {
-            std::env::var(provider.url_env())
-                .ok()
-                .filter(|url| !url.trim().is_empty())
-        })
-        .or_else(|| provider.default_base_url().map(str::to_owned))
-        .ok_or_else(|| {
-            format!(
-                "{} needs its resource endpoint: set {} (https://RESOURCE.openai.azure.com) or pass --base-url",
-                provider.label(),
-                provider.url_env()
-            )
-        })?;
-    let base_url = base_url.trim().to_owned();
-    if !base_url.starts_with("http://") && !base_url.starts_with("https://") {
-        return Err(format!(
-            "the base URL must start with http:// or https://, not {base_url:?}"
+    Client::new(api_config(args)?).map_err(|error| error.to_string())
+}
+
+/// Checks a local file before it is uploaded. `Ok(None)` means: do not upload (the reason is
+/// printed); `--no-check` skips the check with a warning.
+pub(crate) fn checked(
+    path: &Path,
+    model: &str,
+    provider: Provider,
+    epochs: Epochs,
+    options: &PreflightArgs,
+    printer: &mut Printer,
+) -> io::Result<Result<Option<Preflight>, ExitStatus>> {
+    if options.no_check {
+        printer.note(&format!(
+            "warning: uploading {} without checking it (--no-check): the platform may reject it after the upload, or train on broken examples",
+            path.display()
         ));
+        return Ok(Ok(None));
     }
-    let mut config = Config::for_provider(provider, &base_url, ApiKey::new(key.trim()));
-    if config.api_version.is_some() {
-        config.api_version = Some(args.api_version.clone());
-    }
-    config.organization.clone_from(&args.organization);
-    config.project.clone_from(&args.project);
-    config.retry = RetryPolicy {
-        max_retries: args.max_retries,
-        ..RetryPolicy::default()
+    let method = match options.check_method {
+        MethodArg::Auto => None,
+        other => other.method(),
     };
-    // The parser bounds it, so the conversion cannot fail.
-    config.timeout = Duration::try_from_secs_f64(args.read_timeout)
-        .map_err(|error| format!("--read-timeout {}: {error}", args.read_timeout))?;
-    config.allow_insecure_http = args.allow_insecure_http;
-    Client::new(config).map_err(|error| error.to_string())
+    let tokenizer = options.tokenizer.as_deref();
+    match preflight(path, method, model, provider, tokenizer, epochs, printer)? {
+        Err(message) => {
+            printer.error(&message);
+            Ok(Err(ExitStatus::Error))
+        }
+        Ok(result) if result.summary.errors > 0 || result.summary.stopped_early => {
+            printer.error(&format!(
+                "not uploading {}: check found {} (fix them, or upload anyway with --no-check)",
+                path.display(),
+                plural(result.summary.errors, "error")
+            ));
+            Ok(Err(ExitStatus::Failure))
+        }
+        Ok(result) => Ok(Ok(Some(result))),
+    }
+}
+
+/// The model to use: the one given, else the provider's default (said where the provider
+/// lists models of its own).
+pub(crate) fn model_for(provider: Provider, given: Option<&str>, printer: &mut Printer) -> String {
+    let model = ModelSetting::resolve(given, provider);
+    if let Some(note) = model.note(provider) {
+        printer.note(&note);
+    }
+    model.name
 }
 
 /// Prints an API error with its hint; the exit status for it.
@@ -152,18 +155,6 @@ pub(crate) fn confirm(question: &str, yes: bool, printer: &mut Printer) -> io::R
     let mut answer = String::new();
     io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
-}
-
-/// The folder of the local record of uploads: `FINETUNE_STATE_DIR`, else
-/// `$XDG_STATE_HOME/finetune`, else `~/.local/state/finetune`.
-pub(crate) fn state_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("FINETUNE_STATE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    if let Some(dir) = std::env::var_os("XDG_STATE_HOME") {
-        return Some(PathBuf::from(dir).join("finetune"));
-    }
-    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state/finetune"))
 }
 
 /// The local record as it is now (nothing when there is no state folder).

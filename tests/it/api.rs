@@ -611,6 +611,36 @@ fn azure_v1_base_urls_are_used_as_given() {
     }
 }
 
+/// `--model` spelled out with OpenAI's default model is a model given, not "no model": under
+/// `--provider together` it is refused with the reason rather than swapped for Llama.
+#[test]
+fn an_explicit_openai_default_model_is_refused_on_together() {
+    let server = StandIn::start(&[]).speaking("together");
+    let data = "datasets/sarcastic.jsonl";
+    let model = "gpt-4o-mini-2024-07-18";
+    for args in [
+        &["check", data, "--model", model][..],
+        &["upload-dataset", data, "--model", model],
+        &["train-model", data, "--model", model, "--yes"],
+    ] {
+        let (code, stdout, stderr) = server.run(args);
+        assert_eq!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            stderr.contains("gpt-4o-mini-2024-07-18 is an OpenAI model")
+                && !stderr.contains("Llama"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(server.calls().is_empty(), "{:?}", server.calls());
+    // Without --model, Together's default is used and said.
+    let (code, _, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("no --model given: using meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_whole_workflow_runs_on_together_ai() {
     workflow_on(

@@ -368,6 +368,16 @@ impl Provider {
     }
 }
 
+/// The providers whose facts satisfy `has`, as their labels and as their ids, each joined by
+/// `, `: for messages that say where an option applies.
+pub fn names_where(has: impl Fn(&ProviderFacts) -> bool) -> (String, String) {
+    let found: Vec<&ProviderFacts> = FACTS.iter().filter(|facts| has(facts)).collect();
+    let join = |each: fn(&ProviderFacts) -> &'static str| {
+        found.iter().map(|f| each(f)).collect::<Vec<_>>().join(", ")
+    };
+    (join(|f| f.label), join(|f| f.id))
+}
+
 impl std::str::FromStr for Provider {
     type Err = String;
 

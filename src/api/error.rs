@@ -241,6 +241,14 @@ pub enum ApiError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Something the provider has no endpoint for.
+    #[error("{provider} cannot {what}")]
+    Unsupported {
+        /// The provider's name for people.
+        provider: &'static str,
+        /// What it cannot do: `pause a job (only cancel it)`.
+        what: String,
+    },
     /// Anything else the caller should read as is.
     #[error("{0}")]
     Other(String),
@@ -289,7 +297,9 @@ impl ApiError {
             Self::Status(error) => error.status >= 500 || error.status == 408,
             Self::Transport { unsent, .. } => !unsent,
             Self::Unconfirmed { .. } => true,
-            Self::Decode { .. } | Self::Io { .. } | Self::Other(_) => false,
+            Self::Decode { .. } | Self::Io { .. } | Self::Unsupported { .. } | Self::Other(_) => {
+                false
+            }
         }
     }
 
@@ -339,6 +349,7 @@ impl ApiError {
                 check,
             },
             Self::Io { path, source } => Self::Io { path, source },
+            Self::Unsupported { provider, what } => Self::Unsupported { provider, what },
             Self::Other(text) => Self::Other(key.scrub(&text)),
         }
     }

@@ -131,7 +131,12 @@ impl UploadRecord {
         let mut file = tempfile::NamedTempFile::new_in(dir)?;
         serde_json::to_writer_pretty(&mut file, self)?;
         file.write_all(b"\n")?;
+        // On disk before the rename, and the rename on disk after it: a crash leaves the old
+        // record or the new one, never an empty or half-written file under the record's name.
+        file.as_file().sync_all()?;
         file.persist(&self.path).map_err(|error| error.error)?;
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
         Ok(())
     }
 

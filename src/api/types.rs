@@ -75,6 +75,35 @@ pub struct UploadPart {
     pub id: String,
 }
 
+/// A multipart upload just created.
+#[derive(Clone, Debug)]
+pub struct NewUpload {
+    /// The upload.
+    pub upload: Upload,
+    /// How many earlier tries lost their answer: each may have left an empty upload on the
+    /// platform, which cannot be listed and expires on its own within the hour.
+    pub lost_answers: u32,
+}
+
+/// `POST /fine-tunes/estimate-price`'s answer.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PriceEstimate {
+    /// US dollars.
+    pub estimated_total_price: Option<f64>,
+    /// Whether the account's limit allows the job.
+    pub allowed_to_proceed: Option<bool>,
+    /// The account's spending limit, US dollars.
+    pub user_limit: Option<f64>,
+    /// Training tokens, over all epochs.
+    pub estimated_train_token_count: Option<f64>,
+    /// Evaluation tokens.
+    pub estimated_eval_token_count: Option<f64>,
+}
+
+/// What a provider allows for one fine-tunable model (`FineTuneModelLimits`), kept as given.
+pub type ModelLimits = Value;
+
 /// `POST /uploads`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CreateUpload<'a> {

@@ -12,7 +12,7 @@ use crate::api::state::PendingJob;
 use crate::api::types::{
     ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
 };
-use crate::api::{ApiError, Client, Provider, REQUEST_ID_KEY, TrainingType, limit_violations};
+use crate::api::{ApiError, Client, REQUEST_ID_KEY, TrainingType, limit_violations};
 use crate::cli::{
     EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
     TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
@@ -27,6 +27,7 @@ use crate::cost::Epochs;
 use crate::dataset::Method;
 use crate::prepare::PrepareError;
 use crate::prepare::output::{OutputSet, TargetPolicy};
+use crate::provider::{Pricing, Provider, Tuning, names_where};
 
 /// Makes the client or says why not.
 macro_rules! client_or_exit {
@@ -130,7 +131,7 @@ fn resolve(
 
 /// Options that only one provider takes, refused elsewhere rather than silently dropped.
 fn provider_options(args: &TrainArgs) -> Result<(), String> {
-    let together_only = [
+    let lora_only = [
         ("--learning-rate", args.learning_rate.is_some()),
         ("--training-type", args.training_type.is_some()),
         ("--lora-r", args.lora_r.is_some()),
@@ -139,9 +140,12 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
         ("--n-checkpoints", args.n_checkpoints.is_some()),
     ];
     let provider = args.api.provider;
-    if provider == Provider::Together {
+    if provider.facts().tuning == Tuning::LearningRateAndLora {
         if args.learning_rate_multiplier.is_some() {
-            return Err("Together AI takes the learning rate itself: use --learning-rate (its default is 1e-5), not --learning-rate-multiplier".to_owned());
+            return Err(format!(
+                "{} takes the learning rate itself: use --learning-rate (its default is 1e-5), not --learning-rate-multiplier",
+                provider.label()
+            ));
         }
         if args.training_type == Some(TrainingTypeArg::Full)
             && (args.lora_r.is_some() || args.lora_alpha.is_some() || args.lora_dropout.is_some())
@@ -156,11 +160,14 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
         }
         return Ok(());
     }
-    match together_only.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(format!(
-            "{flag} applies to Together AI only (--provider together); {} does not take it",
-            provider.label()
-        )),
+    match lora_only.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => {
+            let (labels, ids) = names_where(|f| f.tuning == Tuning::LearningRateAndLora);
+            Err(format!(
+                "{flag} applies to {labels} only (--provider {ids}); {} does not take it",
+                provider.label()
+            ))
+        }
         None => Ok(()),
     }
 }
@@ -217,10 +224,11 @@ fn job_request(
     }
 }
 
-/// Refuses (exit 2) a request the model's Together limits do not allow, naming each breach.
+/// Refuses (exit 2) a request the model's published limits do not allow, naming each breach.
 fn within_limits(
     request: &CreateJob,
     limits: &crate::api::ModelLimits,
+    provider: Provider,
     printer: &mut Printer,
 ) -> Result<(), ExitStatus> {
     let violations = limit_violations(request, limits);
@@ -228,7 +236,8 @@ fn within_limits(
         return Ok(());
     }
     printer.error(&format!(
-        "not creating the job: Together AI would refuse it:\n  {}",
+        "not creating the job: {} would refuse it:\n  {}",
+        provider.label(),
         violations.join("\n  ")
     ));
     Err(ExitStatus::Error)
@@ -252,9 +261,9 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.error(&message);
         return Ok(ExitStatus::Error);
     }
-    // Together publishes each model's limits: a job it would refuse is refused before any
-    // upload, and again once the method is known.
-    let limits = if provider == Provider::Together {
+    // Where the provider publishes each model's limits, a job it would refuse is refused
+    // before any upload, and again once the method is known.
+    let limits = if provider.facts().publishes_model_limits {
         match block_on(client.model_limits(model))? {
             Ok(Some(limits)) => {
                 let draft_method = if args.method == TrainMethod::Dpo {
@@ -263,14 +272,16 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
                     Method::Supervised
                 };
                 let draft = job_request(args, model, draft_method, String::new(), None);
-                if let Err(status) = within_limits(&draft, &limits, printer) {
+                if let Err(status) = within_limits(&draft, &limits, provider, printer) {
                     return Ok(status);
                 }
                 Some(limits)
             }
             Ok(None) => {
                 printer.error(&format!(
-                    "{model} is not fine-tunable on Together AI: `finetune models --provider together` lists the models that are"
+                    "{model} is not fine-tunable on {}: `finetune models --provider {}` lists the models that are",
+                    provider.label(),
+                    provider.id()
                 ));
                 return Ok(ExitStatus::Error);
             }
@@ -321,7 +332,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         validation.as_ref().map(|v| v.file.id.clone()),
     );
     if let Some(limits) = &limits
-        && let Err(status) = within_limits(&request, limits, printer)
+        && let Err(status) = within_limits(&request, limits, provider, printer)
     {
         return Ok(status);
     }
@@ -348,21 +359,23 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
                 thousands(estimate.billed_tokens_per_epoch),
                 thousands(estimate.billed_tokens)
             ));
-            match (estimate.cost_usd, provider) {
-                (_, Provider::Together) => {}
-                (Some(cost), Provider::Azure) => plan.push_str(&format!(
-                    ", about {} at OpenAI's list price (Azure bills training at its own rates, plus hosting per hour once deployed)",
+            match (estimate.cost_usd, provider.facts().pricing) {
+                (_, Pricing::EstimatesEachJob) => {}
+                (Some(cost), Pricing::Reference { note }) => plan.push_str(&format!(
+                    ", about {} at OpenAI's list price ({note})",
                     dollars(cost)
                 )),
-                (Some(cost), _) => plan.push_str(&format!(", about {}", dollars(cost))),
+                (Some(cost), Pricing::PriceTable) => {
+                    plan.push_str(&format!(", about {}", dollars(cost)));
+                }
                 (None, _) => plan.push_str(", cost unknown (no price for this model and method)"),
             }
         }
         None => plan.push_str("\n  estimate: unknown (the file was not checked)"),
     }
-    // Together prices a job itself: its answer is the estimate that counts.
+    // A provider that prices each job itself: its answer is the estimate that counts.
     let mut cost = estimate.as_ref().and_then(|e| e.cost_usd);
-    if provider == Provider::Together {
+    if provider.facts().pricing == Pricing::EstimatesEachJob {
         cost = None;
         match block_on(client.estimate_price(&request))? {
             Ok(priced) => {

@@ -1,6 +1,5 @@
 //! The client commands hold: one provider's [`FineTuningApi`], chosen from the configuration.
 
-use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -9,8 +8,8 @@ use super::error::ApiError;
 use super::fine_tuning::FineTuningApi;
 use super::openai::{Dialect, OpenAi};
 use super::together::Together;
-use super::transport::{matching_start, new_request_metadata};
-use super::types::{CreateJob, Job};
+use super::transport::{matching_start, new_request_id};
+use super::types::{Job, JobRequest};
 use crate::provider::Provider;
 
 /// A client for one API endpoint and key. It derefs to the provider's [`FineTuningApi`], so
@@ -41,7 +40,7 @@ impl Client {
     /// connection, gateway error) the request is sent again only if the job is not found:
     /// through the client id in its metadata where the provider keeps metadata, else as the job
     /// on the same training file and model created since this call began.
-    pub async fn create_job(&self, request: &CreateJob) -> Result<Job, ApiError> {
+    pub async fn create_job(&self, request: &JobRequest) -> Result<Job, ApiError> {
         self.api
             .create_job_since(request, Self::matching_start())
             .await
@@ -53,9 +52,9 @@ impl Client {
         matching_start()
     }
 
-    /// Request metadata for a new job: the client id that makes creation safe to retry.
-    pub fn new_request_metadata() -> BTreeMap<String, String> {
-        new_request_metadata()
+    /// A new client id for a job request: what makes its creation safe to retry.
+    pub fn new_request_id() -> String {
+        new_request_id()
     }
 }
 

@@ -11,8 +11,8 @@ use super::config::Config;
 use super::error::ApiError;
 use super::transport::{Answer, Transport, UploadProgress, matching_start, segment};
 use super::types::{
-    ChatCompletion, ChatMessage, ChatRequest, Checkpoint, CreateJob, Deleted, Event, FileObject,
-    Job, ModelLimits, NewUpload, Page, PriceEstimate, Upload, UploadPart,
+    ChatCompletion, ChatMessage, ChatRequest, Checkpoint, Deleted, Event, FileObject, Job,
+    JobRequest, ModelLimits, NewUpload, Page, PriceEstimate, Upload, UploadPart,
 };
 
 /// What an API call returns: a future of its answer or error.
@@ -101,12 +101,12 @@ pub trait FineTuningApi: Send + Sync + fmt::Debug {
     /// Creates a fine-tuning job exactly once, for a request first sent at `started` (Unix
     /// seconds). After an ambiguous failure the request is sent again only if
     /// [`FineTuningApi::find_created`] does not find the job.
-    fn create_job_since<'a>(&'a self, request: &'a CreateJob, started: i64) -> ApiFuture<'a, Job>;
+    fn create_job_since<'a>(&'a self, request: &'a JobRequest, started: i64) -> ApiFuture<'a, Job>;
 
     /// The job `request` made since `started`, if any.
     fn find_created<'a>(
         &'a self,
-        request: &'a CreateJob,
+        request: &'a JobRequest,
         started: i64,
     ) -> ApiFuture<'a, Option<Job>>;
 
@@ -149,7 +149,7 @@ pub trait FineTuningApi: Send + Sync + fmt::Debug {
     // What only some providers publish.
 
     /// The provider's own price for the job `request` describes.
-    fn estimate_price<'a>(&'a self, _request: &'a CreateJob) -> ApiFuture<'a, PriceEstimate> {
+    fn estimate_price<'a>(&'a self, _request: &'a JobRequest) -> ApiFuture<'a, PriceEstimate> {
         let error = self.unsupported("estimate a job's price".to_owned());
         Box::pin(async move { Err(error) })
     }
@@ -242,7 +242,7 @@ pub(super) async fn find_uploaded(
 /// snapshot), same suffix, created at or after `started`.
 pub(super) async fn find_created_by_files(
     api: &(impl FineTuningApi + ?Sized),
-    request: &CreateJob,
+    request: &JobRequest,
     started: i64,
 ) -> Result<Option<Job>, ApiError> {
     let jobs = api.list_jobs(100, None).await?.data;

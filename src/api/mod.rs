@@ -29,6 +29,6 @@ pub use config::{ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT};
 pub use error::{ApiError, StatusError, WindDown};
 pub use fine_tuning::{ApiFuture, FineTuningApi};
 pub use retry::RetryPolicy;
-pub use together::{TrainingType, limit_violations};
+pub use together::{TogetherOptions, TrainingType, limit_violations};
 pub use transport::{REQUEST_ID_KEY, UploadProgress};
 pub use types::{ModelLimits, NewUpload, PriceEstimate};

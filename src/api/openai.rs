@@ -2,6 +2,7 @@
 //! as its dialect: the same paths and shapes, the `api-key` header, `api-version` on the dated
 //! surface, one-page file listings, no job metadata, and chat through deployments.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use reqwest::Method;
@@ -16,9 +17,42 @@ use super::transport::{
     Answer, Auth, REQUEST_ID_KEY, Transport, UploadProgress, matching_start, scrub_encoded, segment,
 };
 use super::types::{
-    ChatCompletion, ChatMessage, Checkpoint, CreateJob, CreateUpload, Deleted, Event, FileObject,
-    Job, NewUpload, Page, Upload, UploadPart,
+    ChatCompletion, ChatMessage, Checkpoint, CreateUpload, Deleted, Event, FileObject, Job,
+    JobRequest, MethodSpec, NewUpload, Page, Upload, UploadPart,
 };
+
+/// `POST /fine_tuning/jobs`'s body.
+#[derive(Serialize)]
+struct CreateJobBody<'a> {
+    model: &'a str,
+    training_file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation_file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suffix: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u32>,
+    method: &'a MethodSpec,
+    /// Holds the client's request id, where the provider keeps metadata (Azure does not).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<BTreeMap<&'static str, &'a str>>,
+}
+
+impl<'a> CreateJobBody<'a> {
+    /// The body for `request`, with the request id in `metadata` where the provider keeps it.
+    fn of(request: &'a JobRequest, metadata: bool) -> Self {
+        Self {
+            model: &request.model,
+            training_file: &request.training_file,
+            validation_file: request.validation_file.as_deref(),
+            suffix: request.suffix.as_deref(),
+            seed: request.seed,
+            method: &request.method,
+            metadata: metadata
+                .then(|| BTreeMap::from([(REQUEST_ID_KEY, request.request_id.as_str())])),
+        }
+    }
+}
 
 /// Which surface of the OpenAI API this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,21 +141,15 @@ impl OpenAi {
         }
     }
 
-    async fn create_job(&self, request: &CreateJob, started: i64) -> Result<Job, ApiError> {
-        let provider = self.config().provider;
-        let request_id = request.metadata.get(REQUEST_ID_KEY).cloned();
-        if provider.has_job_metadata() && request_id.is_none() {
+    async fn create_job(&self, request: &JobRequest, started: i64) -> Result<Job, ApiError> {
+        let metadata = self.config().provider.has_job_metadata();
+        if metadata && request.request_id.is_empty() {
             return Err(ApiError::Other(format!(
                 "a job request needs a {REQUEST_ID_KEY}"
             )));
         }
         let route = "/fine_tuning/jobs";
-        let mut body = serde_json::to_value(request).unwrap_or_default();
-        if !provider.has_job_metadata()
-            && let Some(body) = body.as_object_mut()
-        {
-            body.remove("metadata");
-        }
+        let body = CreateJobBody::of(request, metadata);
         let created = self
             .transport
             .create_once(
@@ -354,19 +382,20 @@ impl FineTuningApi for OpenAi {
         })
     }
 
-    fn create_job_since<'a>(&'a self, request: &'a CreateJob, started: i64) -> ApiFuture<'a, Job> {
+    fn create_job_since<'a>(&'a self, request: &'a JobRequest, started: i64) -> ApiFuture<'a, Job> {
         Box::pin(self.create_job(request, started))
     }
 
     fn find_created<'a>(
         &'a self,
-        request: &'a CreateJob,
+        request: &'a JobRequest,
         started: i64,
     ) -> ApiFuture<'a, Option<Job>> {
         Box::pin(async move {
-            match request.metadata.get(REQUEST_ID_KEY) {
-                Some(id) if self.config().provider.has_job_metadata() => self.find_job(id).await,
-                _ => find_created_by_files(self, request, started).await,
+            if self.config().provider.has_job_metadata() && !request.request_id.is_empty() {
+                self.find_job(&request.request_id).await
+            } else {
+                find_created_by_files(self, request, started).await
             }
         })
     }
@@ -449,5 +478,55 @@ impl FineTuningApi for OpenAi {
             "/chat/completions".to_owned()
         };
         Box::pin(async move { chat(&self.transport, &route, model, messages).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::api::TogetherOptions;
+    use crate::api::types::{Hyper, Hyperparameters, ProviderOptions};
+
+    #[test]
+    fn a_job_request_sends_only_what_was_set() {
+        let request = JobRequest {
+            model: "gpt-4o-mini-2024-07-18".into(),
+            training_file: "file-1".into(),
+            validation_file: None,
+            suffix: Some("sarcasm".into()),
+            seed: None,
+            method: MethodSpec::dpo(Hyperparameters {
+                n_epochs: Some(Hyper::Int(2)),
+                beta: Some(Hyper::Auto),
+                learning_rate_multiplier: Some(Hyper::Number(0.5)),
+                ..Hyperparameters::default()
+            }),
+            request_id: "abc".into(),
+            // Another provider's options never reach OpenAI's body.
+            options: ProviderOptions::Together(TogetherOptions {
+                learning_rate: Some(0.001),
+                n_checkpoints: Some(3),
+                ..TogetherOptions::default()
+            }),
+        };
+        let method = json!({"type": "dpo", "dpo": {"hyperparameters": {
+            "n_epochs": 2, "learning_rate_multiplier": 0.5, "beta": "auto"}}});
+        assert_eq!(
+            serde_json::to_value(CreateJobBody::of(&request, true)).unwrap(),
+            json!({
+                "model": "gpt-4o-mini-2024-07-18", "training_file": "file-1", "suffix": "sarcasm",
+                "method": method, "metadata": {"finetune_request_id": "abc"}
+            })
+        );
+        // Azure keeps no metadata.
+        assert_eq!(
+            serde_json::to_value(CreateJobBody::of(&request, false)).unwrap(),
+            json!({
+                "model": "gpt-4o-mini-2024-07-18", "training_file": "file-1", "suffix": "sarcasm",
+                "method": method
+            })
+        );
     }
 }

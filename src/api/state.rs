@@ -61,7 +61,7 @@ pub struct PendingJob {
     pub base_url: String,
     /// The client id sent in the job's metadata (`finetune_request_id`).
     pub request_id: String,
-    /// [`crate::api::types::CreateJob::fingerprint`] of the request.
+    /// [`crate::api::types::JobRequest::fingerprint`] of the request.
     pub fingerprint: String,
     /// The training file's id.
     pub training_file: String,

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use reqwest::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use std::path::Path;
@@ -20,8 +20,8 @@ use super::fine_tuning::{
 };
 use super::transport::{Answer, Auth, Transport, UploadProgress, page_of, segment};
 use super::types::{
-    ChatCompletion, ChatMessage, Checkpoint, CreateJob, Deleted, Event, FileObject, Hyper, Job,
-    JobError, ModelLimits, Page, PriceEstimate,
+    ChatCompletion, ChatMessage, Checkpoint, Deleted, Event, FileObject, Hyper, Job, JobError,
+    JobRequest, ModelLimits, Page, PriceEstimate,
 };
 use crate::time::parse_rfc3339;
 
@@ -223,8 +223,21 @@ struct TogetherCheckpoint {
     checkpoint_type: String,
 }
 
+/// What a Together job request takes beyond the common request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TogetherOptions {
+    /// LoRA (the default there) or full training.
+    pub training_type: Option<TrainingType>,
+    /// The learning rate itself (OpenAI takes a multiplier).
+    pub learning_rate: Option<f64>,
+    /// Checkpoints to save.
+    pub n_checkpoints: Option<u32>,
+    /// Evaluations on the validation file.
+    pub n_evals: Option<u32>,
+}
+
 /// How a Together job trains: LoRA adapters (the default) or all weights.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum TrainingType {
     /// LoRA with rank `r`, scale `alpha` and dropout.
     Lora {
@@ -240,19 +253,20 @@ pub enum TrainingType {
 }
 
 /// The body of `POST /fine-tunes` (and, in part, of the price estimate) for `request`.
-pub(super) fn create_body(request: &CreateJob) -> Value {
+pub(super) fn create_body(request: &JobRequest) -> Value {
     let mut body = json!({
         "training_file": request.training_file,
         "model": request.model,
     });
     let hyper = request.method.hyperparameters();
+    let options = request.together_options();
     let int = |value: Option<Hyper>| match value {
         Some(Hyper::Int(n)) => Some(n),
         _ => None,
     };
     if let Some(file) = &request.validation_file {
         body["validation_file"] = json!(file);
-        body["n_evals"] = json!(request.n_evals.unwrap_or(10));
+        body["n_evals"] = json!(options.n_evals.unwrap_or(10));
     }
     if let Some(epochs) = int(hyper.n_epochs) {
         body["n_epochs"] = json!(epochs);
@@ -260,10 +274,10 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
     if let Some(batch) = int(hyper.batch_size) {
         body["batch_size"] = json!(batch);
     }
-    if let Some(rate) = request.learning_rate {
+    if let Some(rate) = options.learning_rate {
         body["learning_rate"] = json!(rate);
     }
-    if let Some(n) = request.n_checkpoints {
+    if let Some(n) = options.n_checkpoints {
         body["n_checkpoints"] = json!(n);
     }
     if let Some(suffix) = &request.suffix {
@@ -284,9 +298,9 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
         // out the string).
         json!({"method": "sft", "train_on_inputs": false})
     };
-    body["training_type"] = match &request.training_type {
+    body["training_type"] = match &options.training_type {
         None | Some(TrainingType::Lora { .. }) => {
-            let (r, alpha, dropout) = match &request.training_type {
+            let (r, alpha, dropout) = match &options.training_type {
                 Some(TrainingType::Lora { r, alpha, dropout }) => (*r, *alpha, *dropout),
                 _ => (8, 16, None),
             };
@@ -303,7 +317,7 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
 
 /// What in `request` the model's `limits` (`FineTuneModelLimits`) do not allow, one sentence
 /// each, so a job Together would refuse is refused before anything is spent.
-pub fn limit_violations(request: &CreateJob, limits: &ModelLimits) -> Vec<String> {
+pub fn limit_violations(request: &JobRequest, limits: &ModelLimits) -> Vec<String> {
     let body = create_body(request);
     let model = &request.model;
     let mut found = Vec::new();
@@ -500,7 +514,7 @@ impl Together {
     }
 
     /// Together's own price for the job `request` describes.
-    async fn price(&self, request: &CreateJob) -> Result<PriceEstimate, ApiError> {
+    async fn price(&self, request: &JobRequest) -> Result<PriceEstimate, ApiError> {
         let full = create_body(request);
         let mut body = json!({});
         for key in [
@@ -596,7 +610,7 @@ impl FineTuningApi for Together {
         })
     }
 
-    fn create_job_since<'a>(&'a self, request: &'a CreateJob, started: i64) -> ApiFuture<'a, Job> {
+    fn create_job_since<'a>(&'a self, request: &'a JobRequest, started: i64) -> ApiFuture<'a, Job> {
         Box::pin(async move {
             let route = "/fine-tunes";
             let body = create_body(request);
@@ -621,7 +635,7 @@ impl FineTuningApi for Together {
 
     fn find_created<'a>(
         &'a self,
-        request: &'a CreateJob,
+        request: &'a JobRequest,
         started: i64,
     ) -> ApiFuture<'a, Option<Job>> {
         Box::pin(find_created_by_files(self, request, started))
@@ -688,7 +702,7 @@ impl FineTuningApi for Together {
         Box::pin(chat(&self.transport, "/chat/completions", model, messages))
     }
 
-    fn estimate_price<'a>(&'a self, request: &'a CreateJob) -> ApiFuture<'a, PriceEstimate> {
+    fn estimate_price<'a>(&'a self, request: &'a JobRequest) -> ApiFuture<'a, PriceEstimate> {
         Box::pin(self.price(request))
     }
 
@@ -764,10 +778,10 @@ fn metrics_csv(rows: &[BTreeMap<String, Value>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Hyperparameters, MethodSpec};
+    use crate::api::types::{Hyperparameters, MethodSpec, ProviderOptions};
 
-    fn request() -> CreateJob {
-        CreateJob {
+    fn request() -> JobRequest {
+        JobRequest {
             model: "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference".into(),
             training_file: "file-1".into(),
             validation_file: Some("file-2".into()),
@@ -778,11 +792,21 @@ mod tests {
                 beta: Some(Hyper::Number(0.2)),
                 ..Hyperparameters::default()
             }),
-            metadata: BTreeMap::new(),
-            training_type: None,
-            learning_rate: Some(1e-5),
-            n_checkpoints: Some(2),
-            n_evals: None,
+            request_id: String::new(),
+            options: ProviderOptions::Together(TogetherOptions {
+                training_type: None,
+                learning_rate: Some(1e-5),
+                n_checkpoints: Some(2),
+                n_evals: None,
+            }),
+        }
+    }
+
+    /// The request's Together options, to change.
+    fn options(request: &mut JobRequest) -> &mut TogetherOptions {
+        match &mut request.options {
+            ProviderOptions::Together(options) => options,
+            ProviderOptions::None => unreachable!("the test request has Together options"),
         }
     }
 
@@ -811,9 +835,9 @@ mod tests {
             batch_size: Some(Hyper::Int(48)),
             ..Hyperparameters::default()
         });
-        request.learning_rate = Some(2.0);
-        request.n_evals = Some(500);
-        request.training_type = Some(TrainingType::Lora {
+        options(&mut request).learning_rate = Some(2.0);
+        options(&mut request).n_evals = Some(500);
+        options(&mut request).training_type = Some(TrainingType::Lora {
             r: 128,
             alpha: 16,
             dropout: None,
@@ -834,7 +858,7 @@ mod tests {
     #[test]
     fn a_training_type_the_model_lacks_is_refused() {
         let mut full = request();
-        full.training_type = Some(TrainingType::Full);
+        options(&mut full).training_type = Some(TrainingType::Full);
         let found = limit_violations(&full, &limits());
         assert_eq!(found.len(), 1);
         assert!(found[0].contains("cannot be full fine-tuned"), "{found:?}");
@@ -853,7 +877,7 @@ mod tests {
             })
         );
         let mut full = request();
-        full.training_type = Some(TrainingType::Full);
+        options(&mut full).training_type = Some(TrainingType::Full);
         full.method = MethodSpec::supervised(Hyperparameters::default());
         let body = create_body(&full);
         assert_eq!(body["training_type"], json!({"type": "Full"}));

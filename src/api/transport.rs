@@ -2,7 +2,6 @@
 //! retry loop, error decoding, key redaction, and the exactly-once reconciliation of creating
 //! requests. It knows no endpoint; the provider modules do.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::future::Future;
 use std::io::{Read, Seek, SeekFrom};
@@ -501,12 +500,11 @@ pub(super) fn matching_start() -> i64 {
     unix_now() - CLOCK_SLACK_SECS
 }
 
-/// Request metadata for a new job: the client id that makes creation safe to retry.
-pub(super) fn new_request_metadata() -> BTreeMap<String, String> {
-    let id: String = std::iter::repeat_with(fastrand::alphanumeric)
+/// A new client id for a job request: what makes its creation safe to retry.
+pub(super) fn new_request_id() -> String {
+    std::iter::repeat_with(fastrand::alphanumeric)
         .take(24)
-        .collect();
-    BTreeMap::from([(REQUEST_ID_KEY.to_owned(), id)])
+        .collect()
 }
 
 /// A result file with the key scrubbed from under its base64 coat too: OpenAI's result files

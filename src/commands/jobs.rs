@@ -10,9 +10,10 @@ use serde_json::Value;
 
 use crate::api::state::PendingJob;
 use crate::api::types::{
-    ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
+    ChatMessage, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
+    ProviderOptions,
 };
-use crate::api::{ApiError, Client, REQUEST_ID_KEY, TrainingType, limit_violations};
+use crate::api::{ApiError, Client, TogetherOptions, TrainingType, limit_violations};
 use crate::cli::{
     EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
     TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
@@ -179,7 +180,7 @@ fn job_request(
     method: Method,
     training_file: String,
     validation_file: Option<String>,
-) -> CreateJob {
+) -> JobRequest {
     let hyperparameters = Hyperparameters {
         n_epochs: match args.epochs {
             Epochs::Auto => None,
@@ -189,7 +190,7 @@ fn job_request(
         learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
         beta: args.beta.map(Hyper::Number),
     };
-    CreateJob {
+    JobRequest {
         model: model.to_owned(),
         training_file,
         validation_file,
@@ -200,7 +201,18 @@ fn job_request(
         } else {
             MethodSpec::supervised(hyperparameters)
         },
-        metadata: Client::new_request_metadata(),
+        request_id: Client::new_request_id(),
+        options: if args.api.provider.facts().tuning == Tuning::LearningRateAndLora {
+            ProviderOptions::Together(together_options(args))
+        } else {
+            ProviderOptions::None
+        },
+    }
+}
+
+/// The LoRA, learning-rate and checkpoint options `args` ask for.
+fn together_options(args: &TrainArgs) -> TogetherOptions {
+    TogetherOptions {
         training_type: match args.training_type {
             Some(TrainingTypeArg::Full) => Some(TrainingType::Full),
             Some(TrainingTypeArg::Lora) | None
@@ -226,7 +238,7 @@ fn job_request(
 
 /// Refuses (exit 2) a request the model's published limits do not allow, naming each breach.
 fn within_limits(
-    request: &CreateJob,
+    request: &JobRequest,
     limits: &crate::api::ModelLimits,
     provider: Provider,
     printer: &mut Printer,
@@ -464,7 +476,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
 /// the same job at the same time wait for each other.
 async fn create_reconciled(
     client: &Client,
-    mut request: CreateJob,
+    mut request: JobRequest,
     notes: &mut Vec<String>,
 ) -> Result<Job, ApiError> {
     let base_url = client.config().base_url.clone();
@@ -481,9 +493,7 @@ async fn create_reconciled(
     let forget = || update_record(|record| record.remove_pending_job(&base_url, &fingerprint));
     let started = match earlier {
         Some(pending) => {
-            request
-                .metadata
-                .insert(REQUEST_ID_KEY.to_owned(), pending.request_id.clone());
+            request.request_id.clone_from(&pending.request_id);
             if let Some(job) = client.find_created(&request, pending.started_at).await? {
                 forget()?;
                 notes.push(format!(
@@ -498,11 +508,7 @@ async fn create_reconciled(
     };
     let pending = PendingJob {
         base_url: base_url.clone(),
-        request_id: request
-            .metadata
-            .get(REQUEST_ID_KEY)
-            .cloned()
-            .unwrap_or_default(),
+        request_id: request.request_id.clone(),
         fingerprint: fingerprint.clone(),
         training_file: request.training_file.clone(),
         model: request.model.clone(),

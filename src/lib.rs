@@ -17,3 +17,4 @@ pub mod provider;
 pub mod standin;
 pub mod time;
 pub mod tokens;
+pub mod workflow;

@@ -7,7 +7,7 @@ use crate::api::types::FileObject;
 use crate::cli::{DeleteArgs, ListFilesArgs, ListFormat, Printer, UploadArgs};
 use crate::commands::ExitStatus;
 use crate::commands::remote::{
-    block_on, checked, client, confirm, failed, model_for, table, timestamp, upload_or_reuse,
+    block_on, checked, client, confirm, failed, local_state, model_for, put_file, table, timestamp,
 };
 use crate::cost::Epochs;
 
@@ -31,16 +31,7 @@ pub fn upload(args: &UploadArgs, printer: &mut Printer) -> io::Result<ExitStatus
             return Ok(ExitStatus::Error);
         }
     };
-    let mut notes = Vec::new();
-    let result = block_on(upload_or_reuse(
-        &client,
-        &args.file,
-        &args.preflight,
-        &mut notes,
-    ))?;
-    for note in notes {
-        printer.note(&note);
-    }
+    let result = put_file(&client, &args.file, &args.preflight, printer)?;
     match result {
         Ok(file) => {
             match args.output_format {
@@ -193,5 +184,5 @@ async fn jobs_using(
 /// shortcut for finding duplicates).
 fn forget(client: &Client, file_id: &str) {
     let base_url = &client.config().base_url;
-    let _ = crate::commands::remote::update_record(|record| record.remove_file(base_url, file_id));
+    let _ = local_state().update(|record| record.remove_file(base_url, file_id));
 }

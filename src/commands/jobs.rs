@@ -8,7 +8,6 @@ use base64::Engine as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use crate::api::state::PendingJob;
 use crate::api::types::{
     ChatMessage, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
     ProviderOptions,
@@ -21,14 +20,15 @@ use crate::cli::{
 use crate::commands::ExitStatus;
 use crate::commands::check::{Preflight, dollars, plural, thousands};
 use crate::commands::remote::{
-    block_on, checked, client, confirm, failed, hold_content, model_for, record, seconds, table,
-    timestamp, update_record, upload_or_reuse,
+    TerminalReporter, block_on, checked, client, confirm, failed, local_state, model_for, put_file,
+    seconds, table, timestamp,
 };
 use crate::cost::Epochs;
 use crate::dataset::Method;
 use crate::prepare::PrepareError;
 use crate::prepare::output::{OutputSet, TargetPolicy};
 use crate::provider::{Pricing, Provider, Tuning, names_where};
+use crate::workflow::create_reconciled;
 
 /// Makes the client or says why not.
 macro_rules! client_or_exit {
@@ -65,11 +65,7 @@ fn resolve(
             Ok(preflight) => preflight,
             Err(status) => return Ok(Err(status)),
         };
-        let mut notes = Vec::new();
-        let uploaded = block_on(upload_or_reuse(client, path, options, &mut notes))?;
-        for note in notes {
-            printer.note(&note);
-        }
+        let uploaded = put_file(client, path, options, printer)?;
         return Ok(match uploaded {
             Ok(file) => {
                 printer.note(&format!("uploaded {spec} as {}", file.id));
@@ -446,11 +442,10 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.note("no job created");
         return Ok(ExitStatus::Failure);
     }
-    let mut notes = Vec::new();
-    let created = block_on(create_reconciled(&client, request, &mut notes))?;
-    for note in notes {
-        printer.note(&note);
-    }
+    let mut reporter = TerminalReporter::default();
+    let state = local_state();
+    let created = block_on(create_reconciled(&client, request, (&state, &mut reporter)))?;
+    reporter.print_notes(printer);
     let job = match created {
         Ok(job) => job,
         Err(error) => return Ok(failed(&error, printer)),
@@ -467,61 +462,6 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         return wait_for(&client, &job.id, args.poll_interval, printer);
     }
     Ok(ExitStatus::Success)
-}
-
-/// Creates the job `request` asks for at most once, across runs too. The creation is kept in
-/// the local record before it is sent, with its request id; it stays there when its outcome
-/// is unknown (the answer lost and the lookup failed). A later run of the same job (same
-/// fingerprint) then reuses that request id and looks for the job before creating it. Runs of
-/// the same job at the same time wait for each other.
-async fn create_reconciled(
-    client: &Client,
-    mut request: JobRequest,
-    notes: &mut Vec<String>,
-) -> Result<Job, ApiError> {
-    let base_url = client.config().base_url.clone();
-    let fingerprint = request.fingerprint();
-    // A run of the same job at the same time could otherwise take this run's pending request
-    // for a lost one and send it again.
-    let _held = hold_content(
-        &fingerprint,
-        "another finetune run was creating the same job: waited for it to finish",
-        notes,
-    )
-    .await?;
-    let earlier = record()?.and_then(|r| r.pending_job(&base_url, &fingerprint).cloned());
-    let forget = || update_record(|record| record.remove_pending_job(&base_url, &fingerprint));
-    let started = match earlier {
-        Some(pending) => {
-            request.request_id.clone_from(&pending.request_id);
-            if let Some(job) = client.find_created(&request, pending.started_at).await? {
-                forget()?;
-                notes.push(format!(
-                    "job {} was created by an earlier run whose answer was lost: not creating another",
-                    job.id
-                ));
-                return Ok(job);
-            }
-            pending.started_at
-        }
-        None => Client::matching_start(),
-    };
-    let pending = PendingJob {
-        base_url: base_url.clone(),
-        request_id: request.request_id.clone(),
-        fingerprint: fingerprint.clone(),
-        training_file: request.training_file.clone(),
-        model: request.model.clone(),
-        suffix: request.suffix.clone(),
-        started_at: started,
-    };
-    update_record(|record| record.set_pending_job(pending))?;
-    let created = client.create_job_since(&request, started).await;
-    // Only an unknown outcome is kept: a job made, found, or surely not made is settled.
-    if !matches!(created, Err(ApiError::Unconfirmed { .. })) {
-        forget()?;
-    }
-    created
 }
 
 /// `finetune list-jobs`.

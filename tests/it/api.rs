@@ -641,6 +641,66 @@ fn an_explicit_openai_default_model_is_refused_on_together() {
     );
 }
 
+/// The workflow steps are library functions: a caller with its own reporter uploads (and
+/// reuses) a file and creates a job exactly once, without the command line.
+#[test]
+fn the_upload_and_create_workflows_run_from_the_library() {
+    use finetune::api::types::{Hyperparameters, JobRequest, MethodSpec, ProviderOptions};
+    use finetune::api::{ApiKey, Client, Config};
+    use finetune::workflow::{
+        LocalState, Notes, UploadOptions, create_reconciled, upload_or_reuse,
+    };
+
+    let server = StandIn::start(&[]);
+    let state = LocalState::new(Some(server.state.path().to_path_buf()));
+    let client = Client::new(Config::new(&server.url, ApiKey::new(KEY))).unwrap();
+    let options = UploadOptions {
+        force: false,
+        multipart_above: 512 << 20,
+        part_size: 64 << 20,
+    };
+    let path = project_file("datasets/sarcastic.jsonl");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut notes = Notes::default();
+    let upload = |notes: &mut Notes| {
+        let reporter = (&state, notes as &mut dyn finetune::workflow::Reporter);
+        runtime
+            .block_on(upload_or_reuse(&client, &path, &options, reporter))
+            .unwrap()
+    };
+    let file = upload(&mut notes);
+    assert!(file.id.starts_with("file-"), "{file:?}");
+    assert!(notes.0.is_empty(), "{:?}", notes.0);
+    let again = upload(&mut notes);
+    assert_eq!(again.id, file.id);
+    assert!(
+        notes
+            .0
+            .iter()
+            .any(|n| n.contains("already uploaded") && n.contains("same content")),
+        "{:?}",
+        notes.0
+    );
+    let request = JobRequest {
+        model: "gpt-4o-mini-2024-07-18".into(),
+        training_file: file.id.clone(),
+        validation_file: None,
+        suffix: None,
+        seed: None,
+        method: MethodSpec::supervised(Hyperparameters::default()),
+        request_id: Client::new_request_id(),
+        options: ProviderOptions::None,
+    };
+    let job = runtime
+        .block_on(create_reconciled(&client, request, (&state, &mut notes)))
+        .unwrap();
+    assert!(job.id.starts_with("ftjob-"), "{job:?}");
+    assert_eq!(server.jobs().len(), 1);
+}
+
 #[test]
 fn the_whole_workflow_runs_on_together_ai() {
     workflow_on(

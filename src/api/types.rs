@@ -85,8 +85,8 @@ pub struct NewUpload {
     pub lost_answers: u32,
 }
 
-/// `POST /fine-tunes/estimate-price`'s answer.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+/// A provider's own price estimate for a job (Together's `POST /fine-tunes/estimate-price`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PriceEstimate {
     /// US dollars.

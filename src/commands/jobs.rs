@@ -12,7 +12,7 @@ use crate::api::types::{
     ChatMessage, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
     ProviderOptions,
 };
-use crate::api::{ApiError, Client, TogetherOptions, TrainingType, limit_violations};
+use crate::api::{ApiError, Client, TogetherOptions, TrainingType};
 use crate::cli::{
     EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
     TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
@@ -29,6 +29,7 @@ use crate::prepare::PrepareError;
 use crate::prepare::output::{OutputSet, TargetPolicy};
 use crate::provider::{Pricing, Provider, Tuning, names_where};
 use crate::workflow::create_reconciled;
+use crate::workflow::plan::{self, JobCost, Limits, Refusal};
 
 /// Makes the client or says why not.
 macro_rules! client_or_exit {
@@ -232,23 +233,68 @@ fn together_options(args: &TrainArgs) -> TogetherOptions {
     }
 }
 
-/// Refuses (exit 2) a request the model's published limits do not allow, naming each breach.
-fn within_limits(
-    request: &JobRequest,
-    limits: &crate::api::ModelLimits,
-    provider: Provider,
-    printer: &mut Printer,
-) -> Result<(), ExitStatus> {
-    let violations = limit_violations(request, limits);
-    if violations.is_empty() {
-        return Ok(());
+/// Says why the planned job is not created; the exit status: 2 for a request the provider
+/// would refuse, 1 for a cost beyond what was allowed.
+fn refused(refusal: &Refusal, provider: Provider, printer: &mut Printer) -> ExitStatus {
+    let (message, status) = match refusal {
+        Refusal::Limits(violations) => (
+            format!(
+                "not creating the job: {} would refuse it:\n  {}",
+                provider.label(),
+                violations.join("\n  ")
+            ),
+            ExitStatus::Error,
+        ),
+        Refusal::AccountLimit(limit) => (
+            format!(
+                "not creating the job: {} says it would exceed the account's limit{}",
+                provider.label(),
+                limit
+                    .map(|limit| format!(" of {}", dollars(limit)))
+                    .unwrap_or_default()
+            ),
+            ExitStatus::Failure,
+        ),
+        Refusal::AboveMaxCost { cost, limit } => (
+            format!(
+                "not creating the job: the estimate {} is above --max-cost {}",
+                dollars(*cost),
+                dollars(*limit)
+            ),
+            ExitStatus::Failure,
+        ),
+        Refusal::Unpriced { limit } => (
+            format!(
+                "not creating the job: its cost cannot be estimated, so --max-cost {} cannot be honoured",
+                dollars(*limit)
+            ),
+            ExitStatus::Failure,
+        ),
+    };
+    printer.error(&message);
+    status
+}
+
+/// The plan with the provider's own price, where it gave one.
+fn priced_plan(mut plan: String, cost: &JobCost, provider: Provider) -> String {
+    if let Some(price) = cost.priced.as_ref().and_then(|p| p.estimated_total_price) {
+        plan.push_str(&format!(
+            "\n  {} estimate: {}",
+            provider.label(),
+            dollars(price)
+        ));
+        if let Some(tokens) = cost
+            .priced
+            .as_ref()
+            .and_then(|p| p.estimated_train_token_count)
+        {
+            plan.push_str(&format!(
+                " for {} training tokens",
+                thousands(tokens as u64)
+            ));
+        }
     }
-    printer.error(&format!(
-        "not creating the job: {} would refuse it:\n  {}",
-        provider.label(),
-        violations.join("\n  ")
-    ));
-    Err(ExitStatus::Error)
+    plan
 }
 
 /// `finetune train-model`.
@@ -271,33 +317,27 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
     }
     // Where the provider publishes each model's limits, a job it would refuse is refused
     // before any upload, and again once the method is known.
-    let limits = if provider.facts().publishes_model_limits {
-        match block_on(client.model_limits(model))? {
-            Ok(Some(limits)) => {
-                let draft_method = if args.method == TrainMethod::Dpo {
-                    Method::Dpo
-                } else {
-                    Method::Supervised
-                };
-                let draft = job_request(args, model, draft_method, String::new(), None);
-                if let Err(status) = within_limits(&draft, &limits, provider, printer) {
-                    return Ok(status);
-                }
-                Some(limits)
-            }
-            Ok(None) => {
-                printer.error(&format!(
-                    "{model} is not fine-tunable on {}: `finetune models --provider {}` lists the models that are",
-                    provider.label(),
-                    provider.id()
-                ));
-                return Ok(ExitStatus::Error);
-            }
-            Err(error) => return Ok(failed(&error, printer)),
+    let limits = match block_on(plan::model_limits(&client, model))? {
+        Ok(Limits::NotFineTunable) => {
+            printer.error(&format!(
+                "{model} is not fine-tunable on {}: `finetune models --provider {}` lists the models that are",
+                provider.label(),
+                provider.id()
+            ));
+            return Ok(ExitStatus::Error);
         }
-    } else {
-        None
+        Ok(limits) => limits,
+        Err(error) => return Ok(failed(&error, printer)),
     };
+    let draft_method = if args.method == TrainMethod::Dpo {
+        Method::Dpo
+    } else {
+        Method::Supervised
+    };
+    let draft = job_request(args, model, draft_method, String::new(), None);
+    if let Err(refusal) = plan::within_limits(&draft, &limits) {
+        return Ok(refused(&refusal, provider, printer));
+    }
     let training = match resolve(
         &client,
         &args.training,
@@ -339,10 +379,8 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         training.file.id.clone(),
         validation.as_ref().map(|v| v.file.id.clone()),
     );
-    if let Some(limits) = &limits
-        && let Err(status) = within_limits(&request, limits, provider, printer)
-    {
-        return Ok(status);
+    if let Err(refusal) = plan::within_limits(&request, &limits) {
+        return Ok(refused(&refusal, provider, printer));
     }
     let mut plan = format!(
         "fine-tuning job on {}: {} on {} ({}, {} bytes)",
@@ -382,61 +420,18 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         None => plan.push_str("\n  estimate: unknown (the file was not checked)"),
     }
     // A provider that prices each job itself: its answer is the estimate that counts.
-    let mut cost = estimate.as_ref().and_then(|e| e.cost_usd);
-    if provider.facts().pricing == Pricing::EstimatesEachJob {
-        cost = None;
-        match block_on(client.estimate_price(&request))? {
-            Ok(priced) => {
-                if let Some(price) = priced.estimated_total_price {
-                    cost = Some(price);
-                    plan.push_str(&format!(
-                        "\n  {} estimate: {}",
-                        provider.label(),
-                        dollars(price)
-                    ));
-                    if let Some(tokens) = priced.estimated_train_token_count {
-                        plan.push_str(&format!(
-                            " for {} training tokens",
-                            thousands(tokens as u64)
-                        ));
-                    }
-                }
-                if priced.allowed_to_proceed == Some(false) {
-                    printer.note(&plan);
-                    printer.error(&format!(
-                        "not creating the job: {} says it would exceed the account's limit{}",
-                        provider.label(),
-                        priced
-                            .user_limit
-                            .map(|limit| format!(" of {}", dollars(limit)))
-                            .unwrap_or_default()
-                    ));
-                    return Ok(ExitStatus::Failure);
-                }
-            }
-            Err(error) => return Ok(failed(&error, printer)),
+    let local = estimate.as_ref().and_then(|e| e.cost_usd);
+    let cost = match block_on(plan::job_cost(&client, &request, local))? {
+        Ok(Ok(cost)) => cost,
+        Ok(Err((cost, refusal))) => {
+            printer.note(&priced_plan(plan, &cost, provider));
+            return Ok(refused(&refusal, provider, printer));
         }
-    }
-    printer.note(&plan);
-    if let Some(limit) = args.max_cost {
-        match cost {
-            Some(cost) if cost <= limit => {}
-            Some(cost) => {
-                printer.error(&format!(
-                    "not creating the job: the estimate {} is above --max-cost {}",
-                    dollars(cost),
-                    dollars(limit)
-                ));
-                return Ok(ExitStatus::Failure);
-            }
-            None => {
-                printer.error(&format!(
-                    "not creating the job: its cost cannot be estimated, so --max-cost {} cannot be honoured",
-                    dollars(limit)
-                ));
-                return Ok(ExitStatus::Failure);
-            }
-        }
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    printer.note(&priced_plan(plan, &cost, provider));
+    if let Err(refusal) = plan::within_max_cost(cost.cost, args.max_cost) {
+        return Ok(refused(&refusal, provider, printer));
     }
     if !confirm("Create the job?", args.yes, printer)? {
         printer.note("no job created");

@@ -1,10 +1,8 @@
 //! `train-model`, the job commands, `wait`, `metrics` and `fine-tune-prompt`.
 
-use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
-use base64::Engine as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
@@ -30,6 +28,7 @@ use crate::prepare::output::{OutputSet, TargetPolicy};
 use crate::provider::{Pricing, Provider, Tuning, names_where};
 use crate::workflow::create_reconciled;
 use crate::workflow::plan::{self, JobCost, Limits, Refusal};
+use crate::workflow::watch::{JobProgress, JobWatcher, Metrics, SeenEvents, new_events, watch};
 
 /// Makes the client or says why not.
 macro_rules! client_or_exit {
@@ -671,37 +670,6 @@ pub fn checkpoints(args: &JobArgs, printer: &mut Printer) -> io::Result<ExitStat
     Ok(ExitStatus::Success)
 }
 
-/// Events not seen before, oldest first: newest-first pages are read until a seen event.
-async fn new_events(
-    client: &Client,
-    id: &str,
-    seen: &mut HashSet<String>,
-) -> Result<Vec<Event>, ApiError> {
-    let mut fresh = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = client.list_events(id, 100, after.as_deref()).await?;
-        let more = page.has_more && !page.data.is_empty();
-        after = page.data.last().map(|e| e.id.clone());
-        let mut reached_seen = false;
-        for event in page.data {
-            if seen.contains(&event.id) {
-                reached_seen = true;
-                break;
-            }
-            fresh.push(event);
-        }
-        if reached_seen || !more {
-            break;
-        }
-    }
-    fresh.reverse();
-    for event in &fresh {
-        seen.insert(event.id.clone());
-    }
-    Ok(fresh)
-}
-
 fn write_event(out: &mut dyn Write, event: &Event, format: ListFormat) -> io::Result<()> {
     match format {
         ListFormat::Json => {
@@ -731,7 +699,7 @@ pub fn events(args: &EventsArgs, printer: &mut Printer) -> io::Result<ExitStatus
         }
         return Ok(ExitStatus::Success);
     }
-    let mut seen = HashSet::new();
+    let mut seen = SeenEvents::default();
     loop {
         // Each round asks again from the last event seen, so a dropped connection (after the
         // client's own retries) loses nothing: the next round picks up where this one stopped.
@@ -768,66 +736,26 @@ pub fn wait(args: &WaitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     wait_for(&client, &args.id, args.poll_interval, printer)
 }
 
-/// The latest metrics a job reported.
-#[derive(Default)]
-struct Progress {
-    step: Option<u64>,
-    total: Option<u64>,
-    train_loss: Option<f64>,
-    valid_loss: Option<f64>,
+/// `wait`'s display: a progress bar on a terminal, a line per status change elsewhere.
+struct WaitDisplay<'a> {
+    bar: &'a ProgressBar,
+    terminal: bool,
+    printer: &'a mut Printer,
+    last_status: String,
 }
 
-impl Progress {
-    fn take(&mut self, event: &Event) {
-        if let Some(step) = event.metric("step") {
-            self.step = Some(step as u64);
+impl JobWatcher for WaitDisplay<'_> {
+    fn update(&mut self, job: &Job, progress: &JobProgress) {
+        if let Some(total) = progress.total {
+            self.bar.set_length(total);
+            self.bar.set_position(progress.step.unwrap_or(0));
         }
-        if let Some(total) = event.metric("total_steps") {
-            self.total = Some(total as u64);
+        self.bar.set_message(progress.describe(&job.status));
+        if !self.terminal && job.status != self.last_status {
+            self.printer
+                .note(&format!("{}: {}", job.id, progress.describe(&job.status)));
         }
-        if let Some(loss) = event.metric("train_loss") {
-            self.train_loss = Some(loss);
-        }
-        if let Some(loss) = event
-            .metric("valid_loss")
-            .or_else(|| event.metric("full_valid_loss"))
-        {
-            self.valid_loss = Some(loss);
-        }
-    }
-
-    /// The latest losses from the job's metrics, for providers whose events do not carry them.
-    /// Metrics are a nicety here: when they cannot be read the display goes on without them.
-    fn take_metrics(&mut self, client: &Client, job: &Job) {
-        let Ok(Ok(Some((_, content)))) = block_on(client.job_metrics(job)) else {
-            return;
-        };
-        let Ok(metrics) = Metrics::parse(&content) else {
-            return;
-        };
-        if let Some(&(_, loss)) = metrics.series("train_loss").last() {
-            self.train_loss = Some(loss);
-        }
-        if let Some(&(_, loss)) = metrics.series("valid_loss").last() {
-            self.valid_loss = Some(loss);
-        }
-    }
-
-    fn describe(&self, status: &str) -> String {
-        let mut text = status.to_owned();
-        if let Some(step) = self.step {
-            text.push_str(&format!("  step {step}"));
-            if let Some(total) = self.total {
-                text.push_str(&format!("/{total}"));
-            }
-        }
-        if let Some(loss) = self.train_loss {
-            text.push_str(&format!("  train loss {loss:.4}"));
-        }
-        if let Some(loss) = self.valid_loss {
-            text.push_str(&format!("  valid loss {loss:.4}"));
-        }
-        text
+        self.last_status.clone_from(&job.status);
     }
 }
 
@@ -850,41 +778,19 @@ pub(crate) fn wait_for(
     if !terminal {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let mut seen = HashSet::new();
-    let mut progress = Progress::default();
-    let mut last_status = String::new();
-    let job = loop {
-        let round = block_on(async {
-            let events = new_events(client, id, &mut seen).await?;
-            let job = client.retrieve_job(id).await?;
-            Ok::<_, ApiError>((events, job))
-        })?;
-        let (events, job) = match round {
-            Ok(round) => round,
-            Err(error) => {
-                bar.finish_and_clear();
-                return Ok(failed(&error, printer));
-            }
-        };
-        for event in &events {
-            progress.take(event);
+    let mut display = WaitDisplay {
+        bar: &bar,
+        terminal,
+        printer: &mut *printer,
+        last_status: String::new(),
+    };
+    let watched = block_on(watch(client, id, seconds(poll), &mut display))?;
+    let (job, progress) = match watched {
+        Ok(watched) => watched,
+        Err(error) => {
+            bar.finish_and_clear();
+            return Ok(failed(&error, printer));
         }
-        if !client.provider().reports_losses_in_events() && job.status != "queued" {
-            progress.take_metrics(client, &job);
-        }
-        if let Some(total) = progress.total {
-            bar.set_length(total);
-            bar.set_position(progress.step.unwrap_or(0));
-        }
-        bar.set_message(progress.describe(&job.status));
-        if !terminal && job.status != last_status {
-            printer.note(&format!("{id}: {}", progress.describe(&job.status)));
-        }
-        last_status.clone_from(&job.status);
-        if job.is_finished() {
-            break job;
-        }
-        std::thread::sleep(seconds(poll));
     };
     bar.finish_and_clear();
     let out = printer.out();
@@ -914,57 +820,6 @@ pub(crate) fn wait_for(
             }
             Ok(ExitStatus::Failure)
         }
-    }
-}
-
-/// Metrics decoded from a result file.
-struct Metrics {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    csv: Vec<u8>,
-}
-
-impl Metrics {
-    fn parse(content: &[u8]) -> Result<Self, String> {
-        let trimmed = content.trim_ascii();
-        let csv = if trimmed.starts_with(b"step") {
-            trimmed.to_vec()
-        } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(trimmed)
-                .map_err(|error| {
-                    format!("the result file is neither CSV nor base64-encoded CSV: {error}")
-                })?
-        };
-        let mut reader = csv::Reader::from_reader(csv.as_slice());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|error| format!("the metrics CSV has no header: {error}"))?
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|error| format!("the metrics CSV is damaged: {error}"))?;
-            rows.push(record.iter().map(str::to_owned).collect());
-        }
-        Ok(Self { header, rows, csv })
-    }
-
-    /// The (step, value) pairs of a column, skipping empty cells.
-    fn series(&self, column: &str) -> Vec<(f64, f64)> {
-        let Some(index) = self.header.iter().position(|h| h == column) else {
-            return Vec::new();
-        };
-        let step = self.header.iter().position(|h| h == "step").unwrap_or(0);
-        self.rows
-            .iter()
-            .filter_map(|row| {
-                let x = row.get(step)?.parse::<f64>().ok()?;
-                let y = row.get(index)?.parse::<f64>().ok()?;
-                y.is_finite().then_some((x, y))
-            })
-            .collect()
     }
 }
 
@@ -1176,18 +1031,6 @@ pub fn prompt(args: &PromptArgs, printer: &mut Printer) -> io::Result<ExitStatus
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn metrics_decode_base64_or_plain_csv() {
-        let csv = "step,train_loss,valid_loss\n1,2.0,\n2,1.0,1.5\n";
-        let encoded = base64::engine::general_purpose::STANDARD.encode(csv);
-        for content in [csv.as_bytes(), encoded.as_bytes()] {
-            let metrics = Metrics::parse(content).unwrap();
-            assert_eq!(metrics.series("train_loss"), vec![(1.0, 2.0), (2.0, 1.0)]);
-            assert_eq!(metrics.series("valid_loss"), vec![(2.0, 1.5)]);
-        }
-        assert!(Metrics::parse(b"%%% not csv").is_err());
-    }
 
     #[test]
     fn the_metrics_csv_never_replaces_a_link_or_a_folder() {

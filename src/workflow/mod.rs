@@ -1,13 +1,14 @@
 //! The training workflow as library functions: getting a local file onto the provider (reused
 //! when it is already there, resumable multipart above the single-request limit), and
 //! the training plan (model limits, the price the job is held to, `--max-cost`), and
-//! creating a job exactly once across runs. They take the client and a [`Reporter`], and
+//! creating a job exactly once across runs, and watching a job until it ends. They take the client and a [`Reporter`], and
 //! never print: `commands/` implements the reporter and says what happened.
 
 mod create;
 pub mod plan;
 mod state;
 mod upload;
+pub mod watch;
 
 pub use create::create_reconciled;
 pub use state::LocalState;

@@ -641,12 +641,26 @@ fn an_explicit_openai_default_model_is_refused_on_together() {
     );
 }
 
+/// A watcher that keeps every status it is told.
+struct Statuses(Vec<String>);
+
+impl finetune::workflow::watch::JobWatcher for Statuses {
+    fn update(
+        &mut self,
+        job: &finetune::api::types::Job,
+        _: &finetune::workflow::watch::JobProgress,
+    ) {
+        self.0.push(job.status.clone());
+    }
+}
+
 /// The workflow steps are library functions: a caller with its own reporter uploads (and
-/// reuses) a file and creates a job exactly once, without the command line.
+/// reuses) a file, creates a job exactly once and watches it end, without the command line.
 #[test]
 fn the_upload_and_create_workflows_run_from_the_library() {
     use finetune::api::types::{Hyperparameters, JobRequest, MethodSpec, ProviderOptions};
     use finetune::api::{ApiKey, Client, Config};
+    use finetune::workflow::watch::watch;
     use finetune::workflow::{
         LocalState, Notes, UploadOptions, create_reconciled, upload_or_reuse,
     };
@@ -699,6 +713,15 @@ fn the_upload_and_create_workflows_run_from_the_library() {
         .unwrap();
     assert!(job.id.starts_with("ftjob-"), "{job:?}");
     assert_eq!(server.jobs().len(), 1);
+    // Watching: every round told to the watcher, the job given back once it has ended.
+    let mut statuses = Statuses(Vec::new());
+    let poll = std::time::Duration::from_millis(20);
+    let (ended, progress) = runtime
+        .block_on(watch(&client, &job.id, poll, &mut statuses))
+        .unwrap();
+    assert_eq!(ended.status, "succeeded");
+    assert_eq!(statuses.0.last().map(String::as_str), Some("succeeded"));
+    assert!(progress.train_loss.is_some(), "{progress:?}");
 }
 
 #[test]

@@ -151,22 +151,30 @@ mod tests {
 
     #[test]
     fn azure_base_urls_end_in_openai_once() {
-        assert_eq!(
-            Provider::Azure.base_url("https://res.openai.azure.com/"),
-            "https://res.openai.azure.com/openai"
-        );
-        assert_eq!(
-            Provider::Azure.base_url("https://res.openai.azure.com/openai"),
-            "https://res.openai.azure.com/openai"
-        );
-        assert_eq!(
-            Provider::Azure.base_url("https://res.openai.azure.com/openai/v1/"),
-            "https://res.openai.azure.com/openai/v1"
-        );
-        assert_eq!(
-            Provider::Together.base_url("https://api.together.ai/v1/"),
-            "https://api.together.ai/v1"
-        );
+        for (provider, endpoint, base) in [
+            (
+                Provider::Azure,
+                "https://res.openai.azure.com/",
+                "https://res.openai.azure.com/openai",
+            ),
+            (
+                Provider::Azure,
+                "https://res.openai.azure.com/openai",
+                "https://res.openai.azure.com/openai",
+            ),
+            (
+                Provider::Azure,
+                "https://res.openai.azure.com/openai/v1/",
+                "https://res.openai.azure.com/openai/v1",
+            ),
+            (
+                Provider::Together,
+                "https://api.together.ai/v1/",
+                "https://api.together.ai/v1",
+            ),
+        ] {
+            assert_eq!(provider.base_url(endpoint), base, "{provider} {endpoint}");
+        }
     }
 
     #[test]

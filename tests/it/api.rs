@@ -609,6 +609,19 @@ fn azure_v1_base_urls_are_used_as_given() {
             "{exchange}"
         );
     }
+    // The dated surface goes on taking its version from AZURE_OPENAI_API_VERSION.
+    let (code, _, stderr) = run_keyless(
+        server
+            .finetune()
+            .env("AZURE_OPENAI_API_VERSION", "2025-02-01-preview")
+            .arg("list-files"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let journal = server.journal();
+    assert_eq!(
+        journal.last().unwrap()["query"],
+        "api-version=2025-02-01-preview"
+    );
 }
 
 /// `--model` spelled out with OpenAI's default model is a model given, not "no model": under

@@ -13,5 +13,8 @@ pub mod dataset;
 pub mod diagnostic;
 pub mod lint;
 pub mod prepare;
+pub mod provider;
 pub mod standin;
+pub mod time;
 pub mod tokens;
+pub mod workflow;

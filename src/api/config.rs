@@ -149,8 +149,9 @@ impl Config {
     pub fn for_provider(provider: Provider, endpoint: &str, key: ApiKey) -> Self {
         let mut config = Self::new(&provider.base_url(endpoint), key);
         config.provider = provider;
-        if provider == Provider::Azure {
-            config.api_version = Some(super::provider::AZURE_API_VERSION.to_owned());
+        // Azure's v1 surface has no dated versions; only the dated one is asked with one.
+        if provider.sends_api_version(&config.base_url) {
+            config.api_version = provider.facts().default_api_version.map(str::to_owned);
         }
         config
     }

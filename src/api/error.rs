@@ -70,7 +70,7 @@ impl StatusError {
         .iter()
         .any(|word| text.contains(word));
         if !ended
-            || self.provider != Provider::OpenAi
+            || self.provider.facts().stops_new_jobs.is_none()
             || !self.path.starts_with("/fine_tuning/jobs")
             || !matches!(self.status, 400 | 403 | 404 | 410)
         {
@@ -135,12 +135,13 @@ impl StatusError {
                 WindDown::ModelRetired => "OpenAI retired gpt-4o, gpt-4o-mini, gpt-4.1 and gpt-4.1-mini for fine-tuning on 2027-01-14; `finetune models` lists shutdown dates. The same dataset trains an open model on Together AI (--provider together) or an OpenAI model on Azure OpenAI (--provider azure).".to_owned(),
             });
         }
-        let (key, url) = (self.provider.key_env(), self.provider.url_env());
+        let env = self.provider.facts().env;
+        let (key, url) = (env.api_key, env.base_url);
         match (self.status, self.code.as_deref()) {
             (401, _) => Some(format!("the API key was refused: check the key in {key} (or the variable --api-key-env names), and {url}")),
-            (403, _) if self.provider == Provider::OpenAi => Some("the key is valid but may not do this: check the key's permissions, and the organisation and project (OPENAI_ORG_ID, OPENAI_PROJECT_ID)".to_owned()),
+            (403, _) if let (Some(organization), Some(project)) = (env.organization, env.project) => Some(format!("the key is valid but may not do this: check the key's permissions, and the organisation and project ({organization}, {project})")),
             (403, _) => Some("the key is valid but may not do this: check the key's permissions".to_owned()),
-            (404, _) if self.provider == Provider::Azure && self.path.starts_with("/deployments/") => Some("Azure OpenAI answers through deployments: deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL".to_owned()),
+            (404, _) if self.provider.facts().deployments && (self.path.starts_with("/deployments/") || self.path == "/chat/completions") => Some(format!("{} answers through deployments: deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL", self.provider.label())),
             (404, Some("model_not_found")) => Some("no such model for this key: a fine-tuned model exists only once its job has succeeded (`finetune retrieve-job ID`)".to_owned()),
             (404, _) => Some(format!("no such object for this key and endpoint: check the id (`finetune list-files`, `finetune list-jobs`), {url} and --provider")),
             (429, Some("insufficient_quota")) => Some("the account's quota is used up: waiting will not help; check the plan and billing".to_owned()),
@@ -240,6 +241,14 @@ pub enum ApiError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Something the provider has no endpoint for.
+    #[error("{provider} cannot {what}")]
+    Unsupported {
+        /// The provider's name for people.
+        provider: &'static str,
+        /// What it cannot do: `pause a job (only cancel it)`.
+        what: String,
+    },
     /// Anything else the caller should read as is.
     #[error("{0}")]
     Other(String),
@@ -288,7 +297,9 @@ impl ApiError {
             Self::Status(error) => error.status >= 500 || error.status == 408,
             Self::Transport { unsent, .. } => !unsent,
             Self::Unconfirmed { .. } => true,
-            Self::Decode { .. } | Self::Io { .. } | Self::Other(_) => false,
+            Self::Decode { .. } | Self::Io { .. } | Self::Unsupported { .. } | Self::Other(_) => {
+                false
+            }
         }
     }
 
@@ -338,6 +349,7 @@ impl ApiError {
                 check,
             },
             Self::Io { path, source } => Self::Io { path, source },
+            Self::Unsupported { provider, what } => Self::Unsupported { provider, what },
             Self::Other(text) => Self::Other(key.scrub(&text)),
         }
     }

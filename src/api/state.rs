@@ -61,7 +61,7 @@ pub struct PendingJob {
     pub base_url: String,
     /// The client id sent in the job's metadata (`finetune_request_id`).
     pub request_id: String,
-    /// [`crate::api::types::CreateJob::fingerprint`] of the request.
+    /// [`crate::api::types::JobRequest::fingerprint`] of the request.
     pub fingerprint: String,
     /// The training file's id.
     pub training_file: String,
@@ -131,7 +131,12 @@ impl UploadRecord {
         let mut file = tempfile::NamedTempFile::new_in(dir)?;
         serde_json::to_writer_pretty(&mut file, self)?;
         file.write_all(b"\n")?;
+        // On disk before the rename, and the rename on disk after it: a crash leaves the old
+        // record or the new one, never an empty or half-written file under the record's name.
+        file.as_file().sync_all()?;
         file.persist(&self.path).map_err(|error| error.error)?;
+        #[cfg(unix)]
+        std::fs::File::open(dir)?.sync_all()?;
         Ok(())
     }
 

@@ -11,10 +11,19 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::client::{Client, segment};
+use std::path::Path;
+
+use super::Config;
 use super::error::ApiError;
-use super::time::parse_rfc3339;
-use super::types::{Checkpoint, CreateJob, Event, FileObject, Hyper, Job, JobError};
+use super::fine_tuning::{
+    ApiFuture, FineTuningApi, chat, delete_file, find_created_by_files, upload_once,
+};
+use super::transport::{Answer, Auth, Transport, UploadProgress, page_of, segment};
+use super::types::{
+    ChatCompletion, ChatMessage, Checkpoint, Deleted, Event, FileObject, Hyper, Job, JobError,
+    JobRequest, ModelLimits, Page, PriceEstimate,
+};
+use crate::time::parse_rfc3339;
 
 /// A Together file (`FileResponse`).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -214,27 +223,21 @@ struct TogetherCheckpoint {
     checkpoint_type: String,
 }
 
-/// `POST /fine-tunes/estimate-price`'s answer.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct PriceEstimate {
-    /// US dollars.
-    pub estimated_total_price: Option<f64>,
-    /// Whether the account's limit allows the job.
-    pub allowed_to_proceed: Option<bool>,
-    /// The account's spending limit, US dollars.
-    pub user_limit: Option<f64>,
-    /// Training tokens, over all epochs.
-    pub estimated_train_token_count: Option<f64>,
-    /// Evaluation tokens.
-    pub estimated_eval_token_count: Option<f64>,
+/// What a Together job request takes beyond the common request.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TogetherOptions {
+    /// LoRA (the default there) or full training.
+    pub training_type: Option<TrainingType>,
+    /// The learning rate itself (OpenAI takes a multiplier).
+    pub learning_rate: Option<f64>,
+    /// Checkpoints to save.
+    pub n_checkpoints: Option<u32>,
+    /// Evaluations on the validation file.
+    pub n_evals: Option<u32>,
 }
 
-/// What a provider allows for one fine-tunable model (`FineTuneModelLimits`), kept as given.
-pub type ModelLimits = Value;
-
 /// How a Together job trains: LoRA adapters (the default) or all weights.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum TrainingType {
     /// LoRA with rank `r`, scale `alpha` and dropout.
     Lora {
@@ -250,19 +253,20 @@ pub enum TrainingType {
 }
 
 /// The body of `POST /fine-tunes` (and, in part, of the price estimate) for `request`.
-pub(super) fn create_body(request: &CreateJob) -> Value {
+pub(super) fn create_body(request: &JobRequest) -> Value {
     let mut body = json!({
         "training_file": request.training_file,
         "model": request.model,
     });
     let hyper = request.method.hyperparameters();
+    let options = request.together_options();
     let int = |value: Option<Hyper>| match value {
         Some(Hyper::Int(n)) => Some(n),
         _ => None,
     };
     if let Some(file) = &request.validation_file {
         body["validation_file"] = json!(file);
-        body["n_evals"] = json!(request.n_evals.unwrap_or(10));
+        body["n_evals"] = json!(options.n_evals.unwrap_or(10));
     }
     if let Some(epochs) = int(hyper.n_epochs) {
         body["n_epochs"] = json!(epochs);
@@ -270,10 +274,10 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
     if let Some(batch) = int(hyper.batch_size) {
         body["batch_size"] = json!(batch);
     }
-    if let Some(rate) = request.learning_rate {
+    if let Some(rate) = options.learning_rate {
         body["learning_rate"] = json!(rate);
     }
-    if let Some(n) = request.n_checkpoints {
+    if let Some(n) = options.n_checkpoints {
         body["n_checkpoints"] = json!(n);
     }
     if let Some(suffix) = &request.suffix {
@@ -294,9 +298,9 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
         // out the string).
         json!({"method": "sft", "train_on_inputs": false})
     };
-    body["training_type"] = match &request.training_type {
+    body["training_type"] = match &options.training_type {
         None | Some(TrainingType::Lora { .. }) => {
-            let (r, alpha, dropout) = match &request.training_type {
+            let (r, alpha, dropout) = match &options.training_type {
                 Some(TrainingType::Lora { r, alpha, dropout }) => (*r, *alpha, *dropout),
                 _ => (8, 16, None),
             };
@@ -313,7 +317,7 @@ pub(super) fn create_body(request: &CreateJob) -> Value {
 
 /// What in `request` the model's `limits` (`FineTuneModelLimits`) do not allow, one sentence
 /// each, so a job Together would refuse is refused before anything is spent.
-pub fn limit_violations(request: &CreateJob, limits: &ModelLimits) -> Vec<String> {
+pub fn limit_violations(request: &JobRequest, limits: &ModelLimits) -> Vec<String> {
     let body = create_body(request);
     let model = &request.model;
     let mut found = Vec::new();
@@ -386,12 +390,25 @@ pub fn limit_violations(request: &CreateJob, limits: &ModelLimits) -> Vec<String
     found
 }
 
-impl Client {
-    pub(super) async fn together_list_files(
-        &self,
-        purpose: Option<&str>,
-    ) -> Result<Vec<FileObject>, ApiError> {
-        let list: List<TogetherFile> = self.get("/files").await?;
+/// Together AI's fine-tuning API.
+#[derive(Debug)]
+pub(super) struct Together {
+    transport: Transport,
+}
+
+impl Together {
+    /// The API at `config`.
+    pub(super) fn new(config: Config) -> Result<Self, ApiError> {
+        let auth = Auth::Bearer {
+            organization_headers: false,
+        };
+        Ok(Self {
+            transport: Transport::new(config, auth)?,
+        })
+    }
+
+    async fn files(&self, purpose: Option<&str>) -> Result<Vec<FileObject>, ApiError> {
+        let list: List<TogetherFile> = self.transport.get("/files").await?;
         let mut files: Vec<FileObject> = list
             .data
             .into_iter()
@@ -402,29 +419,36 @@ impl Client {
         Ok(files)
     }
 
-    pub(super) async fn together_retrieve_file(&self, id: &str) -> Result<FileObject, ApiError> {
-        let file: TogetherFile = self.get(&format!("/files/{}", segment(id))).await?;
+    async fn file(&self, id: &str) -> Result<FileObject, ApiError> {
+        let file: TogetherFile = self
+            .transport
+            .get(&format!("/files/{}", segment(id)))
+            .await?;
         Ok(file.into())
     }
 
-    pub(super) async fn together_list_jobs(&self) -> Result<Vec<Job>, ApiError> {
-        let list: List<TogetherJob> = self.get("/fine-tunes").await?;
+    async fn jobs(&self) -> Result<Vec<Job>, ApiError> {
+        let list: List<TogetherJob> = self.transport.get("/fine-tunes").await?;
         let mut jobs: Vec<Job> = list.data.into_iter().map(TogetherJob::into_job).collect();
         jobs.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
         Ok(jobs)
     }
 
-    pub(super) async fn together_retrieve_job(&self, id: &str) -> Result<Job, ApiError> {
-        let job: TogetherJob = self.get(&format!("/fine-tunes/{}", segment(id))).await?;
+    async fn job(&self, id: &str) -> Result<Job, ApiError> {
+        let job: TogetherJob = self
+            .transport
+            .get(&format!("/fine-tunes/{}", segment(id)))
+            .await?;
         let mut job = job;
         if common_status(&job.status) == "failed" && job.events.as_ref().is_none_or(Vec::is_empty) {
-            job.events = Some(self.together_raw_events(id).await?);
+            job.events = Some(self.raw_events(id).await?);
         }
         Ok(job.into_job())
     }
 
-    pub(super) async fn together_cancel(&self, id: &str) -> Result<Job, ApiError> {
+    async fn cancel(&self, id: &str) -> Result<Job, ApiError> {
         let job: TogetherJob = self
+            .transport
             .json(
                 Method::POST,
                 &format!("/fine-tunes/{}/cancel", segment(id)),
@@ -434,17 +458,18 @@ impl Client {
         Ok(job.into_job())
     }
 
-    async fn together_raw_events(&self, id: &str) -> Result<Vec<TogetherEvent>, ApiError> {
+    async fn raw_events(&self, id: &str) -> Result<Vec<TogetherEvent>, ApiError> {
         let list: List<TogetherEvent> = self
+            .transport
             .get(&format!("/fine-tunes/{}/events", segment(id)))
             .await?;
         Ok(list.data)
     }
 
     /// Every event, oldest first.
-    pub(super) async fn together_events(&self, id: &str) -> Result<Vec<Event>, ApiError> {
+    async fn events(&self, id: &str) -> Result<Vec<Event>, ApiError> {
         let mut events: Vec<Event> = self
-            .together_raw_events(id)
+            .raw_events(id)
             .await?
             .into_iter()
             .map(|e| e.into_event(id))
@@ -453,8 +478,9 @@ impl Client {
         Ok(events)
     }
 
-    pub(super) async fn together_checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
+    async fn checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
         let list: List<TogetherCheckpoint> = self
+            .transport
             .get(&format!("/fine-tunes/{}/checkpoints", segment(id)))
             .await?;
         let mut checkpoints: Vec<Checkpoint> = list
@@ -474,20 +500,21 @@ impl Client {
 
     /// The job's metrics as CSV: `step`, `train_loss`, `valid_loss`, then every other metric
     /// (`train/learning_rate` becomes `train_learning_rate`).
-    pub(super) async fn together_metrics(&self, id: &str) -> Result<Vec<u8>, ApiError> {
+    async fn metrics(&self, id: &str) -> Result<Vec<u8>, ApiError> {
         #[derive(Deserialize)]
         struct Metrics {
             #[serde(default)]
             metrics: Vec<BTreeMap<String, Value>>,
         }
         let metrics: Metrics = self
+            .transport
             .get(&format!("/fine-tunes/{}/metrics", segment(id)))
             .await?;
         Ok(metrics_csv(&metrics.metrics).into_bytes())
     }
 
     /// Together's own price for the job `request` describes.
-    pub async fn estimate_price(&self, request: &CreateJob) -> Result<PriceEstimate, ApiError> {
+    async fn price(&self, request: &JobRequest) -> Result<PriceEstimate, ApiError> {
         let full = create_body(request);
         let mut body = json!({});
         for key in [
@@ -503,12 +530,15 @@ impl Client {
                 body[key] = value.clone();
             }
         }
-        self.post("/fine-tunes/estimate-price", &body).await
+        self.transport
+            .post("/fine-tunes/estimate-price", &body)
+            .await
     }
 
     /// What Together allows for fine-tuning `model`; `None` when it does not fine-tune it.
-    pub async fn model_limits(&self, model: &str) -> Result<Option<ModelLimits>, ApiError> {
+    async fn limits(&self, model: &str) -> Result<Option<ModelLimits>, ApiError> {
         let answer = self
+            .transport
             .json(Method::GET, "/fine-tunes/models/limits", &|r| {
                 r.query(&[("model_name", model)])
             })
@@ -521,16 +551,17 @@ impl Client {
     }
 
     /// The models Together fine-tunes, with their limits.
-    pub async fn fine_tunable_models(&self) -> Result<Vec<(String, ModelLimits)>, ApiError> {
+    async fn models(&self) -> Result<Vec<(String, ModelLimits)>, ApiError> {
         #[derive(Deserialize)]
         struct Supported {
             #[serde(default)]
             models: Vec<String>,
         }
-        let supported: Supported = self.get("/fine-tunes/models/supported").await?;
+        let supported: Supported = self.transport.get("/fine-tunes/models/supported").await?;
         let mut models = Vec::new();
         for name in supported.models {
             let limits: Value = self
+                .transport
                 .json(Method::GET, "/fine-tunes/models/limits", &|r| {
                     r.query(&[("model_name", name.as_str())])
                 })
@@ -538,6 +569,149 @@ impl Client {
             models.push((name, limits));
         }
         Ok(models)
+    }
+}
+
+impl FineTuningApi for Together {
+    fn config(&self) -> &Config {
+        self.transport.config()
+    }
+
+    fn list_files<'a>(&'a self, purpose: Option<&'a str>) -> ApiFuture<'a, Vec<FileObject>> {
+        Box::pin(self.files(purpose))
+    }
+
+    fn retrieve_file<'a>(&'a self, id: &'a str) -> ApiFuture<'a, FileObject> {
+        Box::pin(self.file(id))
+    }
+
+    fn delete_file<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Deleted> {
+        Box::pin(delete_file(&self.transport, id))
+    }
+
+    fn file_content<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Vec<u8>> {
+        Box::pin(self.transport.file_content(id))
+    }
+
+    fn upload_file<'a>(
+        &'a self,
+        path: &'a Path,
+        filename: &'a str,
+        progress: UploadProgress,
+    ) -> ApiFuture<'a, FileObject> {
+        let fields = [
+            ("purpose", "fine-tune".to_owned()),
+            ("file_name", filename.to_owned()),
+            ("file_type", "jsonl".to_owned()),
+        ];
+        Box::pin(async move {
+            let file = (path, filename, progress);
+            upload_once::<TogetherFile>(self, &self.transport, "/files/upload", &fields, file).await
+        })
+    }
+
+    fn create_job_since<'a>(&'a self, request: &'a JobRequest, started: i64) -> ApiFuture<'a, Job> {
+        Box::pin(async move {
+            let route = "/fine-tunes";
+            let body = create_body(request);
+            let created = self
+                .transport
+                .create_once(
+                    route,
+                    &|r| r.json(&body),
+                    ("job", Some("finetune list-jobs")),
+                    || find_created_by_files(self, request, started),
+                )
+                .await?;
+            match created.answer {
+                Answer::Found(job) => Ok(job),
+                Answer::Body(answer) => Ok(self
+                    .transport
+                    .decode::<TogetherJob>(&Method::POST, route, &answer)?
+                    .into_job()),
+            }
+        })
+    }
+
+    fn find_created<'a>(
+        &'a self,
+        request: &'a JobRequest,
+        started: i64,
+    ) -> ApiFuture<'a, Option<Job>> {
+        Box::pin(find_created_by_files(self, request, started))
+    }
+
+    fn list_jobs<'a>(&'a self, limit: u32, after: Option<&'a str>) -> ApiFuture<'a, Page<Job>> {
+        Box::pin(async move {
+            let jobs = self.jobs().await?;
+            Ok(page_of(jobs, limit, after, |job| &job.id))
+        })
+    }
+
+    fn retrieve_job<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Job> {
+        Box::pin(self.job(id))
+    }
+
+    fn job_action<'a>(&'a self, id: &'a str, action: &'a str) -> ApiFuture<'a, Job> {
+        Box::pin(async move {
+            if action == "cancel" {
+                return self.cancel(id).await;
+            }
+            Err(self.unsupported(format!("{action} a job (only cancel it)")))
+        })
+    }
+
+    fn list_events<'a>(
+        &'a self,
+        id: &'a str,
+        limit: u32,
+        after: Option<&'a str>,
+    ) -> ApiFuture<'a, Page<Event>> {
+        Box::pin(async move {
+            let mut events = self.events(id).await?;
+            events.reverse();
+            Ok(page_of(events, limit, after, |event| &event.id))
+        })
+    }
+
+    fn all_events<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Vec<Event>> {
+        Box::pin(self.events(id))
+    }
+
+    fn list_checkpoints<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Vec<Checkpoint>> {
+        Box::pin(self.checkpoints(id))
+    }
+
+    fn job_metrics<'a>(&'a self, job: &'a Job) -> ApiFuture<'a, Option<(String, Vec<u8>)>> {
+        Box::pin(async move {
+            let csv = self.metrics(&job.id).await?;
+            let has_rows = csv
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .nth(1)
+                .is_some();
+            Ok(has_rows.then(|| (format!("{} metrics", job.id), csv)))
+        })
+    }
+
+    fn chat<'a>(
+        &'a self,
+        model: &'a str,
+        messages: Vec<ChatMessage>,
+    ) -> ApiFuture<'a, ChatCompletion> {
+        Box::pin(chat(&self.transport, "/chat/completions", model, messages))
+    }
+
+    fn estimate_price<'a>(&'a self, request: &'a JobRequest) -> ApiFuture<'a, PriceEstimate> {
+        Box::pin(self.price(request))
+    }
+
+    fn model_limits<'a>(&'a self, model: &'a str) -> ApiFuture<'a, Option<ModelLimits>> {
+        Box::pin(self.limits(model))
+    }
+
+    fn fine_tunable_models(&self) -> ApiFuture<'_, Vec<(String, ModelLimits)>> {
+        Box::pin(self.models())
     }
 }
 
@@ -604,10 +778,10 @@ fn metrics_csv(rows: &[BTreeMap<String, Value>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Hyperparameters, MethodSpec};
+    use crate::api::types::{Hyperparameters, MethodSpec, ProviderOptions};
 
-    fn request() -> CreateJob {
-        CreateJob {
+    fn request() -> JobRequest {
+        JobRequest {
             model: "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference".into(),
             training_file: "file-1".into(),
             validation_file: Some("file-2".into()),
@@ -618,11 +792,21 @@ mod tests {
                 beta: Some(Hyper::Number(0.2)),
                 ..Hyperparameters::default()
             }),
-            metadata: BTreeMap::new(),
-            training_type: None,
-            learning_rate: Some(1e-5),
-            n_checkpoints: Some(2),
-            n_evals: None,
+            request_id: String::new(),
+            options: ProviderOptions::Together(TogetherOptions {
+                training_type: None,
+                learning_rate: Some(1e-5),
+                n_checkpoints: Some(2),
+                n_evals: None,
+            }),
+        }
+    }
+
+    /// The request's Together options, to change.
+    fn options(request: &mut JobRequest) -> &mut TogetherOptions {
+        match &mut request.options {
+            ProviderOptions::Together(options) => options,
+            ProviderOptions::None => unreachable!("the test request has Together options"),
         }
     }
 
@@ -651,9 +835,9 @@ mod tests {
             batch_size: Some(Hyper::Int(48)),
             ..Hyperparameters::default()
         });
-        request.learning_rate = Some(2.0);
-        request.n_evals = Some(500);
-        request.training_type = Some(TrainingType::Lora {
+        options(&mut request).learning_rate = Some(2.0);
+        options(&mut request).n_evals = Some(500);
+        options(&mut request).training_type = Some(TrainingType::Lora {
             r: 128,
             alpha: 16,
             dropout: None,
@@ -674,7 +858,7 @@ mod tests {
     #[test]
     fn a_training_type_the_model_lacks_is_refused() {
         let mut full = request();
-        full.training_type = Some(TrainingType::Full);
+        options(&mut full).training_type = Some(TrainingType::Full);
         let found = limit_violations(&full, &limits());
         assert_eq!(found.len(), 1);
         assert!(found[0].contains("cannot be full fine-tuned"), "{found:?}");
@@ -693,7 +877,7 @@ mod tests {
             })
         );
         let mut full = request();
-        full.training_type = Some(TrainingType::Full);
+        options(&mut full).training_type = Some(TrainingType::Full);
         full.method = MethodSpec::supervised(Hyperparameters::default());
         let body = create_body(&full);
         assert_eq!(body["training_type"], json!({"type": "Full"}));

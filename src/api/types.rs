@@ -75,6 +75,35 @@ pub struct UploadPart {
     pub id: String,
 }
 
+/// A multipart upload just created.
+#[derive(Clone, Debug)]
+pub struct NewUpload {
+    /// The upload.
+    pub upload: Upload,
+    /// How many earlier tries lost their answer: each may have left an empty upload on the
+    /// platform, which cannot be listed and expires on its own within the hour.
+    pub lost_answers: u32,
+}
+
+/// A provider's own price estimate for a job (Together's `POST /fine-tunes/estimate-price`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PriceEstimate {
+    /// US dollars.
+    pub estimated_total_price: Option<f64>,
+    /// Whether the account's limit allows the job.
+    pub allowed_to_proceed: Option<bool>,
+    /// The account's spending limit, US dollars.
+    pub user_limit: Option<f64>,
+    /// Training tokens, over all epochs.
+    pub estimated_train_token_count: Option<f64>,
+    /// Evaluation tokens.
+    pub estimated_eval_token_count: Option<f64>,
+}
+
+/// What a provider allows for one fine-tunable model (`FineTuneModelLimits`), kept as given.
+pub type ModelLimits = Value;
+
 /// `POST /uploads`.
 #[derive(Clone, Debug, Serialize)]
 pub struct CreateUpload<'a> {
@@ -300,64 +329,57 @@ impl MethodSpec {
     }
 }
 
-/// `POST /fine_tuning/jobs`.
+/// A fine-tuning job request, the same for every provider: the method, the model, the files
+/// and the hyperparameters, plus what only one provider takes in [`JobRequest::options`]. Each
+/// provider module turns it into its own request body.
 #[derive(Clone, Debug, Serialize)]
-pub struct CreateJob {
+pub struct JobRequest {
     /// The base model.
     pub model: String,
     /// The training file's id.
     pub training_file: String,
     /// The validation file's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub validation_file: Option<String>,
     /// Up to 64 characters added to the model name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
     /// For reproducible training.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u32>,
     /// The method and its hyperparameters.
     pub method: MethodSpec,
-    /// Key-value pairs; holds the client's request id that makes creation safe to retry.
-    pub metadata: BTreeMap<String, String>,
-    /// Together: LoRA (the default there) or full training. Not part of OpenAI's request.
+    /// The client's id for this request, sent where the provider keeps job metadata (which
+    /// makes creation safe to retry), and matched against the jobs it lists.
     #[serde(skip)]
-    pub training_type: Option<crate::api::TrainingType>,
-    /// Together: the learning rate itself (OpenAI takes a multiplier).
-    #[serde(skip)]
-    pub learning_rate: Option<f64>,
-    /// Together: checkpoints to save.
-    #[serde(skip)]
-    pub n_checkpoints: Option<u32>,
-    /// Together: evaluations on the validation file.
-    #[serde(skip)]
-    pub n_evals: Option<u32>,
+    pub request_id: String,
+    /// What only one provider takes.
+    pub options: ProviderOptions,
 }
 
-impl CreateJob {
-    /// What makes two requests the same job, as 32 hex digits: everything but the metadata
-    /// (which holds each run's own request id). A run asking for the job a failed run asked
-    /// for finds that run's request by it.
+/// The options of a job request that only one provider takes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub enum ProviderOptions {
+    /// None: the method's hyperparameters say everything.
+    #[default]
+    None,
+    /// Together AI's.
+    Together(crate::api::TogetherOptions),
+}
+
+impl JobRequest {
+    /// What makes two requests the same job, as 32 hex digits: everything but the request id
+    /// (each run's own). A run asking for the job a failed run asked for finds that run's
+    /// request by it.
     pub fn fingerprint(&self) -> String {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        let shared = Self {
-            metadata: BTreeMap::new(),
-            ..self.clone()
-        };
-        hasher.update(
-            serde_json::to_string(&shared)
-                .unwrap_or_default()
-                .as_bytes(),
-        );
-        // The fields only Together takes are not serialised with the rest.
-        let together = (
-            &shared.training_type,
-            shared.learning_rate,
-            shared.n_checkpoints,
-            shared.n_evals,
-        );
-        hasher.update(format!("{together:?}").as_bytes());
+        hasher.update(serde_json::to_string(self).unwrap_or_default().as_bytes());
         format!("{:032x}", hasher.digest128())
+    }
+
+    /// The Together options of the request (the defaults when it has none).
+    pub fn together_options(&self) -> crate::api::TogetherOptions {
+        match &self.options {
+            ProviderOptions::Together(options) => options.clone(),
+            ProviderOptions::None => crate::api::TogetherOptions::default(),
+        }
     }
 }
 
@@ -427,36 +449,5 @@ mod tests {
         assert_eq!(job.status, "something_new");
         assert!(!job.is_finished());
         assert_eq!(job.method_name(), "supervised");
-    }
-
-    #[test]
-    fn a_job_request_sends_only_what_was_set() {
-        let request = CreateJob {
-            model: "gpt-4o-mini-2024-07-18".into(),
-            training_file: "file-1".into(),
-            validation_file: None,
-            suffix: Some("sarcasm".into()),
-            seed: None,
-            method: MethodSpec::dpo(Hyperparameters {
-                n_epochs: Some(Hyper::Int(2)),
-                beta: Some(Hyper::Auto),
-                learning_rate_multiplier: Some(Hyper::Number(0.5)),
-                ..Hyperparameters::default()
-            }),
-            metadata: BTreeMap::from([("finetune_request_id".into(), "abc".into())]),
-            training_type: None,
-            learning_rate: Some(0.001),
-            n_checkpoints: Some(3),
-            n_evals: None,
-        };
-        assert_eq!(
-            serde_json::to_value(&request).unwrap(),
-            json!({
-                "model": "gpt-4o-mini-2024-07-18", "training_file": "file-1", "suffix": "sarcasm",
-                "method": {"type": "dpo", "dpo": {"hyperparameters": {
-                    "n_epochs": 2, "learning_rate_multiplier": 0.5, "beta": "auto"}}},
-                "metadata": {"finetune_request_id": "abc"}
-            })
-        );
     }
 }

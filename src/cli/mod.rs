@@ -1,15 +1,16 @@
 //! Command-line arguments (clap) and the printer that owns standard output and error.
 
 mod printer;
+pub mod settings;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::api::Provider;
 use crate::cost::Epochs;
 use crate::dataset::Method;
 use crate::prepare::split::ValidationSize;
+use crate::provider::Provider;
 
 pub use printer::{ColorChoice, Printer};
 
@@ -78,7 +79,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// The provider: `openai`, `azure` (Azure OpenAI) or `together` (Together AI).
-    #[arg(long, env = "FINETUNE_PROVIDER", default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
     pub provider: Provider,
     /// The API's base URL; by default the provider's variable (`OPENAI_BASE_URL`,
     /// `AZURE_OPENAI_ENDPOINT`, `TOGETHER_BASE_URL`), else its public endpoint.
@@ -88,26 +89,28 @@ pub struct ApiArgs {
     /// `AZURE_OPENAI_API_KEY` or `TOGETHER_API_KEY`, by provider).
     #[arg(long, value_name = "VAR")]
     pub api_key_env: Option<String>,
-    /// Azure OpenAI's data-plane API version.
-    #[arg(long, env = "AZURE_OPENAI_API_VERSION", default_value = crate::api::AZURE_API_VERSION, value_name = "VERSION")]
-    pub api_version: String,
-    /// The organisation to bill (`OpenAI-Organization` header; OpenAI only).
-    #[arg(long, env = "OPENAI_ORG_ID", value_name = "ID")]
+    /// Azure OpenAI's data-plane API version (default `AZURE_OPENAI_API_VERSION`, else
+    /// 2024-10-21; none is sent to a `/openai/v1` base URL).
+    #[arg(long, value_name = "VERSION")]
+    pub api_version: Option<String>,
+    /// The organisation to bill (`OpenAI-Organization` header, default `OPENAI_ORG_ID`;
+    /// OpenAI only).
+    #[arg(long, value_name = "ID")]
     pub organization: Option<String>,
-    /// The project to bill (`OpenAI-Project` header; OpenAI only).
-    #[arg(long, env = "OPENAI_PROJECT_ID", value_name = "ID")]
+    /// The project to bill (`OpenAI-Project` header, default `OPENAI_PROJECT_ID`; OpenAI only).
+    #[arg(long, value_name = "ID")]
     pub project: Option<String>,
     /// Tries after the first for requests that fail on the way (connection, 408, 409, 429, 5xx).
     #[arg(
         long,
-        env = "FINETUNE_MAX_RETRIES",
+        env = settings::MAX_RETRIES_ENV,
         default_value_t = 4,
         value_name = "N"
     )]
     pub max_retries: u32,
     /// Seconds a request may wait for the next bytes of its answer before it counts as timed
     /// out (0.1 to 86400).
-    #[arg(long, env = "FINETUNE_READ_TIMEOUT", default_value_t = crate::api::DEFAULT_READ_TIMEOUT.as_secs_f64(), value_name = "SECONDS", value_parser = parse_read_timeout)]
+    #[arg(long, env = settings::READ_TIMEOUT_ENV, default_value_t = crate::api::DEFAULT_READ_TIMEOUT.as_secs_f64(), value_name = "SECONDS", value_parser = parse_read_timeout)]
     pub read_timeout: f64,
     /// Allow a plain `http://` base URL to a host other than this machine, sending the key
     /// unencrypted (only on a network you trust).
@@ -182,9 +185,9 @@ pub struct UploadArgs {
     /// The JSONL file to check and upload.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The model whose limits `check` applies.
-    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
-    pub model: String,
+    /// The model whose limits `check` applies (default: the provider's).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
     #[command(flatten)]
     pub preflight: PreflightArgs,
     /// `human` prints the file id; `json` the file object.
@@ -238,9 +241,9 @@ pub struct TrainArgs {
     /// uploaded file (the newest of that name), or a file id.
     #[arg(value_name = "FILE_OR_NAME_OR_ID")]
     pub training: String,
-    /// The base model.
-    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
-    pub model: String,
+    /// The base model (default: the provider's).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
     /// Validation data, given the same ways as the training data.
     #[arg(long, value_name = "FILE_OR_NAME_OR_ID")]
     pub validation_file: Option<String>,
@@ -488,9 +491,9 @@ pub struct PrepareArgs {
     /// How to split, and where the two files go.
     #[command(flatten)]
     pub split: SplitSettings,
-    /// The model to count tokens, limits and cost for.
-    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
-    pub model: String,
+    /// The model to count tokens, limits and cost for (default gpt-4o-mini-2024-07-18).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
     /// Epochs to estimate the cost for: a number, or `auto`.
     #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
     pub epochs: Epochs,
@@ -613,12 +616,12 @@ pub struct CheckArgs {
     /// The dataset format; `auto` decides from the lines.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
-    /// The model to count tokens, limits and cost for (`finetune models` lists them); with
-    /// `--provider together` and no model, Together's default.
-    #[arg(long, default_value = DEFAULT_MODEL, value_name = "MODEL")]
-    pub model: String,
+    /// The model to count tokens, limits and cost for (`finetune models` lists them); by
+    /// default the provider's (gpt-4o-mini-2024-07-18 on OpenAI and Azure OpenAI).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
     /// The provider that will train the model: `openai`, `azure` or `together`.
-    #[arg(long, env = "FINETUNE_PROVIDER", default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
     pub provider: Provider,
     /// A Hugging Face `tokenizer.json` to count tokens with, for exact counts of an open
     /// model (otherwise the closest tiktoken encoding counts, approximately).
@@ -700,11 +703,6 @@ pub enum TableFormat {
     /// JSON.
     Json,
 }
-
-/// The model `check` assumes when `--model` is not given.
-pub const DEFAULT_MODEL: &str = "gpt-4o-mini-2024-07-18";
-/// The model `--provider together` uses when `--model` is not given.
-pub const TOGETHER_DEFAULT_MODEL: &str = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference";
 
 fn parse_epochs(value: &str) -> Result<Epochs, String> {
     if value == "auto" {

@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::api::Provider;
-use crate::cli::{CheckArgs, DEFAULT_MODEL, OutputFormat, Printer, TOGETHER_DEFAULT_MODEL};
+use crate::cli::settings::ModelSetting;
+use crate::cli::{CheckArgs, OutputFormat, Printer};
 use crate::commands::{ExitStatus, price_table};
 use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
 use crate::dataset::Method;
@@ -21,6 +21,7 @@ use crate::prepare::fix::{Fix, fix_file};
 use crate::prepare::leakage::leaks;
 use crate::prepare::output::TargetPolicy;
 use crate::prepare::{FileWords, PrepareError, near, sketch_file};
+use crate::provider::{Pricing, Provider};
 use crate::tokens::{ESTIMATED_IMAGE_TOKENS, TokenCounter};
 
 /// Sketch seed for the leakage check, the same as `dedupe`'s and `split`'s default; the
@@ -39,14 +40,10 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    let name = if args.provider == Provider::Together && args.model == DEFAULT_MODEL {
-        TOGETHER_DEFAULT_MODEL
-    } else {
-        args.model.as_str()
-    };
+    let name = ModelSetting::resolve(args.model.as_deref(), args.provider).name;
     let model = match price_table(args.pricing.as_deref())
         .map_err(|error| error.to_string())
-        .and_then(|table| table.find_for(name, args.provider))
+        .and_then(|table| table.find_for(&name, args.provider))
     {
         Ok(model) => model,
         Err(message) => {
@@ -260,7 +257,7 @@ fn model_warnings(model: &ModelEntry, printer: &mut Printer) {
             model.provider.label()
         ));
     }
-    let warnings = model.deadline_warnings(crate::api::time::today());
+    let warnings = model.deadline_warnings(crate::cli::settings::today());
     for warning in &warnings {
         printer.note(&format!("warning: {warning}"));
     }
@@ -333,10 +330,9 @@ pub(crate) fn preflight(
                 plural(u64::from(estimate.epochs), "epoch"),
                 estimate.model
             )),
-            None if model.provider == Provider::Together => line.push_str(&format!(
-                "; {} prices the job itself",
-                model.provider.label()
-            )),
+            None if model.provider.facts().pricing == Pricing::EstimatesEachJob => line.push_str(
+                &format!("; {} prices the job itself", model.provider.label()),
+            ),
             None => line.push_str(&format!(
                 "; no token price for {} {} training, so no cost estimate",
                 estimate.model,
@@ -730,9 +726,10 @@ fn write_tokens(
         (_, _, Some(hourly)) => format!(
             "; {method} training is billed by the hour (${hourly:.2} per hour), so the cost depends on training time"
         ),
-        _ if model.provider == Provider::Together => format!(
-            "; {} prices each job itself: `finetune train-model --provider together` shows its price before creating the job",
-            model.provider.label()
+        _ if model.provider.facts().pricing == Pricing::EstimatesEachJob => format!(
+            "; {} prices each job itself: `finetune train-model --provider {}` shows its price before creating the job",
+            model.provider.label(),
+            model.provider.id()
         ),
         _ => format!(
             "; the price table has no per-token {method} training price for {}, so the cost is unknown",

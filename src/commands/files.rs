@@ -1,62 +1,19 @@
 //! `upload-dataset`, `list-files` and `delete-files-by-name`.
 
 use std::io;
-use std::path::Path;
 
+use crate::api::Client;
 use crate::api::types::FileObject;
-use crate::api::{Client, Provider};
-use crate::cli::{
-    DeleteArgs, ListFilesArgs, ListFormat, MethodArg, PreflightArgs, Printer, UploadArgs,
-};
+use crate::cli::{DeleteArgs, ListFilesArgs, ListFormat, Printer, UploadArgs};
 use crate::commands::ExitStatus;
-use crate::commands::check::{Preflight, preflight};
 use crate::commands::remote::{
-    block_on, client, confirm, failed, table, timestamp, upload_or_reuse,
+    block_on, checked, client, confirm, failed, local_state, model_for, put_file, table, timestamp,
 };
 use crate::cost::Epochs;
 
-/// Checks a local file before it is uploaded. `Ok(None)` means: do not upload (the reason is
-/// printed); `--no-check` skips the check with a warning.
-pub(crate) fn checked(
-    path: &Path,
-    model: &str,
-    provider: Provider,
-    epochs: Epochs,
-    options: &PreflightArgs,
-    printer: &mut Printer,
-) -> io::Result<Result<Option<Preflight>, ExitStatus>> {
-    if options.no_check {
-        printer.note(&format!(
-            "warning: uploading {} without checking it (--no-check): the platform may reject it after the upload, or train on broken examples",
-            path.display()
-        ));
-        return Ok(Ok(None));
-    }
-    let method = match options.check_method {
-        MethodArg::Auto => None,
-        other => other.method(),
-    };
-    let tokenizer = options.tokenizer.as_deref();
-    match preflight(path, method, model, provider, tokenizer, epochs, printer)? {
-        Err(message) => {
-            printer.error(&message);
-            Ok(Err(ExitStatus::Error))
-        }
-        Ok(result) if result.summary.errors > 0 || result.summary.stopped_early => {
-            printer.error(&format!(
-                "not uploading {}: check found {} (fix them, or upload anyway with --no-check)",
-                path.display(),
-                crate::commands::check::plural(result.summary.errors, "error")
-            ));
-            Ok(Err(ExitStatus::Failure))
-        }
-        Ok(result) => Ok(Ok(Some(result))),
-    }
-}
-
 /// `finetune upload-dataset FILE`.
 pub fn upload(args: &UploadArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    let model = crate::commands::jobs::model_for(args.api.provider, &args.model, printer);
+    let model = model_for(args.api.provider, args.model.as_deref(), printer);
     if let Err(status) = checked(
         &args.file,
         &model,
@@ -74,16 +31,7 @@ pub fn upload(args: &UploadArgs, printer: &mut Printer) -> io::Result<ExitStatus
             return Ok(ExitStatus::Error);
         }
     };
-    let mut notes = Vec::new();
-    let result = block_on(upload_or_reuse(
-        &client,
-        &args.file,
-        &args.preflight,
-        &mut notes,
-    ))?;
-    for note in notes {
-        printer.note(&note);
-    }
+    let result = put_file(&client, &args.file, &args.preflight, printer)?;
     match result {
         Ok(file) => {
             match args.output_format {
@@ -236,5 +184,5 @@ async fn jobs_using(
 /// shortcut for finding duplicates).
 fn forget(client: &Client, file_id: &str) {
     let base_url = &client.config().base_url;
-    let _ = crate::commands::remote::update_record(|record| record.remove_file(base_url, file_id));
+    let _ = local_state().update(|record| record.remove_file(base_url, file_id));
 }

@@ -1,33 +1,34 @@
 //! `train-model`, the job commands, `wait`, `metrics` and `fine-tune-prompt`.
 
-use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
-use base64::Engine as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
-use crate::api::state::PendingJob;
 use crate::api::types::{
-    ChatMessage, CreateJob, Event, FileObject, Hyper, Hyperparameters, Job, MethodSpec,
+    ChatMessage, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
+    ProviderOptions,
 };
-use crate::api::{ApiError, Client, Provider, REQUEST_ID_KEY, TrainingType, limit_violations};
+use crate::api::{ApiError, Client, TogetherOptions, TrainingType};
 use crate::cli::{
-    DEFAULT_MODEL, EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs,
-    Printer, PromptArgs, TOGETHER_DEFAULT_MODEL, TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
+    EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
+    TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
 };
 use crate::commands::ExitStatus;
 use crate::commands::check::{Preflight, dollars, plural, thousands};
-use crate::commands::files::checked;
 use crate::commands::remote::{
-    block_on, client, confirm, failed, hold_content, record, seconds, table, timestamp,
-    update_record, upload_or_reuse,
+    TerminalReporter, block_on, checked, client, confirm, failed, local_state, model_for, put_file,
+    seconds, table, timestamp,
 };
 use crate::cost::Epochs;
 use crate::dataset::Method;
 use crate::prepare::PrepareError;
 use crate::prepare::output::{OutputSet, TargetPolicy};
+use crate::provider::{Pricing, Provider, Tuning, names_where};
+use crate::workflow::create_reconciled;
+use crate::workflow::plan::{self, JobCost, Limits, Refusal};
+use crate::workflow::watch::{JobProgress, JobWatcher, Metrics, SeenEvents, new_events, watch};
 
 /// Makes the client or says why not.
 macro_rules! client_or_exit {
@@ -64,11 +65,7 @@ fn resolve(
             Ok(preflight) => preflight,
             Err(status) => return Ok(Err(status)),
         };
-        let mut notes = Vec::new();
-        let uploaded = block_on(upload_or_reuse(client, path, options, &mut notes))?;
-        for note in notes {
-            printer.note(&note);
-        }
+        let uploaded = put_file(client, path, options, printer)?;
         return Ok(match uploaded {
             Ok(file) => {
                 printer.note(&format!("uploaded {spec} as {}", file.id));
@@ -129,21 +126,9 @@ fn resolve(
     Ok(Ok(Resolved { file, preflight }))
 }
 
-/// The model to use: Together has none of OpenAI's models, so the OpenAI default becomes
-/// Together's default there.
-pub(crate) fn model_for(provider: Provider, given: &str, printer: &mut Printer) -> String {
-    if provider == Provider::Together && given == DEFAULT_MODEL {
-        printer.note(&format!(
-            "no --model given: using {TOGETHER_DEFAULT_MODEL} (`finetune models --provider together` lists the others)"
-        ));
-        return TOGETHER_DEFAULT_MODEL.to_owned();
-    }
-    given.to_owned()
-}
-
 /// Options that only one provider takes, refused elsewhere rather than silently dropped.
 fn provider_options(args: &TrainArgs) -> Result<(), String> {
-    let together_only = [
+    let lora_only = [
         ("--learning-rate", args.learning_rate.is_some()),
         ("--training-type", args.training_type.is_some()),
         ("--lora-r", args.lora_r.is_some()),
@@ -152,9 +137,12 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
         ("--n-checkpoints", args.n_checkpoints.is_some()),
     ];
     let provider = args.api.provider;
-    if provider == Provider::Together {
+    if provider.facts().tuning == Tuning::LearningRateAndLora {
         if args.learning_rate_multiplier.is_some() {
-            return Err("Together AI takes the learning rate itself: use --learning-rate (its default is 1e-5), not --learning-rate-multiplier".to_owned());
+            return Err(format!(
+                "{} takes the learning rate itself: use --learning-rate (its default is 1e-5), not --learning-rate-multiplier",
+                provider.label()
+            ));
         }
         if args.training_type == Some(TrainingTypeArg::Full)
             && (args.lora_r.is_some() || args.lora_alpha.is_some() || args.lora_dropout.is_some())
@@ -169,11 +157,14 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
         }
         return Ok(());
     }
-    match together_only.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(format!(
-            "{flag} applies to Together AI only (--provider together); {} does not take it",
-            provider.label()
-        )),
+    match lora_only.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => {
+            let (labels, ids) = names_where(|f| f.tuning == Tuning::LearningRateAndLora);
+            Err(format!(
+                "{flag} applies to {labels} only (--provider {ids}); {} does not take it",
+                provider.label()
+            ))
+        }
         None => Ok(()),
     }
 }
@@ -185,7 +176,7 @@ fn job_request(
     method: Method,
     training_file: String,
     validation_file: Option<String>,
-) -> CreateJob {
+) -> JobRequest {
     let hyperparameters = Hyperparameters {
         n_epochs: match args.epochs {
             Epochs::Auto => None,
@@ -195,7 +186,7 @@ fn job_request(
         learning_rate_multiplier: args.learning_rate_multiplier.map(Hyper::Number),
         beta: args.beta.map(Hyper::Number),
     };
-    CreateJob {
+    JobRequest {
         model: model.to_owned(),
         training_file,
         validation_file,
@@ -206,7 +197,18 @@ fn job_request(
         } else {
             MethodSpec::supervised(hyperparameters)
         },
-        metadata: Client::new_request_metadata(),
+        request_id: Client::new_request_id(),
+        options: if args.api.provider.facts().tuning == Tuning::LearningRateAndLora {
+            ProviderOptions::Together(together_options(args))
+        } else {
+            ProviderOptions::None
+        },
+    }
+}
+
+/// The LoRA, learning-rate and checkpoint options `args` ask for.
+fn together_options(args: &TrainArgs) -> TogetherOptions {
+    TogetherOptions {
         training_type: match args.training_type {
             Some(TrainingTypeArg::Full) => Some(TrainingType::Full),
             Some(TrainingTypeArg::Lora) | None
@@ -230,21 +232,68 @@ fn job_request(
     }
 }
 
-/// Refuses (exit 2) a request the model's Together limits do not allow, naming each breach.
-fn within_limits(
-    request: &CreateJob,
-    limits: &crate::api::ModelLimits,
-    printer: &mut Printer,
-) -> Result<(), ExitStatus> {
-    let violations = limit_violations(request, limits);
-    if violations.is_empty() {
-        return Ok(());
+/// Says why the planned job is not created; the exit status: 2 for a request the provider
+/// would refuse, 1 for a cost beyond what was allowed.
+fn refused(refusal: &Refusal, provider: Provider, printer: &mut Printer) -> ExitStatus {
+    let (message, status) = match refusal {
+        Refusal::Limits(violations) => (
+            format!(
+                "not creating the job: {} would refuse it:\n  {}",
+                provider.label(),
+                violations.join("\n  ")
+            ),
+            ExitStatus::Error,
+        ),
+        Refusal::AccountLimit(limit) => (
+            format!(
+                "not creating the job: {} says it would exceed the account's limit{}",
+                provider.label(),
+                limit
+                    .map(|limit| format!(" of {}", dollars(limit)))
+                    .unwrap_or_default()
+            ),
+            ExitStatus::Failure,
+        ),
+        Refusal::AboveMaxCost { cost, limit } => (
+            format!(
+                "not creating the job: the estimate {} is above --max-cost {}",
+                dollars(*cost),
+                dollars(*limit)
+            ),
+            ExitStatus::Failure,
+        ),
+        Refusal::Unpriced { limit } => (
+            format!(
+                "not creating the job: its cost cannot be estimated, so --max-cost {} cannot be honoured",
+                dollars(*limit)
+            ),
+            ExitStatus::Failure,
+        ),
+    };
+    printer.error(&message);
+    status
+}
+
+/// The plan with the provider's own price, where it gave one.
+fn priced_plan(mut plan: String, cost: &JobCost, provider: Provider) -> String {
+    if let Some(price) = cost.priced.as_ref().and_then(|p| p.estimated_total_price) {
+        plan.push_str(&format!(
+            "\n  {} estimate: {}",
+            provider.label(),
+            dollars(price)
+        ));
+        if let Some(tokens) = cost
+            .priced
+            .as_ref()
+            .and_then(|p| p.estimated_train_token_count)
+        {
+            plan.push_str(&format!(
+                " for {} training tokens",
+                thousands(tokens as u64)
+            ));
+        }
     }
-    printer.error(&format!(
-        "not creating the job: Together AI would refuse it:\n  {}",
-        violations.join("\n  ")
-    ));
-    Err(ExitStatus::Error)
+    plan
 }
 
 /// `finetune train-model`.
@@ -255,7 +304,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.error(&message);
         return Ok(ExitStatus::Error);
     }
-    let model = model_for(provider, &args.model, printer);
+    let model = model_for(provider, args.model.as_deref(), printer);
     let model = model.as_str();
     // A model the table lists for another provider is refused with the reason.
     let table = crate::cost::PriceTable::embedded();
@@ -265,33 +314,29 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.error(&message);
         return Ok(ExitStatus::Error);
     }
-    // Together publishes each model's limits: a job it would refuse is refused before any
-    // upload, and again once the method is known.
-    let limits = if provider == Provider::Together {
-        match block_on(client.model_limits(model))? {
-            Ok(Some(limits)) => {
-                let draft_method = if args.method == TrainMethod::Dpo {
-                    Method::Dpo
-                } else {
-                    Method::Supervised
-                };
-                let draft = job_request(args, model, draft_method, String::new(), None);
-                if let Err(status) = within_limits(&draft, &limits, printer) {
-                    return Ok(status);
-                }
-                Some(limits)
-            }
-            Ok(None) => {
-                printer.error(&format!(
-                    "{model} is not fine-tunable on Together AI: `finetune models --provider together` lists the models that are"
-                ));
-                return Ok(ExitStatus::Error);
-            }
-            Err(error) => return Ok(failed(&error, printer)),
+    // Where the provider publishes each model's limits, a job it would refuse is refused
+    // before any upload, and again once the method is known.
+    let limits = match block_on(plan::model_limits(&client, model))? {
+        Ok(Limits::NotFineTunable) => {
+            printer.error(&format!(
+                "{model} is not fine-tunable on {}: `finetune models --provider {}` lists the models that are",
+                provider.label(),
+                provider.id()
+            ));
+            return Ok(ExitStatus::Error);
         }
-    } else {
-        None
+        Ok(limits) => limits,
+        Err(error) => return Ok(failed(&error, printer)),
     };
+    let draft_method = if args.method == TrainMethod::Dpo {
+        Method::Dpo
+    } else {
+        Method::Supervised
+    };
+    let draft = job_request(args, model, draft_method, String::new(), None);
+    if let Err(refusal) = plan::within_limits(&draft, &limits) {
+        return Ok(refused(&refusal, provider, printer));
+    }
     let training = match resolve(
         &client,
         &args.training,
@@ -333,10 +378,8 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         training.file.id.clone(),
         validation.as_ref().map(|v| v.file.id.clone()),
     );
-    if let Some(limits) = &limits
-        && let Err(status) = within_limits(&request, limits, printer)
-    {
-        return Ok(status);
+    if let Err(refusal) = plan::within_limits(&request, &limits) {
+        return Ok(refused(&refusal, provider, printer));
     }
     let mut plan = format!(
         "fine-tuning job on {}: {} on {} ({}, {} bytes)",
@@ -361,84 +404,42 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
                 thousands(estimate.billed_tokens_per_epoch),
                 thousands(estimate.billed_tokens)
             ));
-            match (estimate.cost_usd, provider) {
-                (_, Provider::Together) => {}
-                (Some(cost), Provider::Azure) => plan.push_str(&format!(
-                    ", about {} at OpenAI's list price (Azure bills training at its own rates, plus hosting per hour once deployed)",
+            match (estimate.cost_usd, provider.facts().pricing) {
+                (_, Pricing::EstimatesEachJob) => {}
+                (Some(cost), Pricing::Reference { note }) => plan.push_str(&format!(
+                    ", about {} at OpenAI's list price ({note})",
                     dollars(cost)
                 )),
-                (Some(cost), _) => plan.push_str(&format!(", about {}", dollars(cost))),
+                (Some(cost), Pricing::PriceTable) => {
+                    plan.push_str(&format!(", about {}", dollars(cost)));
+                }
                 (None, _) => plan.push_str(", cost unknown (no price for this model and method)"),
             }
         }
         None => plan.push_str("\n  estimate: unknown (the file was not checked)"),
     }
-    // Together prices a job itself: its answer is the estimate that counts.
-    let mut cost = estimate.as_ref().and_then(|e| e.cost_usd);
-    if provider == Provider::Together {
-        cost = None;
-        match block_on(client.estimate_price(&request))? {
-            Ok(priced) => {
-                if let Some(price) = priced.estimated_total_price {
-                    cost = Some(price);
-                    plan.push_str(&format!(
-                        "\n  {} estimate: {}",
-                        provider.label(),
-                        dollars(price)
-                    ));
-                    if let Some(tokens) = priced.estimated_train_token_count {
-                        plan.push_str(&format!(
-                            " for {} training tokens",
-                            thousands(tokens as u64)
-                        ));
-                    }
-                }
-                if priced.allowed_to_proceed == Some(false) {
-                    printer.note(&plan);
-                    printer.error(&format!(
-                        "not creating the job: {} says it would exceed the account's limit{}",
-                        provider.label(),
-                        priced
-                            .user_limit
-                            .map(|limit| format!(" of {}", dollars(limit)))
-                            .unwrap_or_default()
-                    ));
-                    return Ok(ExitStatus::Failure);
-                }
-            }
-            Err(error) => return Ok(failed(&error, printer)),
+    // A provider that prices each job itself: its answer is the estimate that counts.
+    let local = estimate.as_ref().and_then(|e| e.cost_usd);
+    let cost = match block_on(plan::job_cost(&client, &request, local))? {
+        Ok(Ok(cost)) => cost,
+        Ok(Err((cost, refusal))) => {
+            printer.note(&priced_plan(plan, &cost, provider));
+            return Ok(refused(&refusal, provider, printer));
         }
-    }
-    printer.note(&plan);
-    if let Some(limit) = args.max_cost {
-        match cost {
-            Some(cost) if cost <= limit => {}
-            Some(cost) => {
-                printer.error(&format!(
-                    "not creating the job: the estimate {} is above --max-cost {}",
-                    dollars(cost),
-                    dollars(limit)
-                ));
-                return Ok(ExitStatus::Failure);
-            }
-            None => {
-                printer.error(&format!(
-                    "not creating the job: its cost cannot be estimated, so --max-cost {} cannot be honoured",
-                    dollars(limit)
-                ));
-                return Ok(ExitStatus::Failure);
-            }
-        }
+        Err(error) => return Ok(failed(&error, printer)),
+    };
+    printer.note(&priced_plan(plan, &cost, provider));
+    if let Err(refusal) = plan::within_max_cost(cost.cost, args.max_cost) {
+        return Ok(refused(&refusal, provider, printer));
     }
     if !confirm("Create the job?", args.yes, printer)? {
         printer.note("no job created");
         return Ok(ExitStatus::Failure);
     }
-    let mut notes = Vec::new();
-    let created = block_on(create_reconciled(&client, request, &mut notes))?;
-    for note in notes {
-        printer.note(&note);
-    }
+    let mut reporter = TerminalReporter::default();
+    let state = local_state();
+    let created = block_on(create_reconciled(&client, request, (&state, &mut reporter)))?;
+    reporter.print_notes(printer);
     let job = match created {
         Ok(job) => job,
         Err(error) => return Ok(failed(&error, printer)),
@@ -455,67 +456,6 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         return wait_for(&client, &job.id, args.poll_interval, printer);
     }
     Ok(ExitStatus::Success)
-}
-
-/// Creates the job `request` asks for at most once, across runs too. The creation is kept in
-/// the local record before it is sent, with its request id; it stays there when its outcome
-/// is unknown (the answer lost and the lookup failed). A later run of the same job (same
-/// fingerprint) then reuses that request id and looks for the job before creating it. Runs of
-/// the same job at the same time wait for each other.
-async fn create_reconciled(
-    client: &Client,
-    mut request: CreateJob,
-    notes: &mut Vec<String>,
-) -> Result<Job, ApiError> {
-    let base_url = client.config().base_url.clone();
-    let fingerprint = request.fingerprint();
-    // A run of the same job at the same time could otherwise take this run's pending request
-    // for a lost one and send it again.
-    let _held = hold_content(
-        &fingerprint,
-        "another finetune run was creating the same job: waited for it to finish",
-        notes,
-    )
-    .await?;
-    let earlier = record()?.and_then(|r| r.pending_job(&base_url, &fingerprint).cloned());
-    let forget = || update_record(|record| record.remove_pending_job(&base_url, &fingerprint));
-    let started = match earlier {
-        Some(pending) => {
-            request
-                .metadata
-                .insert(REQUEST_ID_KEY.to_owned(), pending.request_id.clone());
-            if let Some(job) = client.find_created(&request, pending.started_at).await? {
-                forget()?;
-                notes.push(format!(
-                    "job {} was created by an earlier run whose answer was lost: not creating another",
-                    job.id
-                ));
-                return Ok(job);
-            }
-            pending.started_at
-        }
-        None => Client::matching_start(),
-    };
-    let pending = PendingJob {
-        base_url: base_url.clone(),
-        request_id: request
-            .metadata
-            .get(REQUEST_ID_KEY)
-            .cloned()
-            .unwrap_or_default(),
-        fingerprint: fingerprint.clone(),
-        training_file: request.training_file.clone(),
-        model: request.model.clone(),
-        suffix: request.suffix.clone(),
-        started_at: started,
-    };
-    update_record(|record| record.set_pending_job(pending))?;
-    let created = client.create_job_since(&request, started).await;
-    // Only an unknown outcome is kept: a job made, found, or surely not made is settled.
-    if !matches!(created, Err(ApiError::Unconfirmed { .. })) {
-        forget()?;
-    }
-    created
 }
 
 /// `finetune list-jobs`.
@@ -730,37 +670,6 @@ pub fn checkpoints(args: &JobArgs, printer: &mut Printer) -> io::Result<ExitStat
     Ok(ExitStatus::Success)
 }
 
-/// Events not seen before, oldest first: newest-first pages are read until a seen event.
-async fn new_events(
-    client: &Client,
-    id: &str,
-    seen: &mut HashSet<String>,
-) -> Result<Vec<Event>, ApiError> {
-    let mut fresh = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = client.list_events(id, 100, after.as_deref()).await?;
-        let more = page.has_more && !page.data.is_empty();
-        after = page.data.last().map(|e| e.id.clone());
-        let mut reached_seen = false;
-        for event in page.data {
-            if seen.contains(&event.id) {
-                reached_seen = true;
-                break;
-            }
-            fresh.push(event);
-        }
-        if reached_seen || !more {
-            break;
-        }
-    }
-    fresh.reverse();
-    for event in &fresh {
-        seen.insert(event.id.clone());
-    }
-    Ok(fresh)
-}
-
 fn write_event(out: &mut dyn Write, event: &Event, format: ListFormat) -> io::Result<()> {
     match format {
         ListFormat::Json => {
@@ -790,7 +699,7 @@ pub fn events(args: &EventsArgs, printer: &mut Printer) -> io::Result<ExitStatus
         }
         return Ok(ExitStatus::Success);
     }
-    let mut seen = HashSet::new();
+    let mut seen = SeenEvents::default();
     loop {
         // Each round asks again from the last event seen, so a dropped connection (after the
         // client's own retries) loses nothing: the next round picks up where this one stopped.
@@ -827,66 +736,26 @@ pub fn wait(args: &WaitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     wait_for(&client, &args.id, args.poll_interval, printer)
 }
 
-/// The latest metrics a job reported.
-#[derive(Default)]
-struct Progress {
-    step: Option<u64>,
-    total: Option<u64>,
-    train_loss: Option<f64>,
-    valid_loss: Option<f64>,
+/// `wait`'s display: a progress bar on a terminal, a line per status change elsewhere.
+struct WaitDisplay<'a> {
+    bar: &'a ProgressBar,
+    terminal: bool,
+    printer: &'a mut Printer,
+    last_status: String,
 }
 
-impl Progress {
-    fn take(&mut self, event: &Event) {
-        if let Some(step) = event.metric("step") {
-            self.step = Some(step as u64);
+impl JobWatcher for WaitDisplay<'_> {
+    fn update(&mut self, job: &Job, progress: &JobProgress) {
+        if let Some(total) = progress.total {
+            self.bar.set_length(total);
+            self.bar.set_position(progress.step.unwrap_or(0));
         }
-        if let Some(total) = event.metric("total_steps") {
-            self.total = Some(total as u64);
+        self.bar.set_message(progress.describe(&job.status));
+        if !self.terminal && job.status != self.last_status {
+            self.printer
+                .note(&format!("{}: {}", job.id, progress.describe(&job.status)));
         }
-        if let Some(loss) = event.metric("train_loss") {
-            self.train_loss = Some(loss);
-        }
-        if let Some(loss) = event
-            .metric("valid_loss")
-            .or_else(|| event.metric("full_valid_loss"))
-        {
-            self.valid_loss = Some(loss);
-        }
-    }
-
-    /// The latest losses from the job's metrics, for providers whose events do not carry them.
-    /// Metrics are a nicety here: when they cannot be read the display goes on without them.
-    fn take_metrics(&mut self, client: &Client, job: &Job) {
-        let Ok(Ok(Some((_, content)))) = block_on(client.job_metrics(job)) else {
-            return;
-        };
-        let Ok(metrics) = Metrics::parse(&content) else {
-            return;
-        };
-        if let Some(&(_, loss)) = metrics.series("train_loss").last() {
-            self.train_loss = Some(loss);
-        }
-        if let Some(&(_, loss)) = metrics.series("valid_loss").last() {
-            self.valid_loss = Some(loss);
-        }
-    }
-
-    fn describe(&self, status: &str) -> String {
-        let mut text = status.to_owned();
-        if let Some(step) = self.step {
-            text.push_str(&format!("  step {step}"));
-            if let Some(total) = self.total {
-                text.push_str(&format!("/{total}"));
-            }
-        }
-        if let Some(loss) = self.train_loss {
-            text.push_str(&format!("  train loss {loss:.4}"));
-        }
-        if let Some(loss) = self.valid_loss {
-            text.push_str(&format!("  valid loss {loss:.4}"));
-        }
-        text
+        self.last_status.clone_from(&job.status);
     }
 }
 
@@ -909,41 +778,19 @@ pub(crate) fn wait_for(
     if !terminal {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let mut seen = HashSet::new();
-    let mut progress = Progress::default();
-    let mut last_status = String::new();
-    let job = loop {
-        let round = block_on(async {
-            let events = new_events(client, id, &mut seen).await?;
-            let job = client.retrieve_job(id).await?;
-            Ok::<_, ApiError>((events, job))
-        })?;
-        let (events, job) = match round {
-            Ok(round) => round,
-            Err(error) => {
-                bar.finish_and_clear();
-                return Ok(failed(&error, printer));
-            }
-        };
-        for event in &events {
-            progress.take(event);
+    let mut display = WaitDisplay {
+        bar: &bar,
+        terminal,
+        printer: &mut *printer,
+        last_status: String::new(),
+    };
+    let watched = block_on(watch(client, id, seconds(poll), &mut display))?;
+    let (job, progress) = match watched {
+        Ok(watched) => watched,
+        Err(error) => {
+            bar.finish_and_clear();
+            return Ok(failed(&error, printer));
         }
-        if !client.provider().reports_losses_in_events() && job.status != "queued" {
-            progress.take_metrics(client, &job);
-        }
-        if let Some(total) = progress.total {
-            bar.set_length(total);
-            bar.set_position(progress.step.unwrap_or(0));
-        }
-        bar.set_message(progress.describe(&job.status));
-        if !terminal && job.status != last_status {
-            printer.note(&format!("{id}: {}", progress.describe(&job.status)));
-        }
-        last_status.clone_from(&job.status);
-        if job.is_finished() {
-            break job;
-        }
-        std::thread::sleep(seconds(poll));
     };
     bar.finish_and_clear();
     let out = printer.out();
@@ -973,57 +820,6 @@ pub(crate) fn wait_for(
             }
             Ok(ExitStatus::Failure)
         }
-    }
-}
-
-/// Metrics decoded from a result file.
-struct Metrics {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-    csv: Vec<u8>,
-}
-
-impl Metrics {
-    fn parse(content: &[u8]) -> Result<Self, String> {
-        let trimmed = content.trim_ascii();
-        let csv = if trimmed.starts_with(b"step") {
-            trimmed.to_vec()
-        } else {
-            base64::engine::general_purpose::STANDARD
-                .decode(trimmed)
-                .map_err(|error| {
-                    format!("the result file is neither CSV nor base64-encoded CSV: {error}")
-                })?
-        };
-        let mut reader = csv::Reader::from_reader(csv.as_slice());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|error| format!("the metrics CSV has no header: {error}"))?
-            .iter()
-            .map(str::to_owned)
-            .collect();
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|error| format!("the metrics CSV is damaged: {error}"))?;
-            rows.push(record.iter().map(str::to_owned).collect());
-        }
-        Ok(Self { header, rows, csv })
-    }
-
-    /// The (step, value) pairs of a column, skipping empty cells.
-    fn series(&self, column: &str) -> Vec<(f64, f64)> {
-        let Some(index) = self.header.iter().position(|h| h == column) else {
-            return Vec::new();
-        };
-        let step = self.header.iter().position(|h| h == "step").unwrap_or(0);
-        self.rows
-            .iter()
-            .filter_map(|row| {
-                let x = row.get(step)?.parse::<f64>().ok()?;
-                let y = row.get(index)?.parse::<f64>().ok()?;
-                y.is_finite().then_some((x, y))
-            })
-            .collect()
     }
 }
 
@@ -1235,18 +1031,6 @@ pub fn prompt(args: &PromptArgs, printer: &mut Printer) -> io::Result<ExitStatus
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn metrics_decode_base64_or_plain_csv() {
-        let csv = "step,train_loss,valid_loss\n1,2.0,\n2,1.0,1.5\n";
-        let encoded = base64::engine::general_purpose::STANDARD.encode(csv);
-        for content in [csv.as_bytes(), encoded.as_bytes()] {
-            let metrics = Metrics::parse(content).unwrap();
-            assert_eq!(metrics.series("train_loss"), vec![(1.0, 2.0), (2.0, 1.0)]);
-            assert_eq!(metrics.series("valid_loss"), vec![(2.0, 1.5)]);
-        }
-        assert!(Metrics::parse(b"%%% not csv").is_err());
-    }
 
     #[test]
     fn the_metrics_csv_never_replaces_a_link_or_a_folder() {

@@ -4,7 +4,7 @@ use std::io;
 
 use serde_json::Value;
 
-use crate::api::{ModelLimits, Provider};
+use crate::api::ModelLimits;
 use crate::cli::{ModelsArgs, Printer, TableFormat};
 use crate::commands::remote::{block_on, client, failed, table as write_table};
 use crate::commands::{ExitStatus, price_table};
@@ -19,8 +19,9 @@ pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    if args.api.provider == Provider::Together {
-        return together(args, &table, printer);
+    let provider = args.api.provider;
+    if provider.facts().publishes_model_limits {
+        return published(args, &table, printer);
     }
     let out = printer.out();
     if args.output_format == TableFormat::Json {
@@ -31,7 +32,7 @@ pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let rows: Vec<Vec<String>> = table
         .models
         .iter()
-        .filter(|model| model.provider != Provider::Together)
+        .filter(|model| provider.trains_models_of(model.provider))
         .map(|model| {
             vec![
                 model.name.clone(),
@@ -92,9 +93,9 @@ fn prices(model: &ModelEntry) -> String {
     }
 }
 
-/// The models Together fine-tunes and their limits, as Together gives them; the context
-/// length comes from the price table where it lists the model.
-fn together(
+/// The models the provider fine-tunes and their limits, as the provider gives them; the
+/// context length comes from the price table where it lists the model.
+fn published(
     args: &ModelsArgs,
     table: &PriceTable,
     printer: &mut Printer,
@@ -116,7 +117,7 @@ fn together(
             .iter()
             .map(|(name, limits)| {
                 let context = table
-                    .find_for(name, Provider::Together)
+                    .find_for(name, args.api.provider)
                     .ok()
                     .and_then(|entry| entry.example_token_limit);
                 serde_json::json!({"model": name, "context_length": context, "limits": limits})
@@ -130,7 +131,7 @@ fn together(
         .iter()
         .map(|(name, limits)| {
             let context = table
-                .find_for(name, Provider::Together)
+                .find_for(name, args.api.provider)
                 .ok()
                 .and_then(|entry| entry.example_token_limit)
                 .map_or_else(|| "-".to_owned(), |limit| limit.to_string());

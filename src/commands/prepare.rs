@@ -4,6 +4,7 @@ use std::io;
 
 use serde::Serialize;
 
+use crate::cli::settings::ModelSetting;
 use crate::cli::{DedupeBy, PrepareArgs, Printer, TableFormat};
 use crate::commands::check::{dollars, plural, thousands};
 use crate::commands::split::output_paths;
@@ -15,6 +16,7 @@ use crate::prepare::dedupe::DedupeOptions;
 use crate::prepare::output::TargetPolicy;
 use crate::prepare::pipeline::{PrepareOptions, PrepareReport, Prepared, prepare};
 use crate::prepare::split::SplitOptions;
+use crate::provider::Provider;
 use crate::tokens::TokenCounter;
 
 /// Errors listed when a file is refused.
@@ -34,8 +36,12 @@ struct Output<'a> {
 pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let model = match price_table(args.pricing.as_deref())
         .map_err(|e| e.to_string())
-        .and_then(|table| table.find(&args.model).cloned().map_err(|e| e.to_string()))
-    {
+        .and_then(|table| {
+            table
+                .find(&ModelSetting::resolve(args.model.as_deref(), Provider::default()).name)
+                .cloned()
+                .map_err(|e| e.to_string())
+        }) {
         Ok(model) => model,
         Err(message) => {
             printer.error(&message);

@@ -28,6 +28,7 @@ pub fn run(args: &StandInArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             "the fine-tuning API stand-in is listening on {root}; in another shell:\n  \
              OpenAI:        export OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-standin\n  \
              Azure OpenAI:  export FINETUNE_PROVIDER=azure AZURE_OPENAI_ENDPOINT={root}/azure AZURE_OPENAI_API_KEY=standin\n  \
+             (its v1 API:   AZURE_OPENAI_ENDPOINT={root}/azure/openai/v1)\n  \
              Together AI:   export FINETUNE_PROVIDER=together TOGETHER_BASE_URL={root}/together/v1 TOGETHER_API_KEY=standin\n  \
              then: finetune upload-dataset datasets/sarcastic.jsonl\n\
              Ctrl-C stops it (everything it holds is in memory)."

@@ -12,6 +12,8 @@ pub use prices::{Method, ModelEntry, PriceTable, PricingError, Rate, UnknownMode
 
 use serde::Serialize;
 
+use crate::provider::DefaultEpochs;
+
 /// What training a dataset will cost, before anyone pays.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Estimate {
@@ -47,10 +49,10 @@ impl Estimate {
         let (epochs, epochs_source) = match epochs {
             Epochs::Fixed(n) => (n, EpochSource::User),
             // Together runs one epoch unless told otherwise; OpenAI sizes epochs to the data.
-            Epochs::Auto if model.provider == crate::api::Provider::Together => {
-                (1, EpochSource::Auto)
-            }
-            Epochs::Auto => (auto_epochs(examples), EpochSource::Auto),
+            Epochs::Auto => match model.provider.facts().default_epochs {
+                DefaultEpochs::Fixed(n) => (n, EpochSource::Auto),
+                DefaultEpochs::Heuristic => (auto_epochs(examples), EpochSource::Auto),
+            },
         };
         let billed_tokens = billed_tokens_per_epoch * u64::from(epochs);
         let price = model.per_million_tokens(method);

@@ -5,8 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::Provider;
+use crate::provider::Provider;
 use crate::tokens::Encoding;
+
+/// The encoding that counts, approximately, the tokens of a model the table does not list.
+const UNLISTED_MODEL_ENCODING: Encoding = Encoding::Cl100kBase;
 
 /// The embedded table.
 const EMBEDDED: &str = include_str!("models.json");
@@ -62,7 +65,7 @@ impl ModelEntry {
     /// Whether its token counts are approximate: open models have tokenizers of their own,
     /// counted here with the closest tiktoken encoding unless `--tokenizer` gives theirs.
     pub fn approximate_tokens(&self) -> bool {
-        self.provider == Provider::Together
+        self.provider.facts().approximate_tokens
     }
 
     /// The dates after which the model cannot be fine-tuned, with what each means, for a
@@ -87,7 +90,7 @@ impl ModelEntry {
         self.deadlines()
             .into_iter()
             .filter_map(|(date, what)| {
-                let day = crate::api::parse_rfc3339(date)?.div_euclid(86_400);
+                let day = crate::time::parse_rfc3339(date)?.div_euclid(86_400);
                 let left = day - today;
                 let when = match left {
                     ..0 => format!("since {date}"),
@@ -195,27 +198,32 @@ impl PriceTable {
 
 impl PriceTable {
     /// The model `name` as `provider` trains it. OpenAI's models train on OpenAI and Azure
-    /// OpenAI, open models on Together AI; a Together model the table does not list is still
-    /// checked, with the closest tiktoken encoding, no context limit and no price.
+    /// OpenAI, open models on Together AI; a model the table does not list is still checked
+    /// where the provider trains unlisted models (Together), with the closest tiktoken
+    /// encoding, no context limit and no price.
     pub fn find_for(&self, name: &str, provider: Provider) -> Result<ModelEntry, String> {
-        let trains_on = |entry: &ModelEntry| match entry.provider {
-            Provider::Together => provider == Provider::Together,
-            Provider::OpenAi | Provider::Azure => provider != Provider::Together,
-        };
+        let facts = provider.facts();
         match self.find(name) {
-            Ok(entry) if trains_on(entry) => Ok(entry.clone()),
-            Ok(entry) if provider == Provider::Together => Err(format!(
-                "{} is an OpenAI model; Together AI fine-tunes open models (`finetune models --provider together` lists them)",
-                entry.name
+            Ok(entry) if provider.trains_models_of(entry.provider) => Ok(entry.clone()),
+            Ok(entry) if facts.trains_unlisted_models => Err(format!(
+                "{} is {}; {} fine-tunes {} (`finetune models --provider {}` lists them)",
+                entry.name,
+                entry.provider.facts().models_are,
+                facts.label,
+                facts.models_plural,
+                facts.id
             )),
             Ok(entry) => Err(format!(
-                "{} is an open model trained on Together AI: add --provider together",
-                entry.name
+                "{} is {} trained on {}: add --provider {}",
+                entry.name,
+                entry.provider.facts().models_are,
+                entry.provider.label(),
+                entry.provider.id()
             )),
-            Err(_) if provider == Provider::Together => Ok(ModelEntry {
+            Err(_) if facts.trains_unlisted_models => Ok(ModelEntry {
                 name: name.to_owned(),
                 aliases: Vec::new(),
-                encoding: Encoding::Cl100kBase,
+                encoding: UNLISTED_MODEL_ENCODING,
                 example_token_limit: None,
                 provider,
                 training: BTreeMap::new(),
@@ -237,7 +245,7 @@ mod tests {
     fn deadlines_warn_within_thirty_days_and_after() {
         let table = PriceTable::embedded();
         let mini = table.find("gpt-4o-mini-2024-07-18").unwrap();
-        let day = |date: &str| crate::api::parse_rfc3339(date).unwrap() / 86_400;
+        let day = |date: &str| crate::time::parse_rfc3339(date).unwrap() / 86_400;
         assert!(mini.deadline_warnings(day("2026-11-24")).is_empty());
         assert_eq!(
             mini.deadline_warnings(day("2026-12-10")),

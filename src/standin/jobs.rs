@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 
 use super::Options;
 use super::routes::unix_now;
-use crate::api::Provider;
 use crate::cost::{PriceTable, auto_epochs};
 use crate::dataset::Method;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{CheckOptions, TokenSettings, check_stream};
+use crate::provider::{Pricing, Provider};
 use crate::tokens::TokenCounter;
 
 /// Steps a simulated epoch takes at most, so big files still train in seconds.
@@ -645,7 +645,8 @@ impl World {
 
     fn create_job(&mut self, options: &Options, body: &Value) -> Outcome {
         // The wind-down and retirements are OpenAI's; Azure OpenAI and Together go on.
-        let openai = self.provider == Provider::OpenAi;
+        // The provider that announced an end to new jobs is the one winding down.
+        let openai = self.provider.facts().stops_new_jobs.is_some();
         if openai && options.wind_down {
             return Err(Refusal {
                 status: 403,
@@ -692,13 +693,10 @@ impl World {
             .ok()
             .filter(|entry| {
                 !model.starts_with("ft:")
-                    && match provider {
-                        Provider::Together => entry.provider == Provider::Together,
-                        _ => {
-                            entry.provider == Provider::OpenAi
-                                && entry.training.contains_key(&method)
-                        }
-                    }
+                    && provider.trains_models_of(entry.provider)
+                    // Where jobs are priced from the table, the table must price the method.
+                    && (provider.facts().pricing == Pricing::EstimatesEachJob
+                        || entry.training.contains_key(&method))
             })
             .ok_or_else(|| {
                 Refusal::bad(format!("Model {model} is not available for fine-tuning with method {kind} or does not exist."), Some("model"))
@@ -789,11 +787,7 @@ impl World {
             };
             hyperparameters["beta"] = json!(beta);
         }
-        let id = self.id(if self.provider == Provider::Together {
-            "ft-"
-        } else {
-            "ftjob-"
-        });
+        let id = self.id(self.provider.facts().job_id.prefix);
         let steps_per_epoch = training
             .examples
             .div_ceil(batch_size)
@@ -940,7 +934,7 @@ impl World {
             }
             t if t == 5 + total => {
                 // Together serves metrics from an endpoint instead of a result file.
-                if self.provider != Provider::Together {
+                if self.provider.reports_losses_in_events() {
                     let csv = metrics_csv(job);
                     let encoded = base64::engine::general_purpose::STANDARD.encode(csv);
                     let file = self.store_file(

@@ -1,5 +1,6 @@
 //! The stand-in: a local server that behaves like the fine-tuning APIs of OpenAI (`/v1`),
-//! Azure OpenAI (`/azure/openai`, `api-key` header, `api-version`) and Together AI
+//! Azure OpenAI (`/azure/openai`, `api-key` header, `api-version`; its v1 surface at
+//! `/azure/openai/v1`, without `api-version`) and Together AI
 //! (`/together/v1`) for the endpoints `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
 //! runs jobs on a fast clock (validating → queued → running with metrics and checkpoints →
 //! succeeded with a result file, or failed when the training file does not pass `check`),
@@ -206,7 +207,8 @@ pub struct Exchange {
     pub provider: Provider,
     /// `GET`, `POST`, …
     pub method: String,
-    /// The path below the provider's base (`/v1`, `/azure/openai`, `/together/v1`); Azure's
+    /// The path below the provider's base (`/v1`, `/azure/openai`, `/azure/openai/v1`,
+    /// `/together/v1`); Azure's
     /// deployment chat route is journalled as `/chat/completions`.
     pub path: String,
     /// The query string.

@@ -22,6 +22,10 @@ const FAULTS_BODY_LIMIT: usize = 1 << 20;
 /// The longest text the journal keeps of a request or an answer; above it, only the size,
 /// so a client fetching a big file again and again does not fill memory with copies.
 const JOURNAL_TEXT_LIMIT: usize = 1 << 20;
+/// The only `api-version` Azure's v1 surface takes (for preview features); any dated version
+/// is refused there.
+const AZURE_V1_VERSION: &str = "preview";
+
 /// Exchanges kept in the journal.
 const JOURNAL_LIMIT: usize = 10_000;
 
@@ -36,12 +40,16 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     if let Some(control) = path.strip_prefix("/_standin/") {
         return control_route(&standin, &method, control, request).await;
     }
-    let (provider, route) = if let Some(route) = path.strip_prefix("/azure/openai") {
-        (Provider::Azure, route.to_owned())
+    // Azure's v1 surface (`/openai/v1`) takes OpenAI's paths and no dated `api-version`;
+    // the dated surface (`/openai`) needs one on every call.
+    let (provider, route, azure_v1) = if let Some(route) = path.strip_prefix("/azure/openai/v1") {
+        (Provider::Azure, route.to_owned(), true)
+    } else if let Some(route) = path.strip_prefix("/azure/openai") {
+        (Provider::Azure, route.to_owned(), false)
     } else if let Some(route) = path.strip_prefix("/together/v1") {
-        (Provider::Together, route.to_owned())
+        (Provider::Together, route.to_owned(), false)
     } else if let Some(route) = path.strip_prefix("/v1") {
-        (Provider::OpenAi, route.to_owned())
+        (Provider::OpenAi, route.to_owned(), false)
     } else {
         return json_response(404, &not_found(&method, &path));
     };
@@ -53,7 +61,20 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     // Azure: every call names the API version; chat goes through a deployment, which the
     // stand-in names after the fine-tuned model it serves.
     let mut deployment = None;
-    let route = if provider == Provider::Azure {
+    let route = if azure_v1 {
+        match query.remove("api-version") {
+            Some(version) if version != AZURE_V1_VERSION => {
+                let refusal = Refusal::bad(
+                    format!(
+                        "API version {version} is not supported on /openai/v1: leave api-version out, or use preview."
+                    ),
+                    Some("api-version"),
+                );
+                return json_response(400, &refusal.body());
+            }
+            _ => route,
+        }
+    } else if provider == Provider::Azure {
         if query.remove("api-version").is_none_or(|v| v.is_empty()) {
             let refusal = Refusal::bad(
                 "Missing required query parameter: api-version.",

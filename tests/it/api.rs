@@ -58,6 +58,11 @@ impl StandIn {
                 .env("FINETUNE_PROVIDER", "azure")
                 .env("AZURE_OPENAI_ENDPOINT", format!("{root}/azure"))
                 .env("AZURE_OPENAI_API_KEY", KEY),
+            // Azure's v1 surface: the base URL as the portal shows it, no `api-version`.
+            "azure-v1" => command
+                .env("FINETUNE_PROVIDER", "azure")
+                .env("AZURE_OPENAI_ENDPOINT", format!("{root}/azure/openai/v1"))
+                .env("AZURE_OPENAI_API_KEY", KEY),
             "together" => command
                 .env("FINETUNE_PROVIDER", "together")
                 .env("TOGETHER_BASE_URL", format!("{root}/together/v1"))
@@ -554,8 +559,9 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
     );
 
     let journal = server.journal();
+    let dialect = provider.trim_end_matches("-v1");
     assert!(
-        journal.iter().all(|e| e["provider"] == provider),
+        journal.iter().all(|e| e["provider"] == dialect),
         "every request reached the {provider} dialect"
     );
     assert_contract(&journal);
@@ -573,6 +579,162 @@ fn the_whole_workflow_runs_against_the_stand_in() {
 #[test]
 fn the_whole_workflow_runs_on_azure_openai() {
     workflow_on("azure", "ftjob-", "gpt-4o-mini-2024-07-18.ft-");
+}
+
+#[test]
+fn the_whole_workflow_runs_on_azure_openai_v1_without_an_api_version() {
+    workflow_on("azure-v1", "ftjob-", "gpt-4o-mini-2024-07-18.ft-");
+}
+
+#[test]
+fn azure_v1_base_urls_are_used_as_given() {
+    let server = StandIn::start(&[]).speaking("azure");
+    let root = server.url.trim_end_matches("/v1").to_owned();
+    let base = format!("{root}/azure/openai/v1/");
+    server.ok(&["list-files", "--base-url", &base]);
+    // An explicit dated version does not reach the v1 surface either.
+    server.ok(&[
+        "list-jobs",
+        "--base-url",
+        &base,
+        "--api-version",
+        "2024-10-21",
+    ]);
+    let journal = server.journal();
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    for exchange in &journal {
+        assert_eq!(exchange["status"], 200, "{exchange}");
+        assert!(
+            !exchange["query"].as_str().unwrap().contains("api-version"),
+            "{exchange}"
+        );
+    }
+    // The dated surface goes on taking its version from AZURE_OPENAI_API_VERSION.
+    let (code, _, stderr) = run_keyless(
+        server
+            .finetune()
+            .env("AZURE_OPENAI_API_VERSION", "2025-02-01-preview")
+            .arg("list-files"),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let journal = server.journal();
+    assert_eq!(
+        journal.last().unwrap()["query"],
+        "api-version=2025-02-01-preview"
+    );
+}
+
+/// `--model` spelled out with OpenAI's default model is a model given, not "no model": under
+/// `--provider together` it is refused with the reason rather than swapped for Llama.
+#[test]
+fn an_explicit_openai_default_model_is_refused_on_together() {
+    let server = StandIn::start(&[]).speaking("together");
+    let data = "datasets/sarcastic.jsonl";
+    let model = "gpt-4o-mini-2024-07-18";
+    for args in [
+        &["check", data, "--model", model][..],
+        &["upload-dataset", data, "--model", model],
+        &["train-model", data, "--model", model, "--yes"],
+    ] {
+        let (code, stdout, stderr) = server.run(args);
+        assert_eq!(code, 2, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        assert!(
+            stderr.contains("gpt-4o-mini-2024-07-18 is an OpenAI model")
+                && !stderr.contains("Llama"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert!(server.calls().is_empty(), "{:?}", server.calls());
+    // Without --model, Together's default is used and said.
+    let (code, _, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("no --model given: using meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"),
+        "{stderr}"
+    );
+}
+
+/// A watcher that keeps every status it is told.
+struct Statuses(Vec<String>);
+
+impl finetune::workflow::watch::JobWatcher for Statuses {
+    fn update(
+        &mut self,
+        job: &finetune::api::types::Job,
+        _: &finetune::workflow::watch::JobProgress,
+    ) {
+        self.0.push(job.status.clone());
+    }
+}
+
+/// The workflow steps are library functions: a caller with its own reporter uploads (and
+/// reuses) a file, creates a job exactly once and watches it end, without the command line.
+#[test]
+fn the_upload_and_create_workflows_run_from_the_library() {
+    use finetune::api::types::{Hyperparameters, JobRequest, MethodSpec, ProviderOptions};
+    use finetune::api::{ApiKey, Client, Config};
+    use finetune::workflow::watch::watch;
+    use finetune::workflow::{
+        LocalState, Notes, UploadOptions, create_reconciled, upload_or_reuse,
+    };
+
+    let server = StandIn::start(&[]);
+    let state = LocalState::new(Some(server.state.path().to_path_buf()));
+    let client = Client::new(Config::new(&server.url, ApiKey::new(KEY))).unwrap();
+    let options = UploadOptions {
+        force: false,
+        multipart_above: 512 << 20,
+        part_size: 64 << 20,
+    };
+    let path = project_file("datasets/sarcastic.jsonl");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut notes = Notes::default();
+    let upload = |notes: &mut Notes| {
+        let reporter = (&state, notes as &mut dyn finetune::workflow::Reporter);
+        runtime
+            .block_on(upload_or_reuse(&client, &path, &options, reporter))
+            .unwrap()
+    };
+    let file = upload(&mut notes);
+    assert!(file.id.starts_with("file-"), "{file:?}");
+    assert!(notes.0.is_empty(), "{:?}", notes.0);
+    let again = upload(&mut notes);
+    assert_eq!(again.id, file.id);
+    assert!(
+        notes
+            .0
+            .iter()
+            .any(|n| n.contains("already uploaded") && n.contains("same content")),
+        "{:?}",
+        notes.0
+    );
+    let request = JobRequest {
+        model: "gpt-4o-mini-2024-07-18".into(),
+        training_file: file.id.clone(),
+        validation_file: None,
+        suffix: None,
+        seed: None,
+        method: MethodSpec::supervised(Hyperparameters::default()),
+        request_id: Client::new_request_id(),
+        options: ProviderOptions::None,
+    };
+    let job = runtime
+        .block_on(create_reconciled(&client, request, (&state, &mut notes)))
+        .unwrap();
+    assert!(job.id.starts_with("ftjob-"), "{job:?}");
+    assert_eq!(server.jobs().len(), 1);
+    // Watching: every round told to the watcher, the job given back once it has ended.
+    let mut statuses = Statuses(Vec::new());
+    let poll = std::time::Duration::from_millis(20);
+    let (ended, progress) = runtime
+        .block_on(watch(&client, &job.id, poll, &mut statuses))
+        .unwrap();
+    assert_eq!(ended.status, "succeeded");
+    assert_eq!(statuses.0.last().map(String::as_str), Some("succeeded"));
+    assert!(progress.train_loss.is_some(), "{progress:?}");
 }
 
 #[test]

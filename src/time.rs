@@ -96,15 +96,8 @@ pub fn format_rfc3339(unix: i64) -> String {
     )
 }
 
-/// Today's date as days since 1970-01-01 (UTC). `FINETUNE_TODAY=YYYY-MM-DD` sets it, so that
-/// date-dependent warnings can be tried (and tested) ahead of time.
+/// Today's date by the clock, as days since 1970-01-01 (UTC).
 pub fn today() -> i64 {
-    if let Some(days) = std::env::var("FINETUNE_TODAY")
-        .ok()
-        .and_then(|text| parse_rfc3339(&text))
-    {
-        return days.div_euclid(86_400);
-    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64);

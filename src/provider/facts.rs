@@ -1,0 +1,275 @@
+//! The table of provider facts: one row per provider, in [`Provider::ALL`]'s order.
+
+use super::Provider;
+use crate::dataset::Format;
+use crate::lint::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
+
+/// The environment variables a provider's own tools read, which `finetune` reads too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnvVars {
+    /// The API key.
+    pub api_key: &'static str,
+    /// The base URL (Azure: the resource endpoint).
+    pub base_url: &'static str,
+    /// The organisation to bill, where the provider has organisations.
+    pub organization: Option<&'static str>,
+    /// The project to bill, where the provider has projects.
+    pub project: Option<&'static str>,
+    /// The dated API version, where the provider has one.
+    pub api_version: Option<&'static str>,
+}
+
+/// How the price of a job is known before it is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pricing {
+    /// The price table's per-token price is the price.
+    PriceTable,
+    /// The price table's price is only a reference: the provider bills at rates of its own.
+    Reference {
+        /// Why the reference is not the bill, for the plan `train-model` shows.
+        note: &'static str,
+    },
+    /// The provider prices each job itself, through an estimate endpoint.
+    EstimatesEachJob,
+}
+
+/// Where a job's training and validation losses come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossSource {
+    /// `metrics` events in the job's events.
+    Events,
+    /// A metrics endpoint of the job, separate from its events.
+    Metrics,
+}
+
+/// The epochs a job runs when none are asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefaultEpochs {
+    /// Sized to the data by the platform's heuristic ([`crate::cost::auto_epochs`]).
+    Heuristic,
+    /// A fixed number.
+    Fixed(u32),
+}
+
+/// Which hyperparameters beyond epochs, batch size and seed a job request takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tuning {
+    /// A learning-rate multiplier (and `beta` for DPO); the platform picks the rest.
+    Multiplier,
+    /// An absolute learning rate, LoRA or full training, LoRA rank/alpha/dropout, checkpoints.
+    LearningRateAndLora,
+}
+
+/// How a job id is told from a model name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobIdShape {
+    /// Every job id starts with it.
+    pub prefix: &'static str,
+    /// Whether a `/` rules an id out (model names of the provider hold an account and a `/`).
+    pub no_slash: bool,
+}
+
+/// Everything `finetune` knows about one provider.
+// Each bool is one independent capability of the provider, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProviderFacts {
+    /// The name `--provider` takes.
+    pub id: &'static str,
+    /// The provider's name for people.
+    pub label: &'static str,
+    /// Its environment variables.
+    pub env: EnvVars,
+    /// The public endpoint; `None` where every account has its own (Azure's resources).
+    pub default_base_url: Option<&'static str>,
+    /// What a base URL looks like, for the message when none is configured.
+    pub base_url_example: &'static str,
+    /// Where the dated API lives below a configured endpoint (Azure: `/openai`), added when
+    /// the endpoint does not end with it.
+    pub dated_api_path: Option<&'static str>,
+    /// The `api-version` sent on the dated API unless configured.
+    pub default_api_version: Option<&'static str>,
+    /// A base URL ending in this (Azure's v1 API, `/openai/v1`) is used as given and sends
+    /// no `api-version`.
+    pub unversioned_api_path: Option<&'static str>,
+    /// The model used when `--model` is not given.
+    pub default_model: &'static str,
+    /// The providers whose models it trains (a model's `provider` in the price table).
+    pub trains_models_of: &'static [Provider],
+    /// One of its models, for people: "an OpenAI model", "an open model".
+    pub models_are: &'static str,
+    /// Its models, for people: "OpenAI's models", "open models".
+    pub models_plural: &'static str,
+    /// Whether it trains models the price table does not list (they are checked with an
+    /// approximate encoding, no context limit and no price).
+    pub trains_unlisted_models: bool,
+    /// Whether token counts of its models are approximate (their tokenizers are not tiktoken's).
+    pub approximate_tokens: bool,
+    /// How a job's price is known.
+    pub pricing: Pricing,
+    /// Whether it publishes each model's limits (epochs, batch sizes, LoRA rank, …) and lists
+    /// the models it fine-tunes.
+    pub publishes_model_limits: bool,
+    /// Whether files above the single-request limit go through a multipart upload API.
+    pub multipart_uploads: bool,
+    /// Whether jobs can be paused and resumed.
+    pub pause_resume: bool,
+    /// Whether a job request carries `metadata` (which makes creation safe to retry).
+    pub job_metadata: bool,
+    /// Where losses come from.
+    pub losses: LossSource,
+    /// Epochs when none are asked for.
+    pub default_epochs: DefaultEpochs,
+    /// The dataset rules `check --provider` applies (the fewest examples among them). The
+    /// sources of each difference are in the docs of the rules concerned (`finetune rule CODE`).
+    pub dataset_rules: RuleProfile,
+    /// The shape of its job ids.
+    pub job_id: JobIdShape,
+    /// Which hyperparameters a job takes.
+    pub tuning: Tuning,
+    /// Whether a fine-tuned model answers through a deployment the user makes.
+    pub deployments: bool,
+    /// The day it stops taking new fine-tuning jobs, where announced (YYYY-MM-DD).
+    pub stops_new_jobs: Option<&'static str>,
+}
+
+/// The Azure OpenAI data-plane API version used when `AZURE_OPENAI_API_VERSION` is not set.
+pub const AZURE_API_VERSION: &str = "2024-10-21";
+
+/// Every provider's facts, in [`Provider::ALL`]'s order.
+pub(super) const FACTS: [ProviderFacts; 3] = [
+    ProviderFacts {
+        id: "openai",
+        label: "OpenAI",
+        env: EnvVars {
+            api_key: "OPENAI_API_KEY",
+            base_url: "OPENAI_BASE_URL",
+            organization: Some("OPENAI_ORG_ID"),
+            project: Some("OPENAI_PROJECT_ID"),
+            api_version: None,
+        },
+        default_base_url: Some("https://api.openai.com/v1"),
+        base_url_example: "https://api.openai.com/v1",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "gpt-4o-mini-2024-07-18",
+        trains_models_of: &[Provider::OpenAi],
+        models_are: "an OpenAI model",
+        models_plural: "OpenAI's models",
+        trains_unlisted_models: false,
+        approximate_tokens: false,
+        pricing: Pricing::PriceTable,
+        publishes_model_limits: false,
+        multipart_uploads: true,
+        pause_resume: true,
+        job_metadata: true,
+        losses: LossSource::Events,
+        default_epochs: DefaultEpochs::Heuristic,
+        dataset_rules: RuleProfile::BASELINE,
+        job_id: JobIdShape {
+            prefix: "ftjob-",
+            no_slash: false,
+        },
+        tuning: Tuning::Multiplier,
+        deployments: false,
+        stops_new_jobs: Some("2027-01-06"),
+    },
+    ProviderFacts {
+        id: "azure",
+        label: "Azure OpenAI",
+        env: EnvVars {
+            api_key: "AZURE_OPENAI_API_KEY",
+            base_url: "AZURE_OPENAI_ENDPOINT",
+            organization: None,
+            project: None,
+            api_version: Some("AZURE_OPENAI_API_VERSION"),
+        },
+        default_base_url: None,
+        base_url_example: "https://RESOURCE.openai.azure.com",
+        dated_api_path: Some("/openai"),
+        default_api_version: Some(AZURE_API_VERSION),
+        unversioned_api_path: Some("/openai/v1"),
+        default_model: "gpt-4o-mini-2024-07-18",
+        trains_models_of: &[Provider::OpenAi],
+        models_are: "an OpenAI model",
+        models_plural: "OpenAI's models",
+        trains_unlisted_models: false,
+        approximate_tokens: false,
+        pricing: Pricing::Reference {
+            note: "Azure bills training at its own rates, plus hosting per hour once deployed",
+        },
+        publishes_model_limits: false,
+        multipart_uploads: false,
+        pause_resume: true,
+        job_metadata: false,
+        losses: LossSource::Events,
+        default_epochs: DefaultEpochs::Heuristic,
+        dataset_rules: RuleProfile {
+            repeated_roles: RepeatedRoles::AssistantRejected,
+            ..RuleProfile::BASELINE
+        },
+        job_id: JobIdShape {
+            prefix: "ftjob-",
+            no_slash: false,
+        },
+        tuning: Tuning::Multiplier,
+        deployments: true,
+        stops_new_jobs: None,
+    },
+    ProviderFacts {
+        id: "together",
+        label: "Together AI",
+        env: EnvVars {
+            api_key: "TOGETHER_API_KEY",
+            base_url: "TOGETHER_BASE_URL",
+            organization: None,
+            project: None,
+            api_version: None,
+        },
+        default_base_url: Some("https://api.together.ai/v1"),
+        base_url_example: "https://api.together.ai/v1",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+        trains_models_of: &[Provider::Together],
+        models_are: "an open model",
+        models_plural: "open models",
+        trains_unlisted_models: true,
+        approximate_tokens: true,
+        pricing: Pricing::EstimatesEachJob,
+        publishes_model_limits: true,
+        multipart_uploads: false,
+        pause_resume: false,
+        job_metadata: false,
+        losses: LossSource::Metrics,
+        default_epochs: DefaultEpochs::Fixed(1),
+        dataset_rules: RuleProfile {
+            plain_formats: &[Format::Text, Format::PromptCompletion],
+            weights: WeightScope::AnyMessage,
+            repeated_roles: RepeatedRoles::Rejected,
+            image_sources: ImageSources::DataOnly,
+            content_forms: ContentForms::Uniform,
+            assistant_reasoning: true,
+            min_examples: 1,
+        },
+        job_id: JobIdShape {
+            prefix: "ft-",
+            no_slash: true,
+        },
+        tuning: Tuning::LearningRateAndLora,
+        deployments: false,
+        stops_new_jobs: None,
+    },
+];
+
+/// The providers whose facts satisfy `has`, as their labels and as their ids, each joined by
+/// `, `: for messages that say where an option applies.
+pub fn names_where(has: impl Fn(&ProviderFacts) -> bool) -> (String, String) {
+    let found: Vec<&ProviderFacts> = FACTS.iter().filter(|facts| has(facts)).collect();
+    let join = |each: fn(&ProviderFacts) -> &'static str| {
+        found.iter().map(|f| each(f)).collect::<Vec<_>>().join(", ")
+    };
+    (join(|f| f.label), join(|f| f.id))
+}

@@ -17,8 +17,8 @@ use super::transport::{
     Answer, Auth, REQUEST_ID_KEY, Transport, UploadProgress, matching_start, scrub_encoded, segment,
 };
 use super::types::{
-    ChatCompletion, ChatMessage, Checkpoint, CreateUpload, Deleted, Event, FileObject, Job,
-    JobRequest, MethodSpec, NewUpload, Page, Upload, UploadPart,
+    ChatCompletion, ChatMessage, Checkpoint, CreateUpload, Cursor, Deleted, Event, FileObject, Job,
+    JobRequest, MethodSpec, NewUpload, Page, PageStep, Upload, UploadPart,
 };
 
 /// `POST /fine_tuning/jobs`'s body.
@@ -116,14 +116,14 @@ impl OpenAi {
             return Ok(files);
         }
         let mut files = Vec::new();
-        let mut after: Option<String> = None;
+        let mut cursor = Cursor::default();
         loop {
             let mut query = vec![("limit", "10000".to_owned()), ("order", "desc".to_owned())];
             if let Some(purpose) = purpose {
                 query.push(("purpose", purpose.to_owned()));
             }
-            if let Some(after) = &after {
-                query.push(("after", after.clone()));
+            if let Some(after) = cursor.after() {
+                query.push(("after", after.to_owned()));
             }
             let page: Page<FileObject> = t
                 .json(Method::GET, "/files", &|request| request.query(&query))
@@ -132,11 +132,13 @@ impl OpenAi {
                 .last_id
                 .clone()
                 .or_else(|| page.data.last().map(|f| f.id.clone()));
-            let more = page.has_more && !page.data.is_empty();
-            files.extend(page.data);
-            match last {
-                Some(last) if more => after = Some(last),
-                _ => return Ok(files),
+            match cursor.advance(last.as_deref(), page.has_more) {
+                PageStep::Next => files.extend(page.data),
+                PageStep::Last => {
+                    files.extend(page.data);
+                    return Ok(files);
+                }
+                PageStep::Repeated => return Ok(files),
             }
         }
     }
@@ -186,14 +188,17 @@ impl OpenAi {
 
     async fn events(&self, id: &str) -> Result<Vec<Event>, ApiError> {
         let mut events = Vec::new();
-        let mut after: Option<String> = None;
+        let mut cursor = Cursor::default();
         loop {
-            let page = self.events_page(id, 100, after.as_deref()).await?;
-            let more = page.has_more && !page.data.is_empty();
-            after = page.data.last().map(|event| event.id.clone());
-            events.extend(page.data);
-            if !more {
-                break;
+            let page = self.events_page(id, 100, cursor.after()).await?;
+            let last = page.data.last().map(|event| event.id.clone());
+            match cursor.advance(last.as_deref(), page.has_more) {
+                PageStep::Next => events.extend(page.data),
+                PageStep::Last => {
+                    events.extend(page.data);
+                    break;
+                }
+                PageStep::Repeated => break,
             }
         }
         events.reverse();
@@ -203,21 +208,24 @@ impl OpenAi {
     async fn checkpoints(&self, id: &str) -> Result<Vec<Checkpoint>, ApiError> {
         let route = format!("/fine_tuning/jobs/{}/checkpoints", segment(id));
         let mut checkpoints = Vec::new();
-        let mut after: Option<String> = None;
+        let mut cursor = Cursor::default();
         loop {
             let mut query = vec![("limit", "100".to_owned())];
-            if let Some(after) = &after {
-                query.push(("after", after.clone()));
+            if let Some(after) = cursor.after() {
+                query.push(("after", after.to_owned()));
             }
             let page: Page<Checkpoint> = self
                 .transport
                 .json(Method::GET, &route, &|r| r.query(&query))
                 .await?;
-            let more = page.has_more && !page.data.is_empty();
-            after = page.data.last().map(|c| c.id.clone());
-            checkpoints.extend(page.data);
-            if !more {
-                return Ok(checkpoints);
+            let last = page.data.last().map(|c| c.id.clone());
+            match cursor.advance(last.as_deref(), page.has_more) {
+                PageStep::Next => checkpoints.extend(page.data),
+                PageStep::Last => {
+                    checkpoints.extend(page.data);
+                    return Ok(checkpoints);
+                }
+                PageStep::Repeated => return Ok(checkpoints),
             }
         }
     }

@@ -2,7 +2,7 @@
 //! fields are ignored and statuses are kept as strings, so a new enum value never breaks a
 //! command. Requests serialise to exactly the spec's shapes, leaving out what the user did not set.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,6 +19,48 @@ pub struct Page<T> {
     /// The last object's id, where the endpoint gives it.
     #[serde(default)]
     pub last_id: Option<String>,
+}
+
+/// Follows a list's `after` cursors, and stops where a server hands back a page it gave
+/// before (a page whose last item was already a cursor): reading on would fetch it forever.
+#[derive(Debug, Default)]
+pub struct Cursor {
+    after: Option<String>,
+    used: HashSet<String>,
+}
+
+/// What to do with a page, and whether to read another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageStep {
+    /// Keep the page and read the next one.
+    Next,
+    /// Keep the page; it is the last.
+    Last,
+    /// The server sent this page before: drop it and stop.
+    Repeated,
+}
+
+impl Cursor {
+    /// The cursor for the next request: the last item of the page before.
+    pub fn after(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
+    /// Moves past a page whose last item has the id `last`.
+    pub fn advance(&mut self, last: Option<&str>, has_more: bool) -> PageStep {
+        match last {
+            None => PageStep::Last,
+            Some(last) if !self.used.insert(last.to_owned()) => PageStep::Repeated,
+            Some(last) => {
+                self.after = Some(last.to_owned());
+                if has_more {
+                    PageStep::Next
+                } else {
+                    PageStep::Last
+                }
+            }
+        }
+    }
 }
 
 /// An uploaded file.
@@ -449,5 +491,17 @@ mod tests {
         assert_eq!(job.status, "something_new");
         assert!(!job.is_finished());
         assert_eq!(job.method_name(), "supervised");
+    }
+
+    #[test]
+    fn a_cursor_stops_at_a_page_the_server_repeats() {
+        let mut cursor = Cursor::default();
+        assert_eq!(cursor.after(), None);
+        assert_eq!(cursor.advance(Some("b"), true), PageStep::Next);
+        assert_eq!(cursor.after(), Some("b"));
+        assert_eq!(cursor.advance(Some("d"), true), PageStep::Next);
+        assert_eq!(cursor.advance(Some("b"), true), PageStep::Repeated);
+        assert_eq!(cursor.advance(None, true), PageStep::Last);
+        assert_eq!(cursor.advance(Some("e"), false), PageStep::Last);
     }
 }

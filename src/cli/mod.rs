@@ -491,9 +491,14 @@ pub struct PrepareArgs {
     /// How to split, and where the two files go.
     #[command(flatten)]
     pub split: SplitSettings,
-    /// The model to count tokens, limits and cost for (default gpt-4o-mini-2024-07-18).
+    /// The model to count tokens, limits and cost for; by default the provider's
+    /// (gpt-4o-mini-2024-07-18 on OpenAI and Azure OpenAI).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
+    /// The provider that will train the model, whose dataset rules the check applies:
+    /// `openai`, `azure` or `together`.
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    pub provider: Provider,
     /// Epochs to estimate the cost for: a number, or `auto`.
     #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
     pub epochs: Epochs,

@@ -7,8 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
 use crate::api::types::{
-    ChatMessage, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
-    ProviderOptions,
+    ChatMessage, Cursor, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
+    PageStep, ProviderOptions,
 };
 use crate::api::{ApiError, Client, TogetherOptions, TrainingType};
 use crate::cli::{
@@ -96,6 +96,16 @@ fn resolve(
         }
         Err(error) => return Ok(Err(failed(&error, printer))),
     };
+    if options.no_check {
+        printer.note(&format!(
+            "warning: training on {} ({}) without checking it (--no-check): the platform may reject it, or train on broken examples",
+            file.id, file.filename
+        ));
+        return Ok(Ok(Resolved {
+            file,
+            preflight: None,
+        }));
+    }
     // Check the uploaded content too: the estimate needs its tokens, and a broken file would
     // only fail on the platform after the job was created.
     let content = match block_on(client.file_content(&file.id))? {
@@ -463,14 +473,18 @@ pub fn list(args: &ListJobsArgs, printer: &mut Printer) -> io::Result<ExitStatus
     let client = client_or_exit!(&args.api, printer);
     let result = block_on(async {
         let mut jobs = Vec::new();
-        let mut after: Option<String> = None;
+        let mut cursor = Cursor::default();
         loop {
-            let page = client.list_jobs(args.limit, after.as_deref()).await?;
-            let more = page.has_more && !page.data.is_empty();
-            after = page.data.last().map(|job| job.id.clone());
+            let page = client.list_jobs(args.limit, cursor.after()).await?;
+            let last = page.data.last().map(|job| job.id.clone());
+            let more = match cursor.advance(last.as_deref(), page.has_more) {
+                PageStep::Repeated => return Ok::<_, ApiError>((jobs, false)),
+                PageStep::Next => true,
+                PageStep::Last => false,
+            };
             jobs.extend(page.data);
             if !(args.all && more) {
-                return Ok::<_, ApiError>((jobs, more));
+                return Ok((jobs, more));
             }
         }
     })?;

@@ -16,7 +16,6 @@ use crate::prepare::dedupe::DedupeOptions;
 use crate::prepare::output::TargetPolicy;
 use crate::prepare::pipeline::{PrepareOptions, PrepareReport, Prepared, prepare};
 use crate::prepare::split::SplitOptions;
-use crate::provider::Provider;
 use crate::tokens::TokenCounter;
 
 /// Errors listed when a file is refused.
@@ -34,14 +33,11 @@ struct Output<'a> {
 
 /// Prepares a file and prints one report.
 pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
+    let name = ModelSetting::resolve(args.model.as_deref(), args.provider).name;
     let model = match price_table(args.pricing.as_deref())
         .map_err(|e| e.to_string())
-        .and_then(|table| {
-            table
-                .find(&ModelSetting::resolve(args.model.as_deref(), Provider::default()).name)
-                .cloned()
-                .map_err(|e| e.to_string())
-        }) {
+        .and_then(|table| table.find_for(&name, args.provider))
+    {
         Ok(model) => model,
         Err(message) => {
             printer.error(&message);
@@ -55,6 +51,7 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
                 counter: TokenCounter::new(model.encoding),
                 example_token_limit: model.example_token_limit,
             }),
+            profile: args.provider.dataset_rules(),
             ..CheckOptions::default()
         },
         dedupe: DedupeOptions {

@@ -125,6 +125,8 @@ impl StoredUpload {
 /// The settings a training file is checked with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct StudyKey {
+    /// Whose dataset rules the file is checked by.
+    provider: Provider,
     method: Method,
     encoding: crate::tokens::Encoding,
     limit: Option<u32>,
@@ -275,6 +277,7 @@ impl World {
         Some(StudyRequest {
             content: Arc::clone(&file.content),
             key: StudyKey {
+                provider: self.provider,
                 method,
                 encoding: entry.encoding,
                 limit: entry.example_token_limit,
@@ -743,6 +746,7 @@ impl World {
             .cloned()
             .unwrap_or(Value::Null);
         let key = StudyKey {
+            provider: self.provider,
             method,
             encoding: entry.encoding,
             limit: entry.example_token_limit,
@@ -1112,6 +1116,7 @@ fn page(
 /// What `check` says of the training file: examples, tokens per epoch and the first error.
 fn study(content: &Arc<Vec<u8>>, key: StudyKey) -> Training {
     let StudyKey {
+        provider,
         method,
         encoding,
         limit,
@@ -1122,6 +1127,7 @@ fn study(content: &Arc<Vec<u8>>, key: StudyKey) -> Training {
             example_token_limit: limit,
         }),
         method: Some(method),
+        profile: provider.dataset_rules(),
         ..CheckOptions::default()
     };
     let mut diagnostics: Vec<Diagnostic> = Vec::new();

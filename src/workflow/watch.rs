@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::api::types::{Event, Job};
+use crate::api::types::{Cursor, Event, Job, PageStep};
 use crate::api::{ApiError, Client};
 
 /// What is told the state of a watched job, once a round.
@@ -53,11 +53,14 @@ pub async fn new_events(
     seen: &mut SeenEvents,
 ) -> Result<Vec<Event>, ApiError> {
     let mut fresh = Vec::new();
-    let mut after: Option<String> = None;
+    let mut cursor = Cursor::default();
     loop {
-        let page = client.list_events(id, 100, after.as_deref()).await?;
-        let more = page.has_more && !page.data.is_empty();
-        after = page.data.last().map(|e| e.id.clone());
+        let page = client.list_events(id, 100, cursor.after()).await?;
+        let last = page.data.last().map(|e| e.id.clone());
+        let step = cursor.advance(last.as_deref(), page.has_more);
+        if step == PageStep::Repeated {
+            break;
+        }
         let mut reached_seen = false;
         for event in page.data {
             if seen.0.contains(&event.id) {
@@ -66,7 +69,7 @@ pub async fn new_events(
             }
             fresh.push(event);
         }
-        if reached_seen || !more {
+        if reached_seen || step == PageStep::Last {
             break;
         }
     }

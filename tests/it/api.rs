@@ -746,6 +746,38 @@ fn the_whole_workflow_runs_on_together_ai() {
     );
 }
 
+/// The stand-in's Together side judges an upload by Together's dataset rules, as Together does:
+/// a weight on a user message (Together's documented example) trains there.
+#[test]
+fn the_stand_in_trains_a_file_only_together_accepts() {
+    let server = StandIn::start(&[]).speaking("together");
+    let lines: String = (0..10)
+        .map(|i| {
+            format!(
+                r#"{{"messages": [{{"role": "user", "content": "Question {i}?", "weight": 0}}, {{"role": "assistant", "content": "Answer {i}.", "weight": 1}}]}}"#
+            ) + "\n"
+        })
+        .collect();
+    let file = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    std::fs::write(file.path(), lines).unwrap();
+    let path = file.path().to_str().unwrap();
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        path,
+        "--training-type",
+        "full",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("succeeded"), "{stdout}");
+}
+
 #[test]
 fn together_limits_and_price_are_honoured_before_anything_is_spent() {
     let server = StandIn::start(&[]).speaking("together");
@@ -975,7 +1007,23 @@ fn a_file_with_errors_is_not_uploaded_unless_asked() {
         "{stderr}"
     );
     let file = stdout.trim().to_owned();
-    let job = job_id(&server.ok(&["train-model", &file, "--no-check", "--yes"]));
+    // An uploaded file is then neither downloaded nor checked, and the warning names it.
+    let downloads = || {
+        server
+            .calls()
+            .iter()
+            .filter(|c| c.ends_with("/content"))
+            .count()
+    };
+    let before = downloads();
+    let (code, stdout, stderr) = server.run(&["train-model", &file, "--no-check", "--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(downloads(), before);
+    assert!(
+        stderr.contains(&format!("training on {file} (")) && !stderr.contains("uploading"),
+        "{stderr}"
+    );
+    let job = job_id(&stdout);
     let (code, stdout, stderr) = server.run(&["wait", &job, "--poll-interval", "0.05"]);
     assert_eq!(code, 1);
     assert!(stdout.contains("failed"), "{stdout}");

@@ -863,3 +863,36 @@ fn valid_json_that_strict_parsers_refuse_is_kept_by_prepare_dedupe_and_split() {
         .code(0);
     assert_eq!(fs::read_to_string(&deduped).unwrap().lines().count(), 30);
 }
+
+/// `prepare --provider` checks by the dataset rules of the provider that will train: a weight
+/// on a user message is an error for OpenAI and fine for Together AI.
+#[test]
+fn prepare_checks_by_the_rules_of_the_provider_that_will_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    let lines: Vec<String> = (0..30)
+        .map(|i| {
+            let mut line = example(i);
+            line["messages"][0]["weight"] = json!(0);
+            line.to_string()
+        })
+        .collect();
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let prepare = |provider: &str| {
+        finetune()
+            .args(["prepare", input.to_str().unwrap(), "--validation", "10"])
+            .args(["--provider", provider])
+            .output()
+            .unwrap()
+    };
+    let openai = prepare("openai");
+    assert_eq!(openai.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&openai.stdout).contains("FT111"));
+    assert!(!dir.path().join("data.train.jsonl").exists());
+    let together = prepare("together");
+    let stderr = String::from_utf8_lossy(&together.stderr);
+    assert_eq!(together.status.code(), Some(0), "{stderr}");
+    let train = fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap();
+    let validation = fs::read_to_string(dir.path().join("data.validation.jsonl")).unwrap();
+    assert_eq!(train.lines().count() + validation.lines().count(), 30);
+}

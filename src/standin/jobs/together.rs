@@ -324,6 +324,7 @@ impl World {
             })?;
         let content = std::sync::Arc::clone(&file.content);
         let key = StudyKey {
+            provider: self.provider,
             method,
             encoding: entry.encoding,
             limit: entry.example_token_limit,

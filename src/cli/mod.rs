@@ -545,6 +545,10 @@ pub struct SplitArgs {
     /// How to split, and where the two files go.
     #[command(flatten)]
     pub split: SplitSettings,
+    /// The provider that will train on the files, whose minimum examples each side needs:
+    /// `openai`, `azure` or `together`.
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    pub provider: Provider,
     /// `human` for a summary, `json` for every line's side.
     #[arg(long, value_enum, default_value_t = TableFormat::Human)]
     pub output_format: TableFormat,

@@ -51,7 +51,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    model_warnings(&model, printer);
+    model_warnings(&model, args.provider, printer);
     // Tokens are counted unless asked not to, or only rules that need no count are selected.
     let count_tokens =
         !args.no_tokens && (args.select.is_empty() || filter.is_enabled(&example_too_long::RULE));
@@ -244,7 +244,7 @@ pub(crate) struct Preflight {
 /// Warns on standard error about what makes the model's figures less certain or its days
 /// numbered: a model the price table does not list, and shutdown dates past or near. Said
 /// once per run, however many files are checked for the model.
-fn model_warnings(model: &ModelEntry, printer: &mut Printer) {
+fn model_warnings(model: &ModelEntry, provider: Provider, printer: &mut Printer) {
     static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
         return;
@@ -257,14 +257,31 @@ fn model_warnings(model: &ModelEntry, printer: &mut Printer) {
             model.provider.label()
         ));
     }
+    // The price table's deadlines are those of the model's own provider: they say nothing of
+    // another provider that trains the same model (Azure OpenAI's own schedule is its own).
+    if provider != model.provider {
+        return;
+    }
     let warnings = model.deadline_warnings(crate::cli::settings::today());
     for warning in &warnings {
         printer.note(&format!("warning: {warning}"));
     }
     if !warnings.is_empty() {
-        printer.note(
-            "  the same dataset trains on Together AI (--provider together, open models) or Azure OpenAI (--provider azure); see `finetune models`",
-        );
+        let others: Vec<String> = Provider::ALL
+            .into_iter()
+            .filter(|other| *other != provider && other.facts().stops_new_jobs.is_none())
+            .map(|other| {
+                let facts = other.facts();
+                format!(
+                    "{} (--provider {}, {})",
+                    facts.label, facts.id, facts.models_plural
+                )
+            })
+            .collect();
+        printer.note(&format!(
+            "  the same dataset trains on {}; see `finetune models`",
+            others.join(" or ")
+        ));
     }
 }
 
@@ -284,7 +301,7 @@ pub(crate) fn preflight(
         Ok(model) => model,
         Err(message) => return Ok(Err(message)),
     };
-    model_warnings(&model, printer);
+    model_warnings(&model, provider, printer);
     let counter = match tokenizer.map(TokenCounter::from_file) {
         Some(Ok(counter)) => counter,
         Some(Err(error)) => return Ok(Err(error.to_string())),

@@ -62,6 +62,7 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             validation: args.split.validation,
             seed: args.split.seed,
             near: args.split.near.0,
+            min_examples: args.provider.dataset_rules().min_examples,
         },
         stratify_by: args.split.stratify_by.clone(),
         drop_invalid: args.drop_invalid,

@@ -36,6 +36,7 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         validation: args.split.validation,
         seed: args.split.seed,
         near: args.split.near.0,
+        min_examples: args.provider.dataset_rules().min_examples,
     };
     let report = match split(&sketches.examples, options, &FileWords(&args.file)) {
         Ok(report) => report,

@@ -14,9 +14,18 @@ pub fn exact_fingerprint(example: &Map<String, Value>) -> u128 {
     hasher.digest128()
 }
 
-/// The identity of the prompt: every message before the last assistant message, and the tools.
-/// `None` when the example has no assistant message.
+/// The identity of the prompt: every message before the last assistant message, and the tools;
+/// a prompt/completion example's `prompt`. `None` when the example has neither an assistant
+/// message nor a `prompt`.
 pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
+    if let (Some(prompt @ Value::String(_)), None) =
+        (example.get("prompt"), example.get("messages"))
+    {
+        let mut hasher = Xxh3::new();
+        hasher.update(b"prompt");
+        hash_value(prompt, &mut hasher);
+        return Some(hasher.digest128());
+    }
     let messages = example.get("messages")?.as_array()?;
     let last_reply = messages
         .iter()

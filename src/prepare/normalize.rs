@@ -4,9 +4,13 @@ use serde_json::{Map, Value};
 
 pub use crate::dataset::fingerprint::{exact_fingerprint, prompt_fingerprint};
 
-/// The example's text for near-duplicate detection: every message's role and text, in order.
+/// The example's text for near-duplicate detection: every message's role and text, in order;
+/// for the plain formats, the `text`, or the `prompt` and the `completion`.
 pub fn text_of(example: &Map<String, Value>) -> String {
     let mut text = String::new();
+    for key in ["text", "prompt", "completion"] {
+        push_content(example.get(key), &mut text);
+    }
     let messages = example
         .get("messages")
         .or_else(|| example.get("input")?.get("messages"))

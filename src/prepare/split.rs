@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use super::near::clusters;
 use super::{PrepareError, Sketch, WordSource, near_pairs};
-use crate::lint::dataset::too_few_examples::MIN_EXAMPLES;
 
 /// How many examples go to validation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,6 +25,8 @@ pub struct SplitOptions {
     /// Similarity from which examples count as near duplicates and stay together; `None`
     /// keeps only exact duplicates together.
     pub near: Option<f64>,
+    /// The fewest examples either side may have: the platform's minimum.
+    pub min_examples: u64,
 }
 
 /// The lines of each side, in input order.
@@ -71,21 +72,19 @@ pub fn split(
         #[allow(clippy::cast_sign_loss)]
         ValidationSize::Fraction(share) => (n as f64 * share).round() as u64,
     };
+    let min = options.min_examples;
     let too_small = |validation: u64| {
         format!(
-            "a split of {n} examples into {} for training and {validation} for validation leaves a side under the minimum of {MIN_EXAMPLES} examples; {}",
+            "a split of {n} examples into {} for training and {validation} for validation leaves a side under the minimum of {min} examples; {}",
             n.saturating_sub(validation),
-            if n < 2 * MIN_EXAMPLES {
-                "the file needs at least 20 examples to split".to_owned()
+            if n < 2 * min {
+                format!("the file needs at least {} examples to split", 2 * min)
             } else {
-                format!(
-                    "ask for between {MIN_EXAMPLES} and {} validation examples",
-                    n - MIN_EXAMPLES
-                )
+                format!("ask for between {min} and {} validation examples", n - min)
             }
         )
     };
-    if wanted < MIN_EXAMPLES || n.saturating_sub(wanted) < MIN_EXAMPLES {
+    if wanted < min || n.saturating_sub(wanted) < min {
         return Err(PrepareError::Split(too_small(wanted)));
     }
     let groups = duplicate_groups(examples, options.near, source)?;
@@ -110,7 +109,7 @@ pub fn split(
             }
         }
     }
-    if taken < MIN_EXAMPLES {
+    if taken < min {
         return Err(PrepareError::Split(too_small(taken)));
     }
     let (mut train, mut validation) = (Vec::new(), Vec::new());
@@ -212,6 +211,7 @@ mod tests {
             validation,
             seed,
             near: Some(0.9),
+            min_examples: crate::lint::dataset::too_few_examples::MIN_EXAMPLES,
         }
     }
 

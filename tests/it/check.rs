@@ -617,7 +617,7 @@ fn open_models_count_approximately_and_say_so() {
 
 #[test]
 fn a_model_near_or_past_its_shutdown_is_warned_about() {
-    let run = |today: &str| {
+    let run_on = |today: &str, provider: &str| {
         let assert = finetune()
             .env("FINETUNE_TODAY", today)
             .args([
@@ -625,16 +625,22 @@ fn a_model_near_or_past_its_shutdown_is_warned_about() {
                 "datasets/sarcastic.jsonl",
                 "--model",
                 "gpt-4.1-mini",
+                "--provider",
+                provider,
             ])
             .assert()
             .success();
         stderr(&assert)
     };
+    let run = |today: &str| run_on(today, "openai");
+    // OpenAI's dates are OpenAI's: Azure OpenAI trains the same model on its own schedule.
+    assert_eq!(run_on("2027-01-10", "azure"), "");
     assert_eq!(run("2026-11-24"), "");
     let soon = run("2026-12-20");
     assert!(
         soon.contains("OpenAI stops taking new fine-tuning jobs for gpt-4.1-mini-2025-04-14 on 2027-01-06, in 17 days")
-            && soon.contains("--provider together"),
+            && soon.contains("Together AI (--provider together, open models)")
+            && soon.contains("Azure OpenAI (--provider azure, OpenAI's models)"),
         "{soon}"
     );
     let past = run("2027-02-01");

@@ -896,3 +896,65 @@ fn prepare_checks_by_the_rules_of_the_provider_that_will_train() {
     let validation = fs::read_to_string(dir.path().join("data.validation.jsonl")).unwrap();
     assert_eq!(train.lines().count() + validation.lines().count(), 30);
 }
+
+/// Plain-text and prompt/completion lines (Together AI's formats) are compared on their text:
+/// distinct ones are all kept, a copy one word apart is found, and `prepare --provider
+/// together` splits a file of a few of them (Together trains on one example).
+#[test]
+fn plain_format_files_are_deduplicated_on_their_text_and_split_for_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let sentence = |i: usize| {
+        format!("Example {i} talks about the hardware store and its aisle number {i} for nails")
+    };
+    for (name, line) in [
+        (
+            "text",
+            &(|i: usize| json!({ "text": sentence(i) })) as &dyn Fn(usize) -> Value,
+        ),
+        (
+            "pc",
+            &|i: usize| json!({ "prompt": format!("Question {i}?"), "completion": sentence(i) }),
+        ),
+    ] {
+        let input = dir.path().join(format!("{name}.jsonl"));
+        let mut lines: Vec<String> = (0..15).map(|i| line(i).to_string()).collect();
+        let mut near = line(3);
+        let key = if name == "text" { "text" } else { "completion" };
+        near[key] = json!(sentence(3).replace("nails", "screws"));
+        lines.push(near.to_string());
+        fs::write(&input, lines.join("\n") + "\n").unwrap();
+        let output = dir.path().join(format!("{name}.dedupe.jsonl"));
+        let (code, report, stderr) = run_json(&[
+            "dedupe",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let kept = fs::read_to_string(&output).unwrap();
+        assert_eq!(kept.lines().count(), 15, "{name}: {report}");
+        let (code, _, stderr) = run_json(&[
+            "prepare",
+            input.to_str().unwrap(),
+            "--provider",
+            "together",
+            "--validation",
+            "3",
+            "--output-dir",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let validation =
+            fs::read_to_string(dir.path().join(format!("{name}.validation.jsonl"))).unwrap();
+        assert_eq!(validation.lines().count(), 3, "{name}");
+    }
+    // OpenAI's minimum of 10 a side still holds without --provider.
+    let (code, _, stderr) = run_json(&[
+        "split",
+        dir.path().join("text.jsonl").to_str().unwrap(),
+        "--validation",
+        "3",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("minimum of 10"), "{stderr}");
+}

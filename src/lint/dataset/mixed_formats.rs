@@ -27,6 +27,18 @@ A file of preference examples with one supervised chat line in it.
 "#,
 };
 
+/// A format's name in the message: the plain formats are supervised too, so the method's name
+/// alone cannot tell them from chat.
+fn noun(format: Format) -> &'static str {
+    match format {
+        Format::Chat => "supervised chat",
+        Format::Preference => "preference (dpo)",
+        Format::Reinforcement => "reinforcement",
+        Format::Text => "plain-text",
+        Format::PromptCompletion => "prompt/completion",
+    }
+}
+
 /// The diagnostic for a file whose majority is `majority`, where `first` is the first line of
 /// another format and `others` counts such lines.
 pub fn diagnostic(majority: Format, first: (u64, Format), others: u64) -> Diagnostic {
@@ -34,14 +46,14 @@ pub fn diagnostic(majority: Format, first: (u64, Format), others: u64) -> Diagno
     let message = if others == 1 {
         format!(
             "line is the only {} example in a file of {} examples",
-            method.as_str(),
-            majority.as_str()
+            noun(method),
+            noun(majority)
         )
     } else {
         format!(
-            "line is the first of {others} examples in a file of {} examples that are not {}",
-            majority.as_str(),
-            majority.as_str()
+            "line is the first of {others} examples of other formats (this one {}) in a file of {} examples",
+            noun(method),
+            noun(majority)
         )
     };
     let mut diagnostic = RULE.diagnostic(Some(line), message);
@@ -58,4 +70,23 @@ pub fn diagnostic(majority: Format, first: (u64, Format), others: u64) -> Diagno
         message: format!("first {} example", method.as_str()),
     });
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_names_both_formats() {
+        let message = diagnostic(Format::Chat, (3, Format::Text), 5).message;
+        assert_eq!(
+            message,
+            "line is the first of 5 examples of other formats (this one plain-text) in a file of supervised chat examples"
+        );
+        let message = diagnostic(Format::Preference, (2, Format::Chat), 1).message;
+        assert_eq!(
+            message,
+            "line is the only supervised chat example in a file of preference (dpo) examples"
+        );
+    }
 }

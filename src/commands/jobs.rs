@@ -68,7 +68,8 @@ fn resolve(
         let uploaded = put_file(client, path, options, printer)?;
         return Ok(match uploaded {
             Ok(file) => {
-                printer.note(&format!("uploaded {spec} as {}", file.id));
+                // Uploaded now, or an earlier upload reused (the upload said which).
+                printer.note(&format!("training on {spec} as {}", file.id));
                 Ok(Resolved { file, preflight })
             }
             Err(error) => Err(failed(&error, printer)),

@@ -27,9 +27,9 @@ pub fn run(args: &StandInArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.note(&format!(
             "the fine-tuning API stand-in is listening on {root}; in another shell:\n  \
              OpenAI:        export OPENAI_BASE_URL={url} OPENAI_API_KEY=sk-standin\n  \
-             Azure OpenAI:  export FINETUNE_PROVIDER=azure AZURE_OPENAI_ENDPOINT={root}/azure AZURE_OPENAI_API_KEY=standin\n  \
+             Azure OpenAI:  export FINETUNE_PROVIDER=azure AZURE_OPENAI_ENDPOINT={root}/azure AZURE_OPENAI_API_KEY=standin-key\n  \
              (its v1 API:   AZURE_OPENAI_ENDPOINT={root}/azure/openai/v1)\n  \
-             Together AI:   export FINETUNE_PROVIDER=together TOGETHER_BASE_URL={root}/together/v1 TOGETHER_API_KEY=standin\n  \
+             Together AI:   export FINETUNE_PROVIDER=together TOGETHER_BASE_URL={root}/together/v1 TOGETHER_API_KEY=standin-key\n  \
              then: finetune upload-dataset datasets/sarcastic.jsonl\n\
              Ctrl-C stops it (everything it holds is in memory)."
         ));

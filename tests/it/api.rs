@@ -1823,3 +1823,26 @@ fn multipart_uploads_carry_on_after_a_lost_answer() {
     );
     assert_contract(&server.journal());
 }
+
+/// `train-model` of a local file already uploaded says it reuses the upload, and never also
+/// that it uploaded it.
+#[test]
+fn train_model_on_a_file_already_uploaded_says_it_reuses_it() {
+    let server = StandIn::start(&[]);
+    let data = "datasets/sarcastic.jsonl";
+    let file_id = server.ok(&["upload-dataset", data]).trim().to_owned();
+    let (code, _, stderr) = server.run(&["train-model", data, "--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("already uploaded")
+            && stderr.contains(&format!("training on {data} as {file_id}")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("uploaded datasets/"), "{stderr}");
+    let uploads = server
+        .calls()
+        .iter()
+        .filter(|c| *c == "POST /files")
+        .count();
+    assert_eq!(uploads, 1);
+}

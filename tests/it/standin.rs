@@ -414,3 +414,52 @@ fn the_check_of_a_training_file_does_not_hold_up_other_clients() {
         0
     );
 }
+
+/// The settings the stand-in prints for each provider work as printed: ids come back whole
+/// (a key that is part of the stand-in's ids would be redacted inside every id).
+#[test]
+fn the_settings_the_stand_in_prints_work_as_printed() {
+    use std::io::BufRead;
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("finetune"))
+        .args(["stand-in", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let mut exports = Vec::new();
+    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.contains("Ctrl-C") {
+            break;
+        }
+        if let Some((_, vars)) = line.split_once("export ") {
+            exports.push(vars.to_owned());
+        }
+    }
+    assert_eq!(exports.len(), 3, "{exports:?}");
+    for vars in &exports {
+        let mut command = crate::finetune();
+        for pair in vars.split_whitespace() {
+            let (name, value) = pair.split_once('=').unwrap();
+            command.env(name, value);
+        }
+        let upload = command
+            .args(["upload-dataset", "datasets/sarcastic.jsonl", "--no-check"])
+            .output()
+            .unwrap();
+        let id = String::from_utf8_lossy(&upload.stdout).trim().to_owned();
+        let stderr = String::from_utf8_lossy(&upload.stderr);
+        assert!(upload.status.success(), "{vars}: {stderr}");
+        assert!(
+            id.starts_with("file-") && !id.contains("redacted"),
+            "{vars}: {id}"
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

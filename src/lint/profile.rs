@@ -64,6 +64,11 @@ pub struct RuleProfile {
     /// Whether assistant messages may carry their chain of thought in `reasoning` (or
     /// `reasoning_content`).
     pub assistant_reasoning: bool,
+    /// Whether a weight must be the integer 0 or 1, not `1.0` (FT110).
+    pub integer_weights: bool,
+    /// Whether a message with images may be trained on (a non-zero weight); where not, FT110
+    /// reports its weight.
+    pub weighted_images: bool,
     /// The fewest examples a training file may have (FT401).
     pub min_examples: u64,
 }
@@ -78,6 +83,8 @@ impl RuleProfile {
         image_sources: ImageSources::RemoteOrData,
         content_forms: ContentForms::Mixed,
         assistant_reasoning: false,
+        integer_weights: false,
+        weighted_images: true,
         min_examples: 10,
     };
 

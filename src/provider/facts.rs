@@ -252,6 +252,8 @@ pub(super) const FACTS: [ProviderFacts; 3] = [
             image_sources: ImageSources::DataOnly,
             content_forms: ContentForms::Uniform,
             assistant_reasoning: true,
+            integer_weights: true,
+            weighted_images: false,
             min_examples: 1,
         },
         job_id: JobIdShape {

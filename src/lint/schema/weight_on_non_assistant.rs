@@ -14,7 +14,7 @@ pub static RULE: Rule = Rule {
 | provider | `weight` on other messages |
 |---|---|
 | OpenAI, Azure OpenAI | rejected |
-| Together AI | accepted: 0 masks the message from the loss, 1 trains on it ([data preparation](https://docs.together.ai/docs/fine-tuning-data-preparation); `together` SDK `lib/utils/files.py` checks only that each weight is 0 or 1) |
+| Together AI | accepted: 0 masks the message from the loss, 1 trains on it ([data preparation](https://docs.together.ai/docs/fine-tuning-data-preparation); `together` SDK `lib/utils/files.py` accepts it on any role, as the integer 0 or 1 (FT110)) |
 
 ## Why it matters
 OpenAI trains only on assistant messages; a weight anywhere else is an unknown key and the

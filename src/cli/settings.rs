@@ -92,6 +92,24 @@ pub fn api_config(args: &ApiArgs) -> Result<Config, String> {
         ));
     }
     let mut config = Config::for_provider(provider, base_url, ApiKey::new(key.trim()));
+    // A flag the provider has no use for is refused rather than dropped without a word.
+    if args.api_version.is_some() && config.api_version.is_none() {
+        return Err(match facts.unversioned_api_path {
+            Some(path) if facts.env.api_version.is_some() => format!(
+                "--api-version has no meaning on {}'s API at {path}, which is not dated: drop it, or use the resource endpoint without {path} for the dated API",
+                facts.label
+            ),
+            _ => format!("--api-version has no meaning on {}: drop it", facts.label),
+        });
+    }
+    for (flag, given, variable) in [
+        ("--organization", &args.organization, facts.env.organization),
+        ("--project", &args.project, facts.env.project),
+    ] {
+        if given.is_some() && variable.is_none() {
+            return Err(format!("{flag} has no meaning on {}: drop it", facts.label));
+        }
+    }
     // Only the dated surface takes a version (Azure's v1 API has none).
     if config.api_version.is_some()
         && let Some(version) = args

@@ -1846,3 +1846,26 @@ fn train_model_on_a_file_already_uploaded_says_it_reuses_it() {
         .count();
     assert_eq!(uploads, 1);
 }
+
+/// A flag the provider has no use for is refused with the reason, before any request.
+#[test]
+fn flags_a_provider_has_no_use_for_are_refused() {
+    let server = StandIn::start(&[]).speaking("together");
+    for (flag, value) in [
+        ("--organization", "org-1"),
+        ("--project", "proj-1"),
+        ("--api-version", "2024-10-21"),
+    ] {
+        let (code, _, stderr) = server.run(&["list-files", flag, value]);
+        assert_eq!(code, 2, "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("{flag} has no meaning on Together AI")),
+            "{stderr}"
+        );
+    }
+    let azure = StandIn::start(&[]).speaking("azure-v1");
+    let (code, _, stderr) = azure.run(&["list-files", "--api-version", "preview"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not dated"), "{stderr}");
+    assert!(server.calls().is_empty() && azure.calls().is_empty());
+}

@@ -592,14 +592,16 @@ fn azure_v1_base_urls_are_used_as_given() {
     let root = server.url.trim_end_matches("/v1").to_owned();
     let base = format!("{root}/azure/openai/v1/");
     server.ok(&["list-files", "--base-url", &base]);
-    // An explicit dated version does not reach the v1 surface either.
-    server.ok(&[
+    server.ok(&["list-jobs", "--base-url", &base]);
+    // An explicit dated version is refused there (see flags_a_provider_has_no_use_for_are_refused).
+    let (code, _, _) = server.run(&[
         "list-jobs",
         "--base-url",
         &base,
         "--api-version",
         "2024-10-21",
     ]);
+    assert_eq!(code, 2);
     let journal = server.journal();
     assert_eq!(journal.len(), 2, "{journal:?}");
     for exchange in &journal {

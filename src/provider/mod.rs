@@ -11,8 +11,8 @@ mod facts;
 
 use facts::FACTS;
 pub use facts::{
-    AZURE_API_VERSION, DefaultEpochs, EnvVars, JobIdShape, LossSource, Pricing, ProviderFacts,
-    Tuning, names_where,
+    AZURE_API_VERSION, DefaultEpochs, EnvVars, FIREWORKS_ACCOUNT_ENV, JobIdShape, LossSource,
+    Pricing, ProviderFacts, Tuning, names_where,
 };
 
 /// A fine-tuning provider. Commands are the same for every provider; the client maps each
@@ -28,11 +28,19 @@ pub enum Provider {
     Azure,
     /// Together AI: its own fine-tuning API (`/fine-tunes`), open models, LoRA or full training.
     Together,
+    /// Fireworks AI: datasets and jobs under `/v1/accounts/{account}`, open models, LoRA
+    /// training, chat through its OpenAI-compatible inference API.
+    Fireworks,
 }
 
 impl Provider {
     /// Every provider, in the order the documentation lists them.
-    pub const ALL: [Provider; 3] = [Provider::OpenAi, Provider::Azure, Provider::Together];
+    pub const ALL: [Provider; 4] = [
+        Provider::OpenAi,
+        Provider::Azure,
+        Provider::Together,
+        Provider::Fireworks,
+    ];
 
     /// Everything known about the provider.
     pub const fn facts(self) -> &'static ProviderFacts {
@@ -140,7 +148,13 @@ impl std::str::FromStr for Provider {
         Provider::ALL
             .into_iter()
             .find(|p| p.id().eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| format!("unknown provider {name:?}: expected openai, azure or together"))
+            .ok_or_else(|| {
+                let ids: Vec<&str> = Provider::ALL.iter().map(|p| p.id()).collect();
+                format!(
+                    "unknown provider {name:?}: expected one of {}",
+                    ids.join(", ")
+                )
+            })
     }
 }
 
@@ -196,7 +210,7 @@ mod tests {
     fn every_provider_has_its_own_key_variable() {
         let keys: std::collections::HashSet<_> =
             Provider::ALL.iter().map(|p| p.key_env()).collect();
-        assert_eq!(keys.len(), 3);
+        assert_eq!(keys.len(), Provider::ALL.len());
     }
 
     #[test]

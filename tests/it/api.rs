@@ -14,12 +14,15 @@ use crate::{finetune, project_file, start_standin, valid_file};
 /// The key every test uses; it must never appear in any output.
 const KEY: &str = "sk-test-7d1e5c0a9b3f42e8";
 
+/// The Fireworks account the tests use.
+const FIREWORKS_ACCOUNT: &str = "acme";
+
 /// A stand-in server started for one test, stopped when dropped.
 struct StandIn {
     child: Child,
     url: String,
     state: tempfile::TempDir,
-    /// The provider the binary is pointed at: `openai`, `azure` or `together`.
+    /// The provider the binary is pointed at: `openai`, `azure`, `together` or `fireworks`.
     provider: &'static str,
 }
 
@@ -67,6 +70,11 @@ impl StandIn {
                 .env("FINETUNE_PROVIDER", "together")
                 .env("TOGETHER_BASE_URL", format!("{root}/together/v1"))
                 .env("TOGETHER_API_KEY", KEY),
+            "fireworks" => command
+                .env("FINETUNE_PROVIDER", "fireworks")
+                .env("FIREWORKS_BASE_URL", format!("{root}/fireworks"))
+                .env("FIREWORKS_ACCOUNT_ID", FIREWORKS_ACCOUNT)
+                .env("FIREWORKS_API_KEY", KEY),
             _ => command
                 .env("OPENAI_BASE_URL", &self.url)
                 .env("OPENAI_API_KEY", KEY),
@@ -301,12 +309,13 @@ fn assert_contract(journal: &[Value]) {
         )
         .unwrap()
     };
-    let (openai, together) = (load("openai"), load("together"));
+    let (openai, together, fireworks) = (load("openai"), load("together"), load("fireworks"));
     assert!(!journal.is_empty());
     for exchange in journal {
         let spec = match exchange["provider"].as_str() {
             Some("openai" | "azure") => &openai,
             Some("together") => &together,
+            Some("fireworks") => &fireworks,
             other => panic!("unknown provider {other:?}"),
         };
         let validator = |schema: &Value| {
@@ -320,10 +329,12 @@ fn assert_contract(journal: &[Value]) {
         let path = exchange["path"].as_str().unwrap();
         let (name, operation) = operations
             .iter()
-            .find(|(name, _)| {
+            .filter(|(name, _)| {
                 let (m, template) = name.split_once(' ').unwrap();
                 m == method && template_matches(template, path)
             })
+            // A custom method's template is more specific than the resource's.
+            .max_by_key(|(name, _)| name.contains("}:"))
             .unwrap_or_else(|| panic!("{method} {path} is not an operation of the spec"));
         if let Some(request) = operation.get("request")
             && !exchange["request"].is_null()
@@ -364,10 +375,16 @@ fn assert_contract(journal: &[Value]) {
     }
 }
 
+/// Whether `path` is an instance of `template`: `{name}` stands for any segment, and
+/// `{name}:verb` (a Google-style custom method) for one ending in `:verb`.
 fn template_matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();
-    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
+    t.len() == p.len()
+        && t.iter().zip(&p).all(|(t, p)| match t.split_once("}:") {
+            Some((_, verb)) if t.starts_with('{') => p.ends_with(&format!(":{verb}")),
+            _ => t.starts_with('{') || t == p,
+        })
 }
 
 /// Runs a prepared command: its exit code and standard error.
@@ -1822,4 +1839,166 @@ fn multipart_uploads_carry_on_after_a_lost_answer() {
         std::fs::read(&path).unwrap()
     );
     assert_contract(&server.journal());
+}
+
+/// The whole workflow on Fireworks AI, through the same commands: check → upload-dataset →
+/// list-files → train-model → wait → list-job-events → fine-tune-prompt → cancel-job on a
+/// second job → delete-files-by-name. What Fireworks' API does not report (checkpoints,
+/// losses) is said, not invented.
+#[test]
+fn the_whole_workflow_runs_on_fireworks_ai() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    let data = "datasets/sarcastic.jsonl";
+    let (code, stdout, stderr) = server.run(&["check", data]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Fireworks AI"), "{stdout}");
+    // upload-dataset: a dataset record, its content, then validation; the second time reused.
+    let (code, stdout, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(code, 0, "{stderr}");
+    let file_id = stdout.trim().to_owned();
+    assert!(file_id.starts_with("file-sarcastic-jsonl-"), "{stdout}");
+    let (_, again, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(again.trim(), file_id);
+    assert!(stderr.contains("already uploaded"), "{stderr}");
+    let calls = server.calls();
+    let dataset = format!("/v1/accounts/{FIREWORKS_ACCOUNT}/datasets");
+    assert!(calls.contains(&format!("POST {dataset}")), "{calls:?}");
+    assert!(
+        calls.contains(&format!("POST {dataset}/{file_id}:upload")),
+        "{calls:?}"
+    );
+    let listing = server.ok(&["list-files"]);
+    assert!(
+        listing.contains(&file_id) && listing.contains("sarcastic.jsonl"),
+        "{listing}"
+    );
+    let validation = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    std::fs::write(validation.path(), valid_file(12)).unwrap();
+    // train-model by name, with a local evaluation file, LoRA rank and learning rate.
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "sarcastic.jsonl",
+        "--validation-file",
+        validation.path().to_str().unwrap(),
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "2",
+        "--lora-r",
+        "16",
+        "--learning-rate",
+        "0.0002",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("estimate: 2 epochs") && stderr.contains('$'),
+        "{stderr}"
+    );
+    assert!(stdout.contains("succeeded"), "{stdout}");
+    let job = stdout
+        .lines()
+        .find(|l| l.starts_with("ftjob-"))
+        .unwrap_or_else(|| panic!("no job id in {stdout}"))
+        .to_owned();
+    let model = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fine-tuned model: "))
+        .unwrap()
+        .to_owned();
+    assert!(
+        model.starts_with(&format!("accounts/{FIREWORKS_ACCOUNT}/models/sarcasm-")),
+        "{model}"
+    );
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| {
+            e["method"] == "POST"
+                && e["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/supervisedFineTuningJobs")
+        })
+        .unwrap();
+    assert_eq!(created["request"]["loraRank"], json!(16), "{created}");
+    assert_eq!(created["request"]["learningRate"], json!(0.0002));
+    assert_eq!(created["request"]["epochs"], json!(2));
+    assert!(
+        created["request"]["evaluationDataset"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("accounts/{FIREWORKS_ACCOUNT}/datasets/file-")),
+        "{created}"
+    );
+    assert!(
+        server
+            .ok(&["wait", &job, "--poll-interval", "0.05"])
+            .contains(&model)
+    );
+    // list-job-events: read from the job's state and progress, oldest first.
+    let events = server.ok(&["list-job-events", &job]);
+    let lines: Vec<&str> = events.lines().collect();
+    assert!(lines[0].contains("Created fine-tuning job"), "{events}");
+    assert!(
+        lines.last().unwrap().contains("successfully completed"),
+        "{events}"
+    );
+    assert!(events.contains("100% done"), "{events}");
+    // What Fireworks does not report is said plainly.
+    let (code, _, stderr) = server.run(&["list-checkpoints", &job]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("Fireworks AI cannot list a job's checkpoints"),
+        "{stderr}"
+    );
+    // fine-tune-prompt, through the inference API, by model and by job id.
+    let answer = server.ok(&[
+        "fine-tune-prompt",
+        &model,
+        "Who wrote 'Romeo and Juliet'?",
+        "--system-message",
+        "Marv is sarcastic.",
+    ]);
+    assert!(answer.contains("Shakespeare"), "{answer}");
+    assert_eq!(
+        server.ok(&["fine-tune-prompt", &job, "Who wrote 'Romeo and Juliet'?"]),
+        answer
+    );
+    // A second job, cancelled.
+    let second = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
+    let second = second.lines().last().unwrap().trim().to_owned();
+    assert!(second.starts_with("ftjob-"), "{second}");
+    let cancelled = server.ok(&["cancel-job", &second]);
+    assert_eq!(cancelled.trim(), format!("job {second} is now cancelled"));
+    let (code, stdout, _) = server.run(&["wait", &second, "--poll-interval", "0.05"]);
+    assert_eq!(code, 1, "a cancelled job is not a success");
+    assert!(stdout.contains("cancelled"));
+    let jobs = server.ok(&["list-jobs"]);
+    assert!(
+        jobs.lines().nth(1).unwrap().starts_with(&second),
+        "newest first:\n{jobs}"
+    );
+    // delete-files-by-name.
+    let deleted = server.ok(&["delete-files-by-name", "sarcastic.jsonl", "--yes"]);
+    assert!(deleted.contains(&format!("deleted {file_id}")), "{deleted}");
+    let remaining: Value =
+        serde_json::from_str(&server.ok(&["list-files", "--output-format", "json"])).unwrap();
+    assert!(
+        remaining
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["filename"] != "sarcastic.jsonl"),
+        "{remaining}"
+    );
+    let journal = server.journal();
+    assert!(journal.iter().all(|e| e["provider"] == "fireworks"));
+    assert_contract(&journal);
 }

@@ -1744,11 +1744,22 @@ fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
 /// of the same command (by its request id, or by file, model and time where the provider keeps
 /// no metadata) instead of being created a second time.
 fn unknown_creation_on(provider: &'static str, route: &str, job_prefix: &str) {
+    unknown_creation_looked_up(provider, route, (route, true), job_prefix);
+}
+
+/// [`unknown_creation_on`], where the job is looked for at `lookup` (a path, and whether it
+/// is that path exactly or any below it).
+fn unknown_creation_looked_up(
+    provider: &'static str,
+    route: &str,
+    (lookup, exact): (&str, bool),
+    job_prefix: &str,
+) {
     let server = StandIn::start(&[]).speaking(provider);
     let file = server.upload("datasets/sarcastic.jsonl");
     server.fault(&json!([
         {"path": route, "exact": true, "method": "POST", "kind": "drop_after"},
-        {"path": route, "exact": true, "method": "GET", "kind": "status", "status": 500},
+        {"path": lookup, "exact": exact, "method": "GET", "kind": "status", "status": 500},
     ]));
     let args = ["train-model", &file, "--suffix", "once", "--yes"];
     let (code, stdout, stderr) = server.run(&[&args[..], &["--max-retries", "0"]].concat());
@@ -2001,4 +2012,108 @@ fn the_whole_workflow_runs_on_fireworks_ai() {
     let journal = server.journal();
     assert!(journal.iter().all(|e| e["provider"] == "fireworks"));
     assert_contract(&journal);
+}
+
+/// The jobs route of the tests' Fireworks account.
+fn fireworks_jobs() -> String {
+    format!("/v1/accounts/{FIREWORKS_ACCOUNT}/supervisedFineTuningJobs")
+}
+
+/// Fireworks jobs are named by finetune, so a job whose answer was lost is found by its name:
+/// one job, one creating request, within a run and across runs.
+#[test]
+fn a_dropped_job_answer_leaves_one_job_on_fireworks() {
+    let route = fireworks_jobs();
+    one_job_after_a_dropped_answer("fireworks", &route, "ftjob-");
+    unknown_creation_looked_up("fireworks", &route, (&format!("{route}/"), false), "ftjob-");
+}
+
+/// A file above the direct-upload limit goes to Fireworks' signed upload URL, without the key,
+/// and is validated before it is used.
+#[test]
+fn a_file_above_the_direct_upload_limit_goes_through_the_signed_url() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    server.json("POST", "/_standin/fireworks", r#"{"upload_limit": 1000}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(40)).unwrap();
+    let file = server.upload(path.to_str().unwrap());
+    let calls: Vec<String> = server
+        .journal()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["method"].as_str().unwrap(),
+                e["path"].as_str().unwrap(),
+                e["status"]
+            )
+        })
+        .collect();
+    let dataset = format!("/v1/accounts/{FIREWORKS_ACCOUNT}/datasets/{file}");
+    for expected in [
+        format!("POST {dataset}:upload 413"),
+        format!("POST {dataset}:getUploadEndpoint 200"),
+        format!("POST {dataset}:validateUpload 200"),
+        format!("GET {dataset} 200"),
+    ] {
+        assert!(calls.contains(&expected), "{expected} in {calls:?}");
+    }
+    // What the signed URL took is what was uploaded.
+    let (status, content) = server.http("GET", &format!("/_standin/storage/{file}"), "");
+    assert_eq!(status, 200);
+    assert_eq!(content, std::fs::read(&path).unwrap());
+    let listed = server.ok(&["list-files"]);
+    assert!(
+        listed.contains(&file) && listed.contains("large.jsonl"),
+        "{listed}"
+    );
+    assert_contract(&server.journal());
+}
+
+/// A fine-tuned LoRA model answers only once deployed: the prompt's refusal says how.
+#[test]
+fn a_fireworks_model_without_a_deployment_is_explained() {
+    let body = json!({"code": 5, "message": "Model not found, inaccessible, and/or not deployed", "details": []});
+    let server = Canned::start("404 Not Found", &[], &body.to_string());
+    let (code, _, stderr) = run_keyless(
+        finetune()
+            .env("FINETUNE_PROVIDER", "fireworks")
+            .env("FIREWORKS_BASE_URL", server.url().trim_end_matches("/v1"))
+            .env("FIREWORKS_ACCOUNT_ID", FIREWORKS_ACCOUNT)
+            .env("FIREWORKS_API_KEY", KEY)
+            .args([
+                "fine-tune-prompt",
+                "accounts/acme/models/sarcasm-1",
+                "Hello?",
+            ]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("Model not found, inaccessible, and/or not deployed")
+            && stderr.contains("Fireworks AI answers through deployments")
+            && stderr.contains("firectl deployment create"),
+        "{stderr}"
+    );
+    assert!(
+        server
+            .heads()
+            .iter()
+            .any(|h| h.starts_with("POST /inference/v1/chat/completions")),
+        "{:?}",
+        server.heads()
+    );
+    // Without an account, the message says which variable to set.
+    let (code, _, stderr) = run_keyless(
+        finetune()
+            .env("FINETUNE_PROVIDER", "fireworks")
+            .env("FIREWORKS_BASE_URL", server.url().trim_end_matches("/v1"))
+            .env("FIREWORKS_API_KEY", KEY)
+            .args(["list-files"]),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("FIREWORKS_ACCOUNT_ID is not set"),
+        "{stderr}"
+    );
 }

@@ -29,6 +29,7 @@ impl Client {
             Provider::Azure => Arc::new(OpenAi::new(config, Dialect::Azure)?),
             Provider::Together => Arc::new(Together::new(config)?),
             Provider::Fireworks => Arc::new(Fireworks::new(config)?),
+            Provider::OpenAiCompatible => Arc::new(OpenAi::new(config, Dialect::Compatible)?),
         };
         Ok(Self { api })
     }

@@ -139,7 +139,7 @@ pub struct ProviderFacts {
 pub const AZURE_API_VERSION: &str = "2024-10-21";
 
 /// Every provider's facts, in [`Provider::ALL`]'s order.
-pub(super) const FACTS: [ProviderFacts; 4] = [
+pub(super) const FACTS: [ProviderFacts; 5] = [
     ProviderFacts {
         id: "openai",
         label: "OpenAI",
@@ -314,6 +314,50 @@ pub(super) const FACTS: [ProviderFacts; 4] = [
         tuning: Tuning::LearningRateAndLora,
         deployments: true,
         deployment_hint: "a fine-tuned LoRA model answers only once deployed (`firectl deployment create accounts/ACCOUNT/models/MODEL`, or loaded onto a base-model deployment with addons enabled); deploy it, then prompt it again",
+        stops_new_jobs: None,
+    },
+    ProviderFacts {
+        id: "openai-compatible",
+        label: "OpenAI-compatible service",
+        env: EnvVars {
+            api_key: "OPENAI_API_KEY",
+            base_url: "OPENAI_COMPATIBLE_BASE_URL",
+            organization: None,
+            project: None,
+            api_version: None,
+        },
+        // Every service has its own address: `--base-url` (or the variable) names it.
+        default_base_url: None,
+        base_url_example: "https://api.tokenfactory.nebius.com/v1",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        trains_models_of: &[],
+        models_are: "a model of the service",
+        models_plural: "the service's models",
+        trains_unlisted_models: true,
+        approximate_tokens: true,
+        pricing: Pricing::Reference {
+            note: "the service bills at its own rates",
+        },
+        publishes_model_limits: false,
+        // OpenAI's optional endpoints are tried; a 404 or 405 says the service lacks one.
+        multipart_uploads: true,
+        pause_resume: true,
+        // Metadata is optional in OpenAI's shapes and services drop or refuse it: a creation
+        // whose answer was lost is found by its file, model and time instead.
+        job_metadata: false,
+        losses: LossSource::Events,
+        default_epochs: DefaultEpochs::Heuristic,
+        dataset_rules: RuleProfile::BASELINE,
+        job_id: JobIdShape {
+            prefix: "ftjob-",
+            no_slash: false,
+        },
+        tuning: Tuning::Multiplier,
+        deployments: false,
+        deployment_hint: "",
         stops_new_jobs: None,
     },
 ];

@@ -31,15 +31,20 @@ pub enum Provider {
     /// Fireworks AI: datasets and jobs under `/v1/accounts/{account}`, open models, LoRA
     /// training, chat through its OpenAI-compatible inference API.
     Fireworks,
+    /// Any service that speaks OpenAI's `/files` and `/fine_tuning/jobs` itself (`--base-url`):
+    /// what it lacks of OpenAI's optional endpoints is learnt from its answers.
+    #[serde(rename = "openai-compatible")]
+    OpenAiCompatible,
 }
 
 impl Provider {
     /// Every provider, in the order the documentation lists them.
-    pub const ALL: [Provider; 4] = [
+    pub const ALL: [Provider; 5] = [
         Provider::OpenAi,
         Provider::Azure,
         Provider::Together,
         Provider::Fireworks,
+        Provider::OpenAiCompatible,
     ];
 
     /// Everything known about the provider.
@@ -208,9 +213,17 @@ mod tests {
 
     #[test]
     fn every_provider_has_its_own_key_variable() {
-        let keys: std::collections::HashSet<_> =
-            Provider::ALL.iter().map(|p| p.key_env()).collect();
-        assert_eq!(keys.len(), Provider::ALL.len());
+        // An OpenAI-compatible service reads OpenAI's variable, as OpenAI's SDKs pointed at it do.
+        let own: Vec<Provider> = Provider::ALL
+            .into_iter()
+            .filter(|p| *p != Provider::OpenAiCompatible)
+            .collect();
+        let keys: std::collections::HashSet<_> = own.iter().map(|p| p.key_env()).collect();
+        assert_eq!(keys.len(), own.len());
+        assert_eq!(
+            Provider::OpenAiCompatible.key_env(),
+            Provider::OpenAi.key_env()
+        );
     }
 
     #[test]

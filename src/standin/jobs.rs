@@ -336,7 +336,7 @@ impl World {
     fn model_name(&self, job: &SimJob) -> String {
         let short = &job.id[job.id.find('-').map_or(0, |i| i + 1)..];
         match self.provider {
-            Provider::OpenAi => format!(
+            Provider::OpenAi | Provider::OpenAiCompatible => format!(
                 "ft:{}:standin:{}:{short}",
                 job.model,
                 job.suffix.as_deref().unwrap_or("")
@@ -724,12 +724,16 @@ impl World {
         }
         let table = PriceTable::embedded();
         let provider = self.provider;
+        // A service with no models of the table's (OpenAI-compatible) trains what it is given.
+        let unlisted = provider.facts().trains_models_of.is_empty() && table.find(&model).is_err();
         let entry = table
             .find(&model)
             .ok()
+            .cloned()
+            .or_else(|| unlisted.then(|| table.find_for(&model, provider).ok()).flatten())
             .filter(|entry| {
                 !model.starts_with("ft:")
-                    && provider.trains_models_of(entry.provider)
+                    && (unlisted || provider.trains_models_of(entry.provider))
                     // Where jobs are priced from the table, the table must price the method.
                     && (provider.facts().pricing == Pricing::EstimatesEachJob
                         || provider.facts().trains_unlisted_models

@@ -1,7 +1,8 @@
 //! The stand-in: a local server that behaves like the fine-tuning APIs of OpenAI (`/v1`),
 //! Azure OpenAI (`/azure/openai`, `api-key` header, `api-version`; its v1 surface at
 //! `/azure/openai/v1`, without `api-version`), Together AI
-//! (`/together/v1`) and Fireworks AI (`/fireworks`, its server root) for the endpoints `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
+//! (`/together/v1`), Fireworks AI (`/fireworks`, its server root) and a service that speaks
+//! OpenAI's shapes without its optional endpoints (`/compatible/v1`) for the endpoints `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
 //! runs jobs on a fast clock (validating → queued → running with metrics and checkpoints →
 //! succeeded with a result file, or failed when the training file does not pass `check`),
 //! answers chat completions for the models it trained, and injects faults on request.
@@ -203,12 +204,13 @@ pub enum FaultKind {
 /// One request and its answer, for the contract tests.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Exchange {
-    /// Which provider's API was called: `openai`, `azure`, `together` or `fireworks`.
+    /// Which provider's API was called: `openai`, `azure`, `together`, `fireworks` or
+    /// `openai-compatible`.
     pub provider: Provider,
     /// `GET`, `POST`, …
     pub method: String,
     /// The path below the provider's base (`/v1`, `/azure/openai`, `/azure/openai/v1`,
-    /// `/together/v1`, `/fireworks`); Azure's
+    /// `/together/v1`, `/fireworks`, `/compatible/v1`); Azure's
     /// deployment chat route is journalled as `/chat/completions`.
     pub path: String,
     /// The query string.

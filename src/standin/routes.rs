@@ -50,6 +50,16 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         (Provider::Together, route.to_owned(), false)
     } else if let Some(route) = path.strip_prefix("/fireworks") {
         (Provider::Fireworks, route.to_owned(), false)
+    } else if let Some(route) = path.strip_prefix("/compatible/v1") {
+        // OpenAI's paths without its optional endpoints, as many compatible services have.
+        let optional = route.starts_with("/uploads")
+            || route.ends_with("/pause")
+            || route.ends_with("/resume")
+            || route.ends_with("/checkpoints");
+        if optional {
+            return json_response(404, &not_found(&method, &path));
+        }
+        (Provider::OpenAiCompatible, route.to_owned(), false)
     } else if let Some(route) = path.strip_prefix("/v1") {
         (Provider::OpenAi, route.to_owned(), false)
     } else {

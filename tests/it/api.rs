@@ -70,6 +70,13 @@ impl StandIn {
                 .env("FINETUNE_PROVIDER", "together")
                 .env("TOGETHER_BASE_URL", format!("{root}/together/v1"))
                 .env("TOGETHER_API_KEY", KEY),
+            "openai-compatible" => command
+                .env("FINETUNE_PROVIDER", "openai-compatible")
+                .env(
+                    "OPENAI_COMPATIBLE_BASE_URL",
+                    format!("{root}/compatible/v1"),
+                )
+                .env("OPENAI_API_KEY", KEY),
             "fireworks" => command
                 .env("FINETUNE_PROVIDER", "fireworks")
                 .env("FIREWORKS_BASE_URL", format!("{root}/fireworks"))
@@ -313,7 +320,7 @@ fn assert_contract(journal: &[Value]) {
     assert!(!journal.is_empty());
     for exchange in journal {
         let spec = match exchange["provider"].as_str() {
-            Some("openai" | "azure") => &openai,
+            Some("openai" | "azure" | "openai-compatible") => &openai,
             Some("together") => &together,
             Some("fireworks") => &fireworks,
             other => panic!("unknown provider {other:?}"),
@@ -396,6 +403,22 @@ fn code_and_stderr(command: &mut assert_cmd::Command) -> (Option<i32>, String) {
     )
 }
 
+/// The job id (the line starting with `job_prefix`) and the fine-tuned model a
+/// `train-model --wait` printed.
+fn job_and_model(stdout: &str, job_prefix: &str) -> (String, String) {
+    let job = stdout
+        .lines()
+        .find(|l| l.starts_with(job_prefix))
+        .unwrap_or_else(|| panic!("no job id in {stdout}"))
+        .to_owned();
+    let model = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fine-tuned model: "))
+        .unwrap_or_else(|| panic!("no fine-tuned model in {stdout}"))
+        .to_owned();
+    (job, model)
+}
+
 fn job_id(stdout: &str) -> String {
     let id = stdout.lines().last().unwrap().trim().to_owned();
     assert!(id.starts_with("ftjob-"), "{stdout}");
@@ -459,16 +482,7 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stderr.contains("estimate: 2 epochs"), "{stderr}");
     assert!(stdout.contains("succeeded"), "{stdout}");
-    let job = stdout
-        .lines()
-        .find(|l| l.starts_with(job_prefix))
-        .unwrap_or_else(|| panic!("no job id in {stdout}"))
-        .to_owned();
-    let model = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("fine-tuned model: "))
-        .unwrap()
-        .to_owned();
+    let (job, model) = job_and_model(&stdout, job_prefix);
     assert!(model.starts_with(model_start), "{model}");
     assert!(stdout.contains("final valid loss"), "{stdout}");
     // wait on a finished job says the same.
@@ -1913,16 +1927,7 @@ fn the_whole_workflow_runs_on_fireworks_ai() {
         "{stderr}"
     );
     assert!(stdout.contains("succeeded"), "{stdout}");
-    let job = stdout
-        .lines()
-        .find(|l| l.starts_with("ftjob-"))
-        .unwrap_or_else(|| panic!("no job id in {stdout}"))
-        .to_owned();
-    let model = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("fine-tuned model: "))
-        .unwrap()
-        .to_owned();
+    let (job, model) = job_and_model(&stdout, "ftjob-");
     assert!(
         model.starts_with(&format!("accounts/{FIREWORKS_ACCOUNT}/models/sarcasm-")),
         "{model}"
@@ -2114,6 +2119,104 @@ fn a_fireworks_model_without_a_deployment_is_explained() {
     assert_eq!(code, 2);
     assert!(
         stderr.contains("FIREWORKS_ACCOUNT_ID is not set"),
+        "{stderr}"
+    );
+}
+
+/// The whole workflow on a service that speaks OpenAI's shapes without OpenAI's optional
+/// endpoints: the same commands, with `--base-url` and `--api-key-env`; what it lacks is
+/// learnt from its answers and said.
+#[test]
+fn the_whole_workflow_runs_on_an_openai_compatible_service() {
+    let server = StandIn::start(&[]).speaking("openai-compatible");
+    let data = "datasets/sarcastic.jsonl";
+    server.ok(&["check", data]);
+    let root = server.url.trim_end_matches("/v1").to_owned();
+    let base = format!("{root}/compatible/v1");
+    // The address and the key's variable given on the command line.
+    let (code, stdout, stderr) = run_keyless(
+        finetune()
+            .env("FINETUNE_STATE_DIR", server.state.path())
+            .env("SERVICE_KEY", KEY)
+            .args(["upload-dataset", data, "--provider", "openai-compatible"])
+            .args(["--base-url", &base, "--api-key-env", "SERVICE_KEY"]),
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let file_id = stdout.trim().to_owned();
+    assert!(file_id.starts_with("file-"), "{stdout}");
+    let listing = server.ok(&["list-files"]);
+    assert!(listing.contains(&file_id), "{listing}");
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "sarcastic.jsonl",
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "2",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("succeeded"), "{stdout}");
+    let (job, model) = job_and_model(&stdout, "ftjob-");
+    // No metadata is sent: the service may not keep it.
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| e["method"] == "POST" && e["path"] == "/fine_tuning/jobs")
+        .unwrap();
+    assert!(created["request"].get("metadata").is_none(), "{created}");
+    let events = server.ok(&["list-job-events", &job]);
+    assert!(
+        events
+            .lines()
+            .last()
+            .unwrap()
+            .contains("successfully completed"),
+        "{events}"
+    );
+    // Checkpoints and pausing are not there: the service's 404 says so.
+    let (code, _, stderr) = server.run(&["list-checkpoints", &job]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "cannot list a job's checkpoints: the service does not support it (it answered 404"
+        ),
+        "{stderr}"
+    );
+    let answer = server.ok(&["fine-tune-prompt", &model, "Who wrote 'Romeo and Juliet'?"]);
+    assert!(answer.contains("Shakespeare"), "{answer}");
+    let second = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
+    let second = second.lines().last().unwrap().trim().to_owned();
+    let (code, _, stderr) = server.run(&["pause-job", &second]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot pause a job: the service does not support it"),
+        "{stderr}"
+    );
+    let cancelled = server.ok(&["cancel-job", &second]);
+    assert_eq!(cancelled.trim(), format!("job {second} is now cancelled"));
+    let deleted = server.ok(&["delete-files-by-name", "sarcastic.jsonl", "--yes"]);
+    assert!(deleted.contains(&format!("deleted {file_id}")), "{deleted}");
+    let journal = server.journal();
+    assert!(journal.iter().all(|e| e["provider"] == "openai-compatible"));
+    assert_contract(&journal);
+}
+
+/// Files above the single-request limit are offered in parts; a service without OpenAI's
+/// Uploads API says so through its answer.
+#[test]
+fn an_openai_compatible_service_without_uploads_says_so() {
+    let server = StandIn::start(&[]).speaking("openai-compatible");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(400)).unwrap();
+    let (code, _, stderr) = server.run(&in_parts(path.to_str().unwrap()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot take files in parts (OpenAI's Uploads API): the service does not support it (it answered 404 to POST /uploads)"),
         "{stderr}"
     );
 }

@@ -9,12 +9,9 @@ closest independent source. Responses come from its pydantic models (their JSON 
 the wire names); requests from its `TypedDict` params, whose wire names are the
 `PropertyInfo(alias=...)` annotations. Path and query parameters are left out of the bodies.
 
-Usage:
-    pip download fireworks-ai==1.2.30 --no-deps -d /tmp/fw
-    python3 -m zipfile -e /tmp/fw/fireworks_ai-1.2.30-py3-none-any.whl /tmp/fw/sdk
-    PYTHONPATH=/tmp/fw/sdk python3 scripts/fireworks-sdk-extract.py > tests/contract/fireworks.json
-
-The SDK's own dependencies (pydantic 2, httpx, anyio, distro, sniffio) must be importable.
+Usage (`.ci/run` does the same and compares the output with the committed file):
+    python3 -m venv /tmp/fw && /tmp/fw/bin/pip install fireworks-ai==1.2.30
+    /tmp/fw/bin/python scripts/fireworks-sdk-extract.py > tests/contract/fireworks.json
 """
 
 import json

@@ -78,7 +78,8 @@ pub enum Command {
 /// Where the API is and how to reach it; shared by every API command.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The provider: `openai`, `azure` (Azure OpenAI) or `together` (Together AI).
+    /// The provider: `openai`, `azure` (Azure OpenAI), `together` (Together AI), `fireworks`
+    /// (Fireworks AI) or `openai-compatible` (any service with OpenAI's API, at `--base-url`).
     #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
     pub provider: Provider,
     /// The API's base URL; by default the provider's variable (`OPENAI_BASE_URL`,
@@ -94,7 +95,7 @@ pub struct ApiArgs {
     #[arg(long, value_name = "VERSION")]
     pub api_version: Option<String>,
     /// The organisation to bill (`OpenAI-Organization` header, default `OPENAI_ORG_ID`;
-    /// OpenAI only).
+    /// OpenAI only), or the Fireworks account (default `FIREWORKS_ACCOUNT_ID`).
     #[arg(long, value_name = "ID")]
     pub organization: Option<String>,
     /// The project to bill (`OpenAI-Project` header, default `OPENAI_PROJECT_ID`; OpenAI only).

@@ -260,13 +260,13 @@ pub struct TrainArgs {
     /// Learning-rate multiplier, above 0 (OpenAI, Azure; the platform chooses when absent).
     #[arg(long, value_name = "X", value_parser = parse_positive)]
     pub learning_rate_multiplier: Option<f64>,
-    /// The learning rate itself (Together AI, whose default is 1e-5).
+    /// The learning rate itself (Together AI, whose default is 1e-5; Fireworks AI).
     #[arg(long, value_name = "X", value_parser = parse_positive)]
     pub learning_rate: Option<f64>,
     /// Together AI: train LoRA adapters (the default) or every weight.
     #[arg(long, value_enum, value_name = "TYPE")]
     pub training_type: Option<TrainingTypeArg>,
-    /// Together AI: LoRA rank (default 8).
+    /// Together AI (default 8), Fireworks AI: LoRA rank.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub lora_r: Option<u32>,
     /// Together AI: LoRA alpha (default twice the rank).

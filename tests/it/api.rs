@@ -991,7 +991,10 @@ fn azure_needs_its_own_key_and_prompts_through_deployments() {
         "--yes",
     ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("applies to Together AI only"), "{stderr}");
+    assert!(
+        stderr.contains("applies to Together AI, Fireworks AI only"),
+        "{stderr}"
+    );
     assert_contract(&journal);
 }
 

@@ -2223,3 +2223,30 @@ fn an_openai_compatible_service_without_uploads_says_so() {
         "{stderr}"
     );
 }
+
+/// Fireworks' dataset rules take 3 examples (OpenAI's take 10), and its models are listed with
+/// their price per training token by model size, so `check` prices a job before it starts.
+#[test]
+fn fireworks_checks_by_its_minimum_and_prices_by_model_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("three.jsonl");
+    std::fs::write(&path, valid_file(3)).unwrap();
+    let path = path.to_str().unwrap();
+    let check =
+        |provider: &str| run_keyless(finetune().args(["check", path, "--provider", provider]));
+    let (code, stdout, _) = check("fireworks");
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("$0.50 per 1M"), "{stdout}");
+    let (code, stdout, _) = check("openai");
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("FT401"), "{stdout}");
+    let (code, stdout, stderr) =
+        run_keyless(finetune().args(["models", "--provider", "fireworks"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("accounts/fireworks/models/llama-v3p1-8b-instruct")
+            && stdout.contains("supervised $0.50/1M tokens")
+            && stdout.contains("supervised $3.00/1M tokens"),
+        "{stdout}"
+    );
+}

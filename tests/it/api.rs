@@ -2250,3 +2250,35 @@ fn fireworks_checks_by_its_minimum_and_prices_by_model_size() {
         "{stdout}"
     );
 }
+
+/// A preference dataset trains as a Fireworks DPO job (`dpoJobs`, `trainingConfig`,
+/// `lossConfig`), followed like any other job.
+#[test]
+fn a_preference_dataset_trains_as_a_fireworks_dpo_job() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "datasets/preference.jsonl",
+        "--beta",
+        "0.2",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (job, _) = job_and_model(&stdout, "ftjob-");
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/dpoJobs"))
+        .unwrap();
+    assert_eq!(
+        created["request"]["lossConfig"],
+        json!({"method": "DPO", "klBeta": 0.2}),
+        "{created}"
+    );
+    let retrieved = server.ok(&["retrieve-job", &job]);
+    assert!(retrieved.contains("dpo"), "{retrieved}");
+    assert_contract(&server.journal());
+}

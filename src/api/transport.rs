@@ -548,6 +548,13 @@ impl Transport {
                 }
             };
             if !retryable || tries >= policy.max_retries {
+                let mut error = error;
+                // The storage host was called, not the API's.
+                if let (ApiError::Transport { host, .. }, Ok(url)) =
+                    (&mut error, reqwest::Url::parse(url))
+                {
+                    url.host_str().unwrap_or_default().clone_into(host);
+                }
                 return Err(error.scrubbed(&self.config.key));
             }
             tokio::time::sleep(policy.delay(tries, None)).await;

@@ -15,6 +15,8 @@
 //! only, takes no seed, LoRA alpha, dropout or checkpoint count, and cannot pause a job.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -557,9 +559,10 @@ impl Fireworks {
                 message: format!("no signed URL for {filename} in the answer"),
             })?
             .to_owned();
+        let sent = Arc::new(AtomicI64::new(0));
         self.transport
             .signed(Method::PUT, &url, &|| {
-                Some(whole_file_body(path, bytes, progress))
+                Some(whole_file_body(path, bytes, progress, &sent))
             })
             .await?;
         let _: Value = self

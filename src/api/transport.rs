@@ -581,10 +581,16 @@ impl Transport {
 }
 
 /// A request body of the `len` bytes of the file at `path`, reporting what is sent to
-/// `progress`.
-pub(super) fn whole_file_body(path: &Path, len: u64, progress: &UploadProgress) -> reqwest::Body {
-    let sent = Arc::new(AtomicI64::new(0));
-    file_body(path.to_path_buf(), 0, len, progress, &sent)
+/// `progress` and adding it to `sent`; what an earlier try reported is taken back first, so
+/// each try starts from zero.
+pub(super) fn whole_file_body(
+    path: &Path,
+    len: u64,
+    progress: &UploadProgress,
+    sent: &Arc<AtomicI64>,
+) -> reqwest::Body {
+    progress(-sent.swap(0, Ordering::Relaxed));
+    file_body(path.to_path_buf(), 0, len, progress, sent)
 }
 
 /// Unix seconds from which something a request sent now made is looked for by its creation

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::Config;
 use super::error::ApiError;
 use super::fine_tuning::FineTuningApi;
+use super::fireworks::Fireworks;
 use super::openai::{Dialect, OpenAi};
 use super::together::Together;
 use super::transport::{matching_start, new_request_id};
@@ -27,6 +28,8 @@ impl Client {
             Provider::OpenAi => Arc::new(OpenAi::new(config, Dialect::OpenAi)?),
             Provider::Azure => Arc::new(OpenAi::new(config, Dialect::Azure)?),
             Provider::Together => Arc::new(Together::new(config)?),
+            Provider::Fireworks => Arc::new(Fireworks::new(config)?),
+            Provider::OpenAiCompatible => Arc::new(OpenAi::new(config, Dialect::Compatible)?),
         };
         Ok(Self { api })
     }

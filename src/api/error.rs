@@ -141,7 +141,7 @@ impl StatusError {
             (401, _) => Some(format!("the API key was refused: check the key in {key} (or the variable --api-key-env names), and {url}")),
             (403, _) if let (Some(organization), Some(project)) = (env.organization, env.project) => Some(format!("the key is valid but may not do this: check the key's permissions, and the organisation and project ({organization}, {project})")),
             (403, _) => Some("the key is valid but may not do this: check the key's permissions".to_owned()),
-            (404, _) if self.provider.facts().deployments && (self.path.starts_with("/deployments/") || self.path == "/chat/completions") => Some(format!("{} answers through deployments: deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL", self.provider.label())),
+            (404, _) if self.provider.facts().deployments && (self.path.starts_with("/deployments/") || self.path.ends_with("/chat/completions")) => Some(format!("{} answers through deployments: {}", self.provider.label(), self.provider.facts().deployment_hint)),
             (404, Some("model_not_found")) => Some("no such model for this key: a fine-tuned model exists only once its job has succeeded (`finetune retrieve-job ID`)".to_owned()),
             (404, _) => Some(format!("no such object for this key and endpoint: check the id (`finetune list-files`, `finetune list-jobs`), {url} and --provider")),
             (429, Some("insufficient_quota")) => Some("the account's quota is used up: waiting will not help; check the plan and billing".to_owned()),

@@ -3,13 +3,14 @@
 //! provider has no endpoint for answers [`ApiError::Unsupported`].
 
 use std::fmt;
+use std::future::Future;
 use std::path::Path;
 
 use futures_util::future::BoxFuture;
 
 use super::config::Config;
 use super::error::ApiError;
-use super::transport::{Answer, Transport, UploadProgress, matching_start, segment};
+use super::transport::{Answer, Transport, UploadProgress, matching_start, page_of, segment};
 use super::types::{
     ChatCompletion, ChatMessage, ChatRequest, Checkpoint, Deleted, Event, FileObject, Job,
     JobRequest, ModelLimits, NewUpload, Page, PriceEstimate, Upload, UploadPart,
@@ -221,6 +222,26 @@ pub(super) async fn chat(
         messages,
     };
     transport.post(route, &request).await
+}
+
+/// The answer to `action` on a job for a provider that can only cancel jobs: `cancel` runs
+/// the cancellation; pausing and resuming are unsupported.
+pub(super) async fn cancel_only(
+    api: &(impl FineTuningApi + ?Sized),
+    action: &str,
+    cancel: impl Future<Output = Result<Job, ApiError>>,
+) -> Result<Job, ApiError> {
+    if action == "cancel" {
+        return cancel.await;
+    }
+    Err(api.unsupported(format!("{action} a job (only cancel it)")))
+}
+
+/// One page, newest first, of `events` (oldest first), for providers that answer all of a
+/// job's events at once.
+pub(super) fn events_page(mut events: Vec<Event>, limit: u32, after: Option<&str>) -> Page<Event> {
+    events.reverse();
+    page_of(events, limit, after, |event| &event.id)
 }
 
 /// The fine-tuning file named `filename` of `bytes` bytes created at or after `started`:

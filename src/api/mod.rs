@@ -2,7 +2,7 @@
 //! retry policy and the errors users see.
 //!
 //! One trait ([`FineTuningApi`]) with one implementation module per provider (`openai`, with
-//! Azure OpenAI as its dialect; `together`), all on one HTTP transport (`transport`) that owns
+//! Azure OpenAI as its dialect; `together`; `fireworks`), all on one HTTP transport (`transport`) that owns
 //! retries, error decoding, key redaction and the exactly-once reconciliation of creating
 //! requests. [`Client`] picks the module for the configured provider.
 //!
@@ -15,6 +15,7 @@ mod client;
 mod config;
 mod error;
 mod fine_tuning;
+mod fireworks;
 mod openai;
 mod retry;
 pub mod state;
@@ -22,12 +23,13 @@ mod together;
 mod transport;
 pub mod types;
 
-pub use crate::provider::{AZURE_API_VERSION, Provider};
+pub use crate::provider::{AZURE_API_VERSION, FIREWORKS_ACCOUNT_ENV, Provider};
 pub use crate::time::{self, format_rfc3339, parse_rfc3339};
 pub use client::Client;
 pub use config::{ApiKey, Config, DEFAULT_BASE_URL, DEFAULT_READ_TIMEOUT};
 pub use error::{ApiError, StatusError, WindDown};
 pub use fine_tuning::{ApiFuture, FineTuningApi};
+pub use fireworks::DIRECT_UPLOAD_LIMIT as FIREWORKS_DIRECT_UPLOAD_LIMIT;
 pub use retry::RetryPolicy;
 pub use together::{TogetherOptions, TrainingType, limit_violations};
 pub use transport::{REQUEST_ID_KEY, UploadProgress};

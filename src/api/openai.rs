@@ -61,6 +61,10 @@ pub(super) enum Dialect {
     OpenAi,
     /// Azure OpenAI's.
     Azure,
+    /// Another service's, with OpenAI's shapes and bearer authentication: an optional
+    /// endpoint (uploads in parts, pause and resume, checkpoints) it answers 404 or 405 for
+    /// is one it does not have.
+    Compatible,
 }
 
 /// The OpenAI fine-tuning API, or Azure OpenAI's.
@@ -78,6 +82,9 @@ impl OpenAi {
                 organization_headers: true,
             },
             Dialect::Azure => Auth::ApiKeyHeader,
+            Dialect::Compatible => Auth::Bearer {
+                organization_headers: false,
+            },
         };
         Ok(Self {
             transport: Transport::new(config, auth)?,
@@ -296,6 +303,22 @@ impl OpenAi {
         }
     }
 
+    /// `result` of an optional endpoint, with a 404 or 405 from a compatible service read as
+    /// its saying it does not have the endpoint: what it cannot do, and what it answered.
+    fn discovered<T>(&self, result: Result<T, ApiError>, what: &str) -> Result<T, ApiError> {
+        match result {
+            Err(ApiError::Status(error))
+                if self.dialect == Dialect::Compatible && matches!(error.status, 404 | 405) =>
+            {
+                Err(self.unsupported(format!(
+                    "{what}: the service does not support it (it answered {} to {} {})",
+                    error.status, error.method, error.path
+                )))
+            }
+            other => other,
+        }
+    }
+
     /// Whether files go in parts here: OpenAI's Uploads API, which Azure does not have.
     fn multipart(&self) -> Result<(), ApiError> {
         if self.config().provider.has_multipart_uploads() {
@@ -343,7 +366,8 @@ impl FineTuningApi for OpenAi {
     fn create_upload<'a>(&'a self, filename: &'a str, bytes: u64) -> ApiFuture<'a, NewUpload> {
         Box::pin(async move {
             self.multipart()?;
-            self.new_upload(filename, bytes).await
+            let created = self.new_upload(filename, bytes).await;
+            self.discovered(created, "take files in parts (OpenAI's Uploads API)")
         })
     }
 
@@ -433,13 +457,18 @@ impl FineTuningApi for OpenAi {
             if action != "cancel" && !self.config().provider.can_pause() {
                 return Err(self.unsupported(format!("{action} a job (only cancel it)")));
             }
-            self.transport
+            let answer = self
+                .transport
                 .json(
                     Method::POST,
                     &format!("/fine_tuning/jobs/{}/{action}", segment(id)),
                     &|r| r,
                 )
-                .await
+                .await;
+            if action == "cancel" {
+                return answer;
+            }
+            self.discovered(answer, &format!("{action} a job"))
         })
     }
 
@@ -457,7 +486,10 @@ impl FineTuningApi for OpenAi {
     }
 
     fn list_checkpoints<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Vec<Checkpoint>> {
-        Box::pin(self.checkpoints(id))
+        Box::pin(async move {
+            let found = self.checkpoints(id).await;
+            self.discovered(found, "list a job's checkpoints")
+        })
     }
 
     fn job_metrics<'a>(&'a self, job: &'a Job) -> ApiFuture<'a, Option<(String, Vec<u8>)>> {

@@ -16,7 +16,8 @@ use std::path::Path;
 use super::Config;
 use super::error::ApiError;
 use super::fine_tuning::{
-    ApiFuture, FineTuningApi, chat, delete_file, find_created_by_files, upload_once,
+    ApiFuture, FineTuningApi, cancel_only, chat, delete_file, events_page, find_created_by_files,
+    upload_once,
 };
 use super::transport::{Answer, Auth, Transport, UploadProgress, page_of, segment};
 use super::types::{
@@ -653,12 +654,7 @@ impl FineTuningApi for Together {
     }
 
     fn job_action<'a>(&'a self, id: &'a str, action: &'a str) -> ApiFuture<'a, Job> {
-        Box::pin(async move {
-            if action == "cancel" {
-                return self.cancel(id).await;
-            }
-            Err(self.unsupported(format!("{action} a job (only cancel it)")))
-        })
+        Box::pin(cancel_only(self, action, self.cancel(id)))
     }
 
     fn list_events<'a>(
@@ -667,11 +663,7 @@ impl FineTuningApi for Together {
         limit: u32,
         after: Option<&'a str>,
     ) -> ApiFuture<'a, Page<Event>> {
-        Box::pin(async move {
-            let mut events = self.events(id).await?;
-            events.reverse();
-            Ok(page_of(events, limit, after, |event| &event.id))
-        })
+        Box::pin(async move { Ok(events_page(self.events(id).await?, limit, after)) })
     }
 
     fn all_events<'a>(&'a self, id: &'a str) -> ApiFuture<'a, Vec<Event>> {

@@ -170,14 +170,7 @@ impl Transport {
     ) -> Result<Vec<u8>, Failure> {
         let request = build(self.authorize(self.http.request(method.clone(), self.url(path))));
         let transport = |error: &reqwest::Error, maybe_acted: bool| Failure {
-            error: ApiError::Transport {
-                method: method.to_string(),
-                path: path.to_owned(),
-                host: self.config.host().to_owned(),
-                message: error_chain(error),
-                unsent: !maybe_acted,
-                retries: 0,
-            },
+            error: self.transport_error(method, path, error, maybe_acted),
             retryable: true,
             maybe_acted,
             wait: None,
@@ -236,6 +229,13 @@ impl Transport {
             #[serde(default)]
             param: Option<String>,
         }
+        #[derive(serde::Deserialize)]
+        struct Gateway {
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
+            code: Option<serde_json::Value>,
+        }
         // The key is scrubbed from every field where the error leaves `call`.
         let (message, kind, code, param) =
             if let Ok(Envelope { error }) = serde_json::from_slice::<Envelope>(body) {
@@ -249,6 +249,13 @@ impl Transport {
                     }),
                     error.param,
                 )
+            } else if let Ok(Gateway {
+                message: Some(message),
+                code,
+            }) = serde_json::from_slice::<Gateway>(body)
+            {
+                // Google-style gateways (Fireworks) answer `{code, message, details}`.
+                (message, None, code.map(|c| c.to_string()), None)
             } else {
                 let text = String::from_utf8_lossy(body);
                 let text: String = text.trim().chars().take(300).collect();
@@ -492,6 +499,98 @@ impl Transport {
         }
         result
     }
+}
+
+impl Transport {
+    /// Sends a request to a signed URL the API handed out (a storage address, not the API):
+    /// without the key, which the URL itself stands in for, trying again as reading requests
+    /// are (putting the same bytes twice leaves one object). `body` makes each try's body.
+    pub(super) async fn signed(
+        &self,
+        method: Method,
+        url: &str,
+        body: &(dyn Fn() -> Option<reqwest::Body> + Send + Sync),
+    ) -> Result<Vec<u8>, ApiError> {
+        let policy: RetryPolicy = self.config.retry;
+        // What is reported of the URL: its path only, as the query holds the signature.
+        let shown = reqwest::Url::parse(url)
+            .map_or_else(|_| "a signed URL".to_owned(), |u| u.path().to_owned());
+        let mut tries = 0;
+        loop {
+            let mut request = self.http.request(method.clone(), url);
+            if let Some(body) = body() {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(body);
+            }
+            let (error, retryable) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) if (200..300).contains(&status) => {
+                            return Ok(self.config.key.scrub_body(bytes.to_vec()));
+                        }
+                        Ok(bytes) => {
+                            let error =
+                                self.status_error(&method, &shown, status, &headers, &bytes);
+                            (
+                                ApiError::Status(Box::new(error)),
+                                retryable_status(status, None),
+                            )
+                        }
+                        Err(error) => (self.transport_error(&method, &shown, &error, true), true),
+                    }
+                }
+                Err(error) => {
+                    let acted = !error.is_connect();
+                    (self.transport_error(&method, &shown, &error, acted), true)
+                }
+            };
+            if !retryable || tries >= policy.max_retries {
+                let mut error = error;
+                // The storage host was called, not the API's.
+                if let (ApiError::Transport { host, .. }, Ok(url)) =
+                    (&mut error, reqwest::Url::parse(url))
+                {
+                    url.host_str().unwrap_or_default().clone_into(host);
+                }
+                return Err(error.scrubbed(&self.config.key));
+            }
+            tokio::time::sleep(policy.delay(tries, None)).await;
+            tries += 1;
+        }
+    }
+
+    fn transport_error(
+        &self,
+        method: &Method,
+        path: &str,
+        error: &reqwest::Error,
+        maybe_acted: bool,
+    ) -> ApiError {
+        ApiError::Transport {
+            method: method.to_string(),
+            path: path.to_owned(),
+            host: self.config.host().to_owned(),
+            message: error_chain(error),
+            unsent: !maybe_acted,
+            retries: 0,
+        }
+    }
+}
+
+/// A request body of the `len` bytes of the file at `path`, reporting what is sent to
+/// `progress` and adding it to `sent`; what an earlier try reported is taken back first, so
+/// each try starts from zero.
+pub(super) fn whole_file_body(
+    path: &Path,
+    len: u64,
+    progress: &UploadProgress,
+    sent: &Arc<AtomicI64>,
+) -> reqwest::Body {
+    progress(-sent.swap(0, Ordering::Relaxed));
+    file_body(path.to_path_buf(), 0, len, progress, sent)
 }
 
 /// Unix seconds from which something a request sent now made is looked for by its creation

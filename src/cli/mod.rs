@@ -78,7 +78,8 @@ pub enum Command {
 /// Where the API is and how to reach it; shared by every API command.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The provider: `openai`, `azure` (Azure OpenAI) or `together` (Together AI).
+    /// The provider: `openai`, `azure` (Azure OpenAI), `together` (Together AI), `fireworks`
+    /// (Fireworks AI) or `openai-compatible` (any service with OpenAI's API, at `--base-url`).
     #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
     pub provider: Provider,
     /// The API's base URL; by default the provider's variable (`OPENAI_BASE_URL`,
@@ -94,7 +95,7 @@ pub struct ApiArgs {
     #[arg(long, value_name = "VERSION")]
     pub api_version: Option<String>,
     /// The organisation to bill (`OpenAI-Organization` header, default `OPENAI_ORG_ID`;
-    /// OpenAI only).
+    /// OpenAI only), or the Fireworks account (default `FIREWORKS_ACCOUNT_ID`).
     #[arg(long, value_name = "ID")]
     pub organization: Option<String>,
     /// The project to bill (`OpenAI-Project` header, default `OPENAI_PROJECT_ID`; OpenAI only).
@@ -259,13 +260,13 @@ pub struct TrainArgs {
     /// Learning-rate multiplier, above 0 (OpenAI, Azure; the platform chooses when absent).
     #[arg(long, value_name = "X", value_parser = parse_positive)]
     pub learning_rate_multiplier: Option<f64>,
-    /// The learning rate itself (Together AI, whose default is 1e-5).
+    /// The learning rate itself (Together AI, whose default is 1e-5; Fireworks AI).
     #[arg(long, value_name = "X", value_parser = parse_positive)]
     pub learning_rate: Option<f64>,
     /// Together AI: train LoRA adapters (the default) or every weight.
     #[arg(long, value_enum, value_name = "TYPE")]
     pub training_type: Option<TrainingTypeArg>,
-    /// Together AI: LoRA rank (default 8).
+    /// Together AI (default 8), Fireworks AI: LoRA rank.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub lora_r: Option<u32>,
     /// Together AI: LoRA alpha (default twice the rank).

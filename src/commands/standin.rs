@@ -30,6 +30,8 @@ pub fn run(args: &StandInArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
              Azure OpenAI:  export FINETUNE_PROVIDER=azure AZURE_OPENAI_ENDPOINT={root}/azure AZURE_OPENAI_API_KEY=standin-key\n  \
              (its v1 API:   AZURE_OPENAI_ENDPOINT={root}/azure/openai/v1)\n  \
              Together AI:   export FINETUNE_PROVIDER=together TOGETHER_BASE_URL={root}/together/v1 TOGETHER_API_KEY=standin-key\n  \
+             Fireworks AI:  export FINETUNE_PROVIDER=fireworks FIREWORKS_BASE_URL={root}/fireworks FIREWORKS_ACCOUNT_ID=me FIREWORKS_API_KEY=standin-key\n  \
+             compatible:    export FINETUNE_PROVIDER=openai-compatible OPENAI_COMPATIBLE_BASE_URL={root}/compatible/v1 OPENAI_API_KEY=standin-key\n  \
              then: finetune upload-dataset datasets/sarcastic.jsonl\n\
              Ctrl-C stops it (everything it holds is in memory)."
         ));

@@ -129,6 +129,8 @@ pub struct ProviderFacts {
     pub tuning: Tuning,
     /// Whether a fine-tuned model answers through a deployment the user makes.
     pub deployments: bool,
+    /// How to deploy a fine-tuned model, for the note when a prompt finds none.
+    pub deployment_hint: &'static str,
     /// The day it stops taking new fine-tuning jobs, where announced (YYYY-MM-DD).
     pub stops_new_jobs: Option<&'static str>,
 }
@@ -137,7 +139,7 @@ pub struct ProviderFacts {
 pub const AZURE_API_VERSION: &str = "2024-10-21";
 
 /// Every provider's facts, in [`Provider::ALL`]'s order.
-pub(super) const FACTS: [ProviderFacts; 3] = [
+pub(super) const FACTS: [ProviderFacts; 5] = [
     ProviderFacts {
         id: "openai",
         label: "OpenAI",
@@ -173,6 +175,7 @@ pub(super) const FACTS: [ProviderFacts; 3] = [
         },
         tuning: Tuning::Multiplier,
         deployments: false,
+        deployment_hint: "",
         stops_new_jobs: Some("2027-01-06"),
     },
     ProviderFacts {
@@ -215,6 +218,7 @@ pub(super) const FACTS: [ProviderFacts; 3] = [
         },
         tuning: Tuning::Multiplier,
         deployments: true,
+        deployment_hint: "deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL",
         stops_new_jobs: None,
     },
     ProviderFacts {
@@ -262,9 +266,107 @@ pub(super) const FACTS: [ProviderFacts; 3] = [
         },
         tuning: Tuning::LearningRateAndLora,
         deployments: false,
+        deployment_hint: "",
+        stops_new_jobs: None,
+    },
+    ProviderFacts {
+        id: "fireworks",
+        label: "Fireworks AI",
+        env: EnvVars {
+            api_key: "FIREWORKS_API_KEY",
+            base_url: "FIREWORKS_BASE_URL",
+            // The account is a path segment of every call, not a header; `--organization`
+            // overrides it like an organisation elsewhere.
+            organization: Some(FIREWORKS_ACCOUNT_ENV),
+            project: None,
+            api_version: None,
+        },
+        // The server root, as Fireworks' own SDK takes it: the control plane is below `/v1`,
+        // chat below `/inference/v1`.
+        default_base_url: Some("https://api.fireworks.ai"),
+        base_url_example: "https://api.fireworks.ai",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "accounts/fireworks/models/llama-v3p1-8b-instruct",
+        trains_models_of: &[Provider::Fireworks],
+        models_are: "an open model",
+        models_plural: "open models",
+        trains_unlisted_models: true,
+        approximate_tokens: true,
+        pricing: Pricing::PriceTable,
+        publishes_model_limits: false,
+        // Above its direct-upload limit a file goes to a signed URL in one request, which the
+        // API module does itself: not OpenAI's Uploads API.
+        multipart_uploads: false,
+        pause_resume: false,
+        job_metadata: false,
+        losses: LossSource::Metrics,
+        default_epochs: DefaultEpochs::Fixed(1),
+        // https://docs.fireworks.ai/fine-tuning/fine-tuning-models: OpenAI's chat format and
+        // its preference format, at least 3 examples.
+        dataset_rules: RuleProfile {
+            min_examples: 3,
+            ..RuleProfile::BASELINE
+        },
+        job_id: JobIdShape {
+            prefix: "ftjob-",
+            no_slash: true,
+        },
+        tuning: Tuning::LearningRateAndLora,
+        deployments: true,
+        deployment_hint: "a fine-tuned LoRA model answers only once deployed (`firectl deployment create accounts/ACCOUNT/models/MODEL`, or loaded onto a base-model deployment with addons enabled); deploy it, then prompt it again",
+        stops_new_jobs: None,
+    },
+    ProviderFacts {
+        id: "openai-compatible",
+        label: "OpenAI-compatible service",
+        env: EnvVars {
+            api_key: "OPENAI_API_KEY",
+            base_url: "OPENAI_COMPATIBLE_BASE_URL",
+            organization: None,
+            project: None,
+            api_version: None,
+        },
+        // Every service has its own address: `--base-url` (or the variable) names it.
+        default_base_url: None,
+        base_url_example: "https://api.tokenfactory.nebius.com/v1",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        trains_models_of: &[],
+        models_are: "a model of the service",
+        models_plural: "the service's models",
+        trains_unlisted_models: true,
+        approximate_tokens: true,
+        pricing: Pricing::Reference {
+            note: "the service bills at its own rates",
+        },
+        publishes_model_limits: false,
+        // OpenAI's optional endpoints are tried; a 404 or 405 says the service lacks one.
+        multipart_uploads: true,
+        pause_resume: true,
+        // Metadata is optional in OpenAI's shapes and services drop or refuse it: a creation
+        // whose answer was lost is found by its file, model and time instead.
+        job_metadata: false,
+        losses: LossSource::Events,
+        default_epochs: DefaultEpochs::Heuristic,
+        dataset_rules: RuleProfile::BASELINE,
+        job_id: JobIdShape {
+            prefix: "ftjob-",
+            no_slash: false,
+        },
+        tuning: Tuning::Multiplier,
+        deployments: false,
+        deployment_hint: "",
         stops_new_jobs: None,
     },
 ];
+
+/// The variable that holds the Fireworks account id, a path segment of every control-plane
+/// call.
+pub const FIREWORKS_ACCOUNT_ENV: &str = "FIREWORKS_ACCOUNT_ID";
 
 /// The providers whose facts satisfy `has`, as their labels and as their ids, each joined by
 /// `, `: for messages that say where an option applies.

@@ -11,8 +11,8 @@ mod facts;
 
 use facts::FACTS;
 pub use facts::{
-    AZURE_API_VERSION, DefaultEpochs, EnvVars, JobIdShape, LossSource, Pricing, ProviderFacts,
-    Tuning, names_where,
+    AZURE_API_VERSION, DefaultEpochs, EnvVars, FIREWORKS_ACCOUNT_ENV, JobIdShape, LossSource,
+    Pricing, ProviderFacts, Tuning, names_where,
 };
 
 /// A fine-tuning provider. Commands are the same for every provider; the client maps each
@@ -28,11 +28,24 @@ pub enum Provider {
     Azure,
     /// Together AI: its own fine-tuning API (`/fine-tunes`), open models, LoRA or full training.
     Together,
+    /// Fireworks AI: datasets and jobs under `/v1/accounts/{account}`, open models, LoRA
+    /// training, chat through its OpenAI-compatible inference API.
+    Fireworks,
+    /// Any service that speaks OpenAI's `/files` and `/fine_tuning/jobs` itself (`--base-url`):
+    /// what it lacks of OpenAI's optional endpoints is learnt from its answers.
+    #[serde(rename = "openai-compatible")]
+    OpenAiCompatible,
 }
 
 impl Provider {
     /// Every provider, in the order the documentation lists them.
-    pub const ALL: [Provider; 3] = [Provider::OpenAi, Provider::Azure, Provider::Together];
+    pub const ALL: [Provider; 5] = [
+        Provider::OpenAi,
+        Provider::Azure,
+        Provider::Together,
+        Provider::Fireworks,
+        Provider::OpenAiCompatible,
+    ];
 
     /// Everything known about the provider.
     pub const fn facts(self) -> &'static ProviderFacts {
@@ -140,7 +153,13 @@ impl std::str::FromStr for Provider {
         Provider::ALL
             .into_iter()
             .find(|p| p.id().eq_ignore_ascii_case(name.trim()))
-            .ok_or_else(|| format!("unknown provider {name:?}: expected openai, azure or together"))
+            .ok_or_else(|| {
+                let ids: Vec<&str> = Provider::ALL.iter().map(|p| p.id()).collect();
+                format!(
+                    "unknown provider {name:?}: expected one of {}",
+                    ids.join(", ")
+                )
+            })
     }
 }
 
@@ -194,9 +213,17 @@ mod tests {
 
     #[test]
     fn every_provider_has_its_own_key_variable() {
-        let keys: std::collections::HashSet<_> =
-            Provider::ALL.iter().map(|p| p.key_env()).collect();
-        assert_eq!(keys.len(), 3);
+        // An OpenAI-compatible service reads OpenAI's variable, as OpenAI's SDKs pointed at it do.
+        let own: Vec<Provider> = Provider::ALL
+            .into_iter()
+            .filter(|p| *p != Provider::OpenAiCompatible)
+            .collect();
+        let keys: std::collections::HashSet<_> = own.iter().map(|p| p.key_env()).collect();
+        assert_eq!(keys.len(), own.len());
+        assert_eq!(
+            Provider::OpenAiCompatible.key_env(),
+            Provider::OpenAi.key_env()
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The stand-in's world: files, uploads and jobs, and the clock that moves jobs along.
 
+mod fireworks;
 mod together;
+
+pub(crate) use fireworks::FireworksContext;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -56,6 +59,16 @@ impl Refusal {
         }
     }
 
+    /// An error with `status` and no parameter or code.
+    pub(crate) fn status(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            param: None,
+            code: None,
+        }
+    }
+
     fn missing(what: &str, id: &str) -> Self {
         Self {
             status: 404,
@@ -68,6 +81,16 @@ impl Refusal {
     fn coded(mut self, code: &str) -> Self {
         self.code = Some(code.to_owned());
         self
+    }
+
+    /// The error body as `provider` answers it: Fireworks' gateway answers gRPC-style
+    /// `{code, message, details}`, the others OpenAI's `{"error": {...}}`.
+    pub(crate) fn body_for(&self, provider: Provider) -> Value {
+        if provider == Provider::Fireworks {
+            json!({"code": fireworks::grpc_code(self.status), "message": self.message, "details": []})
+        } else {
+            self.body()
+        }
     }
 
     pub(crate) fn body(&self) -> Value {
@@ -220,6 +243,8 @@ pub(crate) struct World {
     jobs: Vec<SimJob>,
     /// The check of a training file run for the request being answered, with no lock held.
     prepared: Option<(StudyKey, Training)>,
+    /// Fireworks' dataset records (their content, once uploaded, is a file of the same id).
+    datasets: Vec<fireworks::StoredDataset>,
 }
 
 /// The training loss at `step` of `total`: a falling curve with a deterministic wobble.
@@ -239,6 +264,7 @@ impl World {
             uploads: Vec::new(),
             jobs: Vec::new(),
             prepared: None,
+            datasets: Vec::new(),
         }
     }
 
@@ -252,6 +278,9 @@ impl World {
         body: &Value,
     ) -> Option<StudyRequest> {
         let together = self.provider == Provider::Together;
+        if self.provider == Provider::Fireworks {
+            return self.fireworks_study_request(method, route, body);
+        }
         let kind = match (method, route.trim_matches('/')) {
             ("POST", "fine_tuning/jobs") if !together => body
                 .pointer("/method/type")
@@ -307,12 +336,16 @@ impl World {
     fn model_name(&self, job: &SimJob) -> String {
         let short = &job.id[job.id.find('-').map_or(0, |i| i + 1)..];
         match self.provider {
-            Provider::OpenAi => format!(
+            Provider::OpenAi | Provider::OpenAiCompatible => format!(
                 "ft:{}:standin:{}:{short}",
                 job.model,
                 job.suffix.as_deref().unwrap_or("")
             ),
             Provider::Azure => format!("{}.ft-{short}", job.model),
+            Provider::Fireworks => job.extra["output_model"].as_str().map_or_else(
+                || format!("accounts/standin/models/{}", job.id),
+                str::to_owned,
+            ),
             Provider::Together => {
                 let base = job.model.rsplit('/').next().unwrap_or(&job.model);
                 match job.suffix.as_deref() {
@@ -691,14 +724,19 @@ impl World {
         }
         let table = PriceTable::embedded();
         let provider = self.provider;
+        // A service with no models of the table's (OpenAI-compatible) trains what it is given.
+        let unlisted = provider.facts().trains_models_of.is_empty() && table.find(&model).is_err();
         let entry = table
             .find(&model)
             .ok()
+            .cloned()
+            .or_else(|| unlisted.then(|| table.find_for(&model, provider).ok()).flatten())
             .filter(|entry| {
                 !model.starts_with("ft:")
-                    && provider.trains_models_of(entry.provider)
+                    && (unlisted || provider.trains_models_of(entry.provider))
                     // Where jobs are priced from the table, the table must price the method.
                     && (provider.facts().pricing == Pricing::EstimatesEachJob
+                        || provider.facts().trains_unlisted_models
                         || entry.training.contains_key(&method))
             })
             .ok_or_else(|| {
@@ -791,7 +829,11 @@ impl World {
             };
             hyperparameters["beta"] = json!(beta);
         }
-        let id = self.id(self.provider.facts().job_id.prefix);
+        // A provider whose clients name their jobs (Fireworks) passes the name as `id`.
+        let id = match text("id") {
+            Some(id) => id,
+            None => self.id(self.provider.facts().job_id.prefix),
+        };
         let steps_per_epoch = training
             .examples
             .div_ceil(batch_size)
@@ -812,7 +854,11 @@ impl World {
                 .cloned()
                 .filter(Value::is_object)
                 .unwrap_or_else(|| json!({})),
-            extra: body.get("together").cloned().unwrap_or(Value::Null),
+            extra: body
+                .get("together")
+                .or_else(|| body.get("fireworks"))
+                .cloned()
+                .unwrap_or(Value::Null),
             epochs,
             steps_per_epoch,
             training,

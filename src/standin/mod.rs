@@ -1,7 +1,8 @@
 //! The stand-in: a local server that behaves like the fine-tuning APIs of OpenAI (`/v1`),
 //! Azure OpenAI (`/azure/openai`, `api-key` header, `api-version`; its v1 surface at
-//! `/azure/openai/v1`, without `api-version`) and Together AI
-//! (`/together/v1`) for the endpoints `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
+//! `/azure/openai/v1`, without `api-version`), Together AI
+//! (`/together/v1`), Fireworks AI (`/fireworks`, its server root) and a service that speaks
+//! OpenAI's shapes without its optional endpoints (`/compatible/v1`) for the endpoints `finetune` uses, in the spirit of stripe-mock. It keeps files, uploads and jobs in memory,
 //! runs jobs on a fast clock (validating → queued → running with metrics and checkpoints →
 //! succeeded with a result file, or failed when the training file does not pass `check`),
 //! answers chat completions for the models it trained, and injects faults on request.
@@ -203,12 +204,13 @@ pub enum FaultKind {
 /// One request and its answer, for the contract tests.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Exchange {
-    /// Which provider's API was called: `openai`, `azure` or `together`.
+    /// Which provider's API was called: `openai`, `azure`, `together`, `fireworks` or
+    /// `openai-compatible`.
     pub provider: Provider,
     /// `GET`, `POST`, …
     pub method: String,
     /// The path below the provider's base (`/v1`, `/azure/openai`, `/azure/openai/v1`,
-    /// `/together/v1`); Azure's
+    /// `/together/v1`, `/fireworks`, `/compatible/v1`); Azure's
     /// deployment chat route is journalled as `/chat/completions`.
     pub path: String,
     /// The query string.
@@ -225,7 +227,9 @@ pub struct Exchange {
 pub(crate) struct StandIn {
     options: Options,
     /// One world per provider: files and jobs of one are not seen by another.
-    worlds: [Mutex<jobs::World>; 3],
+    worlds: [Mutex<jobs::World>; Provider::ALL.len()],
+    /// The largest file Fireworks' `:upload` takes (`POST /_standin/fireworks` sets it).
+    fireworks_upload_limit: std::sync::atomic::AtomicU64,
     faults: Mutex<Vec<(Fault, u32)>>,
     journal: Mutex<Vec<Exchange>>,
     checks: CheckGate,
@@ -282,6 +286,9 @@ impl StandIn {
         Self {
             options,
             worlds: Provider::ALL.map(|provider| Mutex::new(jobs::World::new(provider))),
+            fireworks_upload_limit: std::sync::atomic::AtomicU64::new(
+                crate::api::FIREWORKS_DIRECT_UPLOAD_LIMIT,
+            ),
             faults: Mutex::new(Vec::new()),
             journal: Mutex::new(Vec::new()),
             checks: CheckGate::default(),

@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::jobs::{Answer, Field, Refusal, StudyRequest, Training, World};
+use super::jobs::{Answer, Field, FireworksContext, Refusal, StudyRequest, Training};
 use super::{Exchange, Fault, FaultKind, MAX_QUEUED_FAULTS, StandIn, lock};
 use crate::api::Provider;
 
@@ -48,6 +48,18 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
         (Provider::Azure, route.to_owned(), false)
     } else if let Some(route) = path.strip_prefix("/together/v1") {
         (Provider::Together, route.to_owned(), false)
+    } else if let Some(route) = path.strip_prefix("/fireworks") {
+        (Provider::Fireworks, route.to_owned(), false)
+    } else if let Some(route) = path.strip_prefix("/compatible/v1") {
+        // OpenAI's paths without its optional endpoints, as many compatible services have.
+        let optional = route.starts_with("/uploads")
+            || route.ends_with("/pause")
+            || route.ends_with("/resume")
+            || route.ends_with("/checkpoints");
+        if optional {
+            return json_response(404, &not_found(&method, &path));
+        }
+        (Provider::OpenAiCompatible, route.to_owned(), false)
     } else if let Some(route) = path.strip_prefix("/v1") {
         (Provider::OpenAi, route.to_owned(), false)
     } else {
@@ -56,8 +68,17 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     let query: Vec<(String, String)> = Query::try_from_uri(&uri).map(|q| q.0).unwrap_or_default();
     let mut query: HashMap<String, String> = query.into_iter().collect();
     if let Some(refusal) = authenticate(&standin, &request, provider) {
-        return json_response(refusal.status, &refusal.body());
+        return json_response(refusal.status, &refusal.body_for(provider));
     }
+    // Fireworks' signed URLs point back at this server, at the address the client used.
+    let origin = format!(
+        "http://{}",
+        request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1")
+    );
     // Azure: every call names the API version; chat goes through a deployment, which the
     // stand-in names after the fine-tuned model it serves.
     let mut deployment = None;
@@ -184,20 +205,28 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             };
             let mut world = lock(&standin.worlds[index]);
             world.prepare(studied);
-            let dispatch = if provider == Provider::Together {
-                World::dispatch_together
-            } else {
-                World::dispatch
+            let options = &standin.options;
+            let outcome = match provider {
+                Provider::Together => {
+                    world.dispatch_together(options, &method, &route, &query, &request_json, fields)
+                }
+                Provider::Fireworks => {
+                    let context = FireworksContext {
+                        upload_limit: standin.fireworks_upload_limit.load(Ordering::Relaxed),
+                        origin: &origin,
+                    };
+                    world.dispatch_fireworks(
+                        options,
+                        &context,
+                        &method,
+                        &route,
+                        &query,
+                        &request_json,
+                        fields,
+                    )
+                }
+                _ => world.dispatch(options, &method, &route, &query, &request_json, fields),
             };
-            let outcome = dispatch(
-                &mut world,
-                &standin.options,
-                &method,
-                &route,
-                &query,
-                &request_json,
-                fields,
-            );
             world.prepare(None);
             outcome
         }
@@ -209,7 +238,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             (200, bytes, shown)
         }
         Err(refusal) => {
-            let value = refusal.body();
+            let value = refusal.body_for(provider);
             (
                 refusal.status,
                 serde_json::to_vec(&value).expect("json"),
@@ -453,6 +482,29 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
                 ),
             }
         }
+        ("POST", "fireworks") => {
+            let body = axum::body::to_bytes(request.into_body(), FAULTS_BODY_LIMIT)
+                .await
+                .unwrap_or_default();
+            match serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("upload_limit").and_then(Value::as_u64))
+            {
+                Some(limit) => {
+                    standin
+                        .fireworks_upload_limit
+                        .store(limit, Ordering::Relaxed);
+                    json_response(200, &json!({"upload_limit": limit}))
+                }
+                None => json_response(
+                    400,
+                    &Refusal::bad("expected {\"upload_limit\": BYTES}", None).body(),
+                ),
+            }
+        }
+        (_, storage) if storage.starts_with("storage/") => {
+            signed_storage(standin, method, &storage["storage/".len()..], request).await
+        }
         ("GET", "journal") => {
             let journal = lock(&standin.journal).clone();
             json_response(200, &serde_json::to_value(journal).expect("json"))
@@ -462,6 +514,50 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
             json_response(200, &json!({"cleared": true}))
         }
         _ => json_response(404, &not_found(method, route)),
+    }
+}
+
+/// Fireworks' signed URLs (`/_standin/storage/DATASET`): `PUT` takes a dataset's content
+/// until `:validateUpload`, `GET` gives it back. The signature in the query stands in for the
+/// key, so no key is asked for; the content is not journalled, as it is not Fireworks' API.
+async fn signed_storage(
+    standin: &StandIn,
+    method: &str,
+    dataset: &str,
+    request: Request,
+) -> Response {
+    let world = Provider::ALL
+        .iter()
+        .position(|p| *p == Provider::Fireworks)
+        .expect("every provider has a world");
+    let answer = match method {
+        "PUT" => match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
+            Ok(body) => lock(&standin.worlds[world])
+                .put_signed(dataset, body.to_vec())
+                .map(|()| Vec::new()),
+            Err(error) => Err(Refusal::bad(
+                format!("could not read the body: {error}"),
+                None,
+            )),
+        },
+        "GET" => lock(&standin.worlds[world]).dataset_content(dataset),
+        _ => Err(Refusal {
+            status: 405,
+            message: format!("{method} is not allowed on a signed URL"),
+            param: None,
+            code: None,
+        }),
+    };
+    match answer {
+        Ok(bytes) => {
+            let mut response = Response::new(Body::from(bytes));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            response
+        }
+        Err(refusal) => json_response(refusal.status, &refusal.body()),
     }
 }
 

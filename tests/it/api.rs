@@ -14,12 +14,15 @@ use crate::{finetune, project_file, start_standin, valid_file};
 /// The key every test uses; it must never appear in any output.
 const KEY: &str = "sk-test-7d1e5c0a9b3f42e8";
 
+/// The Fireworks account the tests use.
+const FIREWORKS_ACCOUNT: &str = "acme";
+
 /// A stand-in server started for one test, stopped when dropped.
 struct StandIn {
     child: Child,
     url: String,
     state: tempfile::TempDir,
-    /// The provider the binary is pointed at: `openai`, `azure` or `together`.
+    /// The provider the binary is pointed at: `openai`, `azure`, `together` or `fireworks`.
     provider: &'static str,
 }
 
@@ -67,6 +70,18 @@ impl StandIn {
                 .env("FINETUNE_PROVIDER", "together")
                 .env("TOGETHER_BASE_URL", format!("{root}/together/v1"))
                 .env("TOGETHER_API_KEY", KEY),
+            "openai-compatible" => command
+                .env("FINETUNE_PROVIDER", "openai-compatible")
+                .env(
+                    "OPENAI_COMPATIBLE_BASE_URL",
+                    format!("{root}/compatible/v1"),
+                )
+                .env("OPENAI_API_KEY", KEY),
+            "fireworks" => command
+                .env("FINETUNE_PROVIDER", "fireworks")
+                .env("FIREWORKS_BASE_URL", format!("{root}/fireworks"))
+                .env("FIREWORKS_ACCOUNT_ID", FIREWORKS_ACCOUNT)
+                .env("FIREWORKS_API_KEY", KEY),
             _ => command
                 .env("OPENAI_BASE_URL", &self.url)
                 .env("OPENAI_API_KEY", KEY),
@@ -301,12 +316,13 @@ fn assert_contract(journal: &[Value]) {
         )
         .unwrap()
     };
-    let (openai, together) = (load("openai"), load("together"));
+    let (openai, together, fireworks) = (load("openai"), load("together"), load("fireworks"));
     assert!(!journal.is_empty());
     for exchange in journal {
         let spec = match exchange["provider"].as_str() {
-            Some("openai" | "azure") => &openai,
+            Some("openai" | "azure" | "openai-compatible") => &openai,
             Some("together") => &together,
+            Some("fireworks") => &fireworks,
             other => panic!("unknown provider {other:?}"),
         };
         let validator = |schema: &Value| {
@@ -320,10 +336,12 @@ fn assert_contract(journal: &[Value]) {
         let path = exchange["path"].as_str().unwrap();
         let (name, operation) = operations
             .iter()
-            .find(|(name, _)| {
+            .filter(|(name, _)| {
                 let (m, template) = name.split_once(' ').unwrap();
                 m == method && template_matches(template, path)
             })
+            // A custom method's template is more specific than the resource's.
+            .max_by_key(|(name, _)| name.contains("}:"))
             .unwrap_or_else(|| panic!("{method} {path} is not an operation of the spec"));
         if let Some(request) = operation.get("request")
             && !exchange["request"].is_null()
@@ -364,10 +382,16 @@ fn assert_contract(journal: &[Value]) {
     }
 }
 
+/// Whether `path` is an instance of `template`: `{name}` stands for any segment, and
+/// `{name}:verb` (a Google-style custom method) for one ending in `:verb`.
 fn template_matches(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();
-    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| t.starts_with('{') || t == p)
+    t.len() == p.len()
+        && t.iter().zip(&p).all(|(t, p)| match t.split_once("}:") {
+            Some((_, verb)) if t.starts_with('{') => p.ends_with(&format!(":{verb}")),
+            _ => t.starts_with('{') || t == p,
+        })
 }
 
 /// Runs a prepared command: its exit code and standard error.
@@ -377,6 +401,22 @@ fn code_and_stderr(command: &mut assert_cmd::Command) -> (Option<i32>, String) {
         output.status.code(),
         String::from_utf8(output.stderr).unwrap(),
     )
+}
+
+/// The job id (the line starting with `job_prefix`) and the fine-tuned model a
+/// `train-model --wait` printed.
+fn job_and_model(stdout: &str, job_prefix: &str) -> (String, String) {
+    let job = stdout
+        .lines()
+        .find(|l| l.starts_with(job_prefix))
+        .unwrap_or_else(|| panic!("no job id in {stdout}"))
+        .to_owned();
+    let model = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fine-tuned model: "))
+        .unwrap_or_else(|| panic!("no fine-tuned model in {stdout}"))
+        .to_owned();
+    (job, model)
 }
 
 fn job_id(stdout: &str) -> String {
@@ -442,16 +482,7 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stderr.contains("estimate: 2 epochs"), "{stderr}");
     assert!(stdout.contains("succeeded"), "{stdout}");
-    let job = stdout
-        .lines()
-        .find(|l| l.starts_with(job_prefix))
-        .unwrap_or_else(|| panic!("no job id in {stdout}"))
-        .to_owned();
-    let model = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("fine-tuned model: "))
-        .unwrap()
-        .to_owned();
+    let (job, model) = job_and_model(&stdout, job_prefix);
     assert!(model.starts_with(model_start), "{model}");
     assert!(stdout.contains("final valid loss"), "{stdout}");
     // wait on a finished job says the same.
@@ -962,7 +993,10 @@ fn azure_needs_its_own_key_and_prompts_through_deployments() {
         "--yes",
     ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("applies to Together AI only"), "{stderr}");
+    assert!(
+        stderr.contains("applies to Together AI, Fireworks AI only"),
+        "{stderr}"
+    );
     assert_contract(&journal);
 }
 
@@ -1729,11 +1763,22 @@ fn concurrent_uploads_lose_no_record_and_send_a_file_once() {
 /// of the same command (by its request id, or by file, model and time where the provider keeps
 /// no metadata) instead of being created a second time.
 fn unknown_creation_on(provider: &'static str, route: &str, job_prefix: &str) {
+    unknown_creation_looked_up(provider, route, (route, true), job_prefix);
+}
+
+/// [`unknown_creation_on`], where the job is looked for at `lookup` (a path, and whether it
+/// is that path exactly or any below it).
+fn unknown_creation_looked_up(
+    provider: &'static str,
+    route: &str,
+    (lookup, exact): (&str, bool),
+    job_prefix: &str,
+) {
     let server = StandIn::start(&[]).speaking(provider);
     let file = server.upload("datasets/sarcastic.jsonl");
     server.fault(&json!([
         {"path": route, "exact": true, "method": "POST", "kind": "drop_after"},
-        {"path": route, "exact": true, "method": "GET", "kind": "status", "status": 500},
+        {"path": lookup, "exact": exact, "method": "GET", "kind": "status", "status": 500},
     ]));
     let args = ["train-model", &file, "--suffix", "once", "--yes"];
     let (code, stdout, stderr) = server.run(&[&args[..], &["--max-retries", "0"]].concat());
@@ -1870,4 +1915,418 @@ fn flags_a_provider_has_no_use_for_are_refused() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not dated"), "{stderr}");
     assert!(server.calls().is_empty() && azure.calls().is_empty());
+}
+
+/// The whole workflow on Fireworks AI, through the same commands: check → upload-dataset →
+/// list-files → train-model → wait → list-job-events → fine-tune-prompt → cancel-job on a
+/// second job → delete-files-by-name. What Fireworks' API does not report (checkpoints,
+/// losses) is said, not invented.
+#[test]
+fn the_whole_workflow_runs_on_fireworks_ai() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    let data = "datasets/sarcastic.jsonl";
+    let (code, stdout, stderr) = server.run(&["check", data]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("Fireworks AI"), "{stdout}");
+    // upload-dataset: a dataset record, its content, then validation; the second time reused.
+    let (code, stdout, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(code, 0, "{stderr}");
+    let file_id = stdout.trim().to_owned();
+    assert!(file_id.starts_with("file-sarcastic-jsonl-"), "{stdout}");
+    let (_, again, stderr) = server.run(&["upload-dataset", data]);
+    assert_eq!(again.trim(), file_id);
+    assert!(stderr.contains("already uploaded"), "{stderr}");
+    let calls = server.calls();
+    let dataset = format!("/v1/accounts/{FIREWORKS_ACCOUNT}/datasets");
+    assert!(calls.contains(&format!("POST {dataset}")), "{calls:?}");
+    assert!(
+        calls.contains(&format!("POST {dataset}/{file_id}:upload")),
+        "{calls:?}"
+    );
+    let listing = server.ok(&["list-files"]);
+    assert!(
+        listing.contains(&file_id) && listing.contains("sarcastic.jsonl"),
+        "{listing}"
+    );
+    let validation = tempfile::Builder::new()
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    std::fs::write(validation.path(), valid_file(12)).unwrap();
+    // train-model by name, with a local evaluation file, LoRA rank and learning rate.
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "sarcastic.jsonl",
+        "--validation-file",
+        validation.path().to_str().unwrap(),
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "2",
+        "--lora-r",
+        "16",
+        "--learning-rate",
+        "0.0002",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("estimate: 2 epochs") && stderr.contains('$'),
+        "{stderr}"
+    );
+    assert!(stdout.contains("succeeded"), "{stdout}");
+    let (job, model) = job_and_model(&stdout, "ftjob-");
+    assert!(
+        model.starts_with(&format!("accounts/{FIREWORKS_ACCOUNT}/models/sarcasm-")),
+        "{model}"
+    );
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| {
+            e["method"] == "POST"
+                && e["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/supervisedFineTuningJobs")
+        })
+        .unwrap();
+    assert_eq!(created["request"]["loraRank"], json!(16), "{created}");
+    assert_eq!(created["request"]["learningRate"], json!(0.0002));
+    assert_eq!(created["request"]["epochs"], json!(2));
+    assert!(
+        created["request"]["evaluationDataset"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("accounts/{FIREWORKS_ACCOUNT}/datasets/file-")),
+        "{created}"
+    );
+    assert!(
+        server
+            .ok(&["wait", &job, "--poll-interval", "0.05"])
+            .contains(&model)
+    );
+    // list-job-events: read from the job's state and progress, oldest first.
+    let events = server.ok(&["list-job-events", &job]);
+    let lines: Vec<&str> = events.lines().collect();
+    assert!(lines[0].contains("Created fine-tuning job"), "{events}");
+    assert!(
+        lines.last().unwrap().contains("successfully completed"),
+        "{events}"
+    );
+    assert!(events.contains("100% done"), "{events}");
+    // What Fireworks does not report is said plainly.
+    let (code, _, stderr) = server.run(&["list-checkpoints", &job]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("Fireworks AI cannot list a job's checkpoints"),
+        "{stderr}"
+    );
+    // fine-tune-prompt, through the inference API, by model and by job id.
+    let answer = server.ok(&[
+        "fine-tune-prompt",
+        &model,
+        "Who wrote 'Romeo and Juliet'?",
+        "--system-message",
+        "Marv is sarcastic.",
+    ]);
+    assert!(answer.contains("Shakespeare"), "{answer}");
+    assert_eq!(
+        server.ok(&["fine-tune-prompt", &job, "Who wrote 'Romeo and Juliet'?"]),
+        answer
+    );
+    // A second job, cancelled.
+    let second = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
+    let second = second.lines().last().unwrap().trim().to_owned();
+    assert!(second.starts_with("ftjob-"), "{second}");
+    let cancelled = server.ok(&["cancel-job", &second]);
+    assert_eq!(cancelled.trim(), format!("job {second} is now cancelled"));
+    let (code, stdout, _) = server.run(&["wait", &second, "--poll-interval", "0.05"]);
+    assert_eq!(code, 1, "a cancelled job is not a success");
+    assert!(stdout.contains("cancelled"));
+    let jobs = server.ok(&["list-jobs"]);
+    assert!(
+        jobs.lines().nth(1).unwrap().starts_with(&second),
+        "newest first:\n{jobs}"
+    );
+    // delete-files-by-name.
+    let deleted = server.ok(&["delete-files-by-name", "sarcastic.jsonl", "--yes"]);
+    assert!(deleted.contains(&format!("deleted {file_id}")), "{deleted}");
+    let remaining: Value =
+        serde_json::from_str(&server.ok(&["list-files", "--output-format", "json"])).unwrap();
+    assert!(
+        remaining
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["filename"] != "sarcastic.jsonl"),
+        "{remaining}"
+    );
+    let journal = server.journal();
+    assert!(journal.iter().all(|e| e["provider"] == "fireworks"));
+    assert_contract(&journal);
+}
+
+/// The jobs route of the tests' Fireworks account.
+fn fireworks_jobs() -> String {
+    format!("/v1/accounts/{FIREWORKS_ACCOUNT}/supervisedFineTuningJobs")
+}
+
+/// Fireworks jobs are named by finetune, so a job whose answer was lost is found by its name:
+/// one job, one creating request, within a run and across runs.
+#[test]
+fn a_dropped_job_answer_leaves_one_job_on_fireworks() {
+    let route = fireworks_jobs();
+    one_job_after_a_dropped_answer("fireworks", &route, "ftjob-");
+    unknown_creation_looked_up("fireworks", &route, (&format!("{route}/"), false), "ftjob-");
+}
+
+/// A file above the direct-upload limit goes to Fireworks' signed upload URL, without the key,
+/// and is validated before it is used.
+#[test]
+fn a_file_above_the_direct_upload_limit_goes_through_the_signed_url() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    server.json("POST", "/_standin/fireworks", r#"{"upload_limit": 1000}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(40)).unwrap();
+    let file = server.upload(path.to_str().unwrap());
+    let calls: Vec<String> = server
+        .journal()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["method"].as_str().unwrap(),
+                e["path"].as_str().unwrap(),
+                e["status"]
+            )
+        })
+        .collect();
+    let dataset = format!("/v1/accounts/{FIREWORKS_ACCOUNT}/datasets/{file}");
+    for expected in [
+        format!("POST {dataset}:upload 413"),
+        format!("POST {dataset}:getUploadEndpoint 200"),
+        format!("POST {dataset}:validateUpload 200"),
+        format!("GET {dataset} 200"),
+    ] {
+        assert!(calls.contains(&expected), "{expected} in {calls:?}");
+    }
+    // What the signed URL took is what was uploaded.
+    let (status, content) = server.http("GET", &format!("/_standin/storage/{file}"), "");
+    assert_eq!(status, 200);
+    assert_eq!(content, std::fs::read(&path).unwrap());
+    let listed = server.ok(&["list-files"]);
+    assert!(
+        listed.contains(&file) && listed.contains("large.jsonl"),
+        "{listed}"
+    );
+    assert_contract(&server.journal());
+}
+
+/// A fine-tuned LoRA model answers only once deployed: the prompt's refusal says how.
+#[test]
+fn a_fireworks_model_without_a_deployment_is_explained() {
+    let body = json!({"code": 5, "message": "Model not found, inaccessible, and/or not deployed", "details": []});
+    let server = Canned::start("404 Not Found", &[], &body.to_string());
+    let (code, _, stderr) = run_keyless(
+        finetune()
+            .env("FINETUNE_PROVIDER", "fireworks")
+            .env("FIREWORKS_BASE_URL", server.url().trim_end_matches("/v1"))
+            .env("FIREWORKS_ACCOUNT_ID", FIREWORKS_ACCOUNT)
+            .env("FIREWORKS_API_KEY", KEY)
+            .args([
+                "fine-tune-prompt",
+                "accounts/acme/models/sarcasm-1",
+                "Hello?",
+            ]),
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("Model not found, inaccessible, and/or not deployed")
+            && stderr.contains("Fireworks AI answers through deployments")
+            && stderr.contains("firectl deployment create"),
+        "{stderr}"
+    );
+    assert!(
+        server
+            .heads()
+            .iter()
+            .any(|h| h.starts_with("POST /inference/v1/chat/completions")),
+        "{:?}",
+        server.heads()
+    );
+    // Without an account, the message says which variable to set.
+    let (code, _, stderr) = run_keyless(
+        finetune()
+            .env("FINETUNE_PROVIDER", "fireworks")
+            .env("FIREWORKS_BASE_URL", server.url().trim_end_matches("/v1"))
+            .env("FIREWORKS_API_KEY", KEY)
+            .args(["list-files"]),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("FIREWORKS_ACCOUNT_ID is not set"),
+        "{stderr}"
+    );
+}
+
+/// The whole workflow on a service that speaks OpenAI's shapes without OpenAI's optional
+/// endpoints: the same commands, with `--base-url` and `--api-key-env`; what it lacks is
+/// learnt from its answers and said.
+#[test]
+fn the_whole_workflow_runs_on_an_openai_compatible_service() {
+    let server = StandIn::start(&[]).speaking("openai-compatible");
+    let data = "datasets/sarcastic.jsonl";
+    server.ok(&["check", data]);
+    let root = server.url.trim_end_matches("/v1").to_owned();
+    let base = format!("{root}/compatible/v1");
+    // The address and the key's variable given on the command line.
+    let (code, stdout, stderr) = run_keyless(
+        finetune()
+            .env("FINETUNE_STATE_DIR", server.state.path())
+            .env("SERVICE_KEY", KEY)
+            .args(["upload-dataset", data, "--provider", "openai-compatible"])
+            .args(["--base-url", &base, "--api-key-env", "SERVICE_KEY"]),
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let file_id = stdout.trim().to_owned();
+    assert!(file_id.starts_with("file-"), "{stdout}");
+    let listing = server.ok(&["list-files"]);
+    assert!(listing.contains(&file_id), "{listing}");
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "sarcastic.jsonl",
+        "--suffix",
+        "sarcasm",
+        "--epochs",
+        "2",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("succeeded"), "{stdout}");
+    let (job, model) = job_and_model(&stdout, "ftjob-");
+    // No metadata is sent: the service may not keep it.
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| e["method"] == "POST" && e["path"] == "/fine_tuning/jobs")
+        .unwrap();
+    assert!(created["request"].get("metadata").is_none(), "{created}");
+    let events = server.ok(&["list-job-events", &job]);
+    assert!(
+        events
+            .lines()
+            .last()
+            .unwrap()
+            .contains("successfully completed"),
+        "{events}"
+    );
+    // Checkpoints and pausing are not there: the service's 404 says so.
+    let (code, _, stderr) = server.run(&["list-checkpoints", &job]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "cannot list a job's checkpoints: the service does not support it (it answered 404"
+        ),
+        "{stderr}"
+    );
+    let answer = server.ok(&["fine-tune-prompt", &model, "Who wrote 'Romeo and Juliet'?"]);
+    assert!(answer.contains("Shakespeare"), "{answer}");
+    let second = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
+    let second = second.lines().last().unwrap().trim().to_owned();
+    let (code, _, stderr) = server.run(&["pause-job", &second]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot pause a job: the service does not support it"),
+        "{stderr}"
+    );
+    let cancelled = server.ok(&["cancel-job", &second]);
+    assert_eq!(cancelled.trim(), format!("job {second} is now cancelled"));
+    let deleted = server.ok(&["delete-files-by-name", "sarcastic.jsonl", "--yes"]);
+    assert!(deleted.contains(&format!("deleted {file_id}")), "{deleted}");
+    let journal = server.journal();
+    assert!(journal.iter().all(|e| e["provider"] == "openai-compatible"));
+    assert_contract(&journal);
+}
+
+/// Files above the single-request limit are offered in parts; a service without OpenAI's
+/// Uploads API says so through its answer.
+#[test]
+fn an_openai_compatible_service_without_uploads_says_so() {
+    let server = StandIn::start(&[]).speaking("openai-compatible");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("large.jsonl");
+    std::fs::write(&path, valid_file(400)).unwrap();
+    let (code, _, stderr) = server.run(&in_parts(path.to_str().unwrap()));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot take files in parts (OpenAI's Uploads API): the service does not support it (it answered 404 to POST /uploads)"),
+        "{stderr}"
+    );
+}
+
+/// Fireworks' dataset rules take 3 examples (OpenAI's take 10), and its models are listed with
+/// their price per training token by model size, so `check` prices a job before it starts.
+#[test]
+fn fireworks_checks_by_its_minimum_and_prices_by_model_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("three.jsonl");
+    std::fs::write(&path, valid_file(3)).unwrap();
+    let path = path.to_str().unwrap();
+    let check =
+        |provider: &str| run_keyless(finetune().args(["check", path, "--provider", provider]));
+    let (code, stdout, _) = check("fireworks");
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("$0.50 per 1M"), "{stdout}");
+    let (code, stdout, _) = check("openai");
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("FT401"), "{stdout}");
+    let (code, stdout, stderr) =
+        run_keyless(finetune().args(["models", "--provider", "fireworks"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("accounts/fireworks/models/llama-v3p1-8b-instruct")
+            && stdout.contains("supervised $0.50/1M tokens")
+            && stdout.contains("supervised $3.00/1M tokens"),
+        "{stdout}"
+    );
+}
+
+/// A preference dataset trains as a Fireworks DPO job (`dpoJobs`, `trainingConfig`,
+/// `lossConfig`), followed like any other job.
+#[test]
+fn a_preference_dataset_trains_as_a_fireworks_dpo_job() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "datasets/preference.jsonl",
+        "--beta",
+        "0.2",
+        "--yes",
+        "--wait",
+        "--poll-interval",
+        "0.05",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let (job, _) = job_and_model(&stdout, "ftjob-");
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| e["method"] == "POST" && e["path"].as_str().unwrap().ends_with("/dpoJobs"))
+        .unwrap();
+    assert_eq!(
+        created["request"]["lossConfig"],
+        json!({"method": "DPO", "klBeta": 0.2}),
+        "{created}"
+    );
+    let retrieved = server.ok(&["retrieve-job", &job]);
+    assert!(retrieved.contains("dpo"), "{retrieved}");
+    assert_contract(&server.journal());
 }

@@ -441,7 +441,7 @@ fn the_settings_the_stand_in_prints_work_as_printed() {
             exports.push(vars.to_owned());
         }
     }
-    assert_eq!(exports.len(), 3, "{exports:?}");
+    assert_eq!(exports.len(), 5, "{exports:?}");
     for vars in &exports {
         let mut command = crate::finetune();
         for pair in vars.split_whitespace() {

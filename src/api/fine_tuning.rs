@@ -161,6 +161,13 @@ pub trait FineTuningApi: Send + Sync + fmt::Debug {
         Box::pin(async move { Err(error) })
     }
 
+    /// What in `request` breaks the model's published `limits`, one sentence each (empty where
+    /// the provider publishes none, or nothing breaks them).
+    fn limit_violations(&self, request: &JobRequest, limits: &ModelLimits) -> Vec<String> {
+        let _ = (request, limits);
+        Vec::new()
+    }
+
     /// The models the provider fine-tunes, with their limits.
     fn fine_tunable_models(&self) -> ApiFuture<'_, Vec<(String, ModelLimits)>> {
         let error = self.unsupported("list the models it fine-tunes".to_owned());

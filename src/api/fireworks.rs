@@ -608,7 +608,7 @@ impl Fireworks {
 
     /// The body of a job request, and the collection it is created in.
     fn create_body(&self, request: &JobRequest) -> Result<(&'static str, Value), ApiError> {
-        let options = request.together_options();
+        let options = request.tuning_options();
         let refuse = |what: &str| Err(self.unsupported(what.to_owned()));
         let rank = match options.training_type {
             Some(TrainingType::Full) => {
@@ -878,7 +878,7 @@ impl FineTuningApi for Fireworks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::TogetherOptions;
+    use crate::api::TuningOptions;
     use crate::api::types::{Hyperparameters, MethodSpec, ProviderOptions};
 
     fn fireworks() -> Fireworks {
@@ -903,7 +903,7 @@ mod tests {
                 ..Hyperparameters::default()
             }),
             request_id: "AbC123xyz".into(),
-            options: ProviderOptions::Together(TogetherOptions {
+            options: ProviderOptions::Tuning(TuningOptions {
                 training_type: Some(TrainingType::Lora {
                     r: 16,
                     alpha: 32,
@@ -945,9 +945,9 @@ mod tests {
     #[test]
     fn what_fireworks_does_not_take_is_refused_not_dropped() {
         let mut full = request();
-        full.options = ProviderOptions::Together(TogetherOptions {
+        full.options = ProviderOptions::Tuning(TuningOptions {
             training_type: Some(TrainingType::Full),
-            ..TogetherOptions::default()
+            ..TuningOptions::default()
         });
         let error = fireworks().create_body(&full).unwrap_err();
         assert_eq!(

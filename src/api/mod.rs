@@ -31,6 +31,6 @@ pub use error::{ApiError, StatusError, WindDown};
 pub use fine_tuning::{ApiFuture, FineTuningApi};
 pub use fireworks::DIRECT_UPLOAD_LIMIT as FIREWORKS_DIRECT_UPLOAD_LIMIT;
 pub use retry::RetryPolicy;
-pub use together::{TogetherOptions, TrainingType, limit_violations};
 pub use transport::{REQUEST_ID_KEY, UploadProgress};
 pub use types::{ModelLimits, NewUpload, PriceEstimate};
+pub use types::{TrainingType, TuningOptions};

@@ -526,7 +526,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::api::TogetherOptions;
+    use crate::api::TuningOptions;
     use crate::api::types::{Hyper, Hyperparameters, ProviderOptions};
 
     #[test]
@@ -545,10 +545,10 @@ mod tests {
             }),
             request_id: "abc".into(),
             // Another provider's options never reach OpenAI's body.
-            options: ProviderOptions::Together(TogetherOptions {
+            options: ProviderOptions::Tuning(TuningOptions {
                 learning_rate: Some(0.001),
                 n_checkpoints: Some(3),
-                ..TogetherOptions::default()
+                ..TuningOptions::default()
             }),
         };
         let method = json!({"type": "dpo", "dpo": {"hyperparameters": {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use std::path::Path;
@@ -22,7 +22,7 @@ use super::fine_tuning::{
 use super::transport::{Answer, Auth, Transport, UploadProgress, page_of, segment};
 use super::types::{
     ChatCompletion, ChatMessage, Checkpoint, Deleted, Event, FileObject, Hyper, Job, JobError,
-    JobRequest, ModelLimits, Page, PriceEstimate,
+    JobRequest, ModelLimits, Page, PriceEstimate, TrainingType,
 };
 use crate::time::parse_rfc3339;
 
@@ -224,35 +224,6 @@ struct TogetherCheckpoint {
     checkpoint_type: String,
 }
 
-/// What a Together job request takes beyond the common request.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct TogetherOptions {
-    /// LoRA (the default there) or full training.
-    pub training_type: Option<TrainingType>,
-    /// The learning rate itself (OpenAI takes a multiplier).
-    pub learning_rate: Option<f64>,
-    /// Checkpoints to save.
-    pub n_checkpoints: Option<u32>,
-    /// Evaluations on the validation file.
-    pub n_evals: Option<u32>,
-}
-
-/// How a Together job trains: LoRA adapters (the default) or all weights.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub enum TrainingType {
-    /// LoRA with rank `r`, scale `alpha` and dropout.
-    Lora {
-        /// Rank.
-        r: u32,
-        /// Alpha (twice the rank when not given).
-        alpha: u32,
-        /// Dropout.
-        dropout: Option<f64>,
-    },
-    /// Every weight.
-    Full,
-}
-
 /// The body of `POST /fine-tunes` (and, in part, of the price estimate) for `request`.
 pub(super) fn create_body(request: &JobRequest) -> Value {
     let mut body = json!({
@@ -260,7 +231,7 @@ pub(super) fn create_body(request: &JobRequest) -> Value {
         "model": request.model,
     });
     let hyper = request.method.hyperparameters();
-    let options = request.together_options();
+    let options = request.tuning_options();
     let int = |value: Option<Hyper>| match value {
         Some(Hyper::Int(n)) => Some(n),
         _ => None,
@@ -318,7 +289,7 @@ pub(super) fn create_body(request: &JobRequest) -> Value {
 
 /// What in `request` the model's `limits` (`FineTuneModelLimits`) do not allow, one sentence
 /// each, so a job Together would refuse is refused before anything is spent.
-pub fn limit_violations(request: &JobRequest, limits: &ModelLimits) -> Vec<String> {
+pub(super) fn limit_violations(request: &JobRequest, limits: &ModelLimits) -> Vec<String> {
     let body = create_body(request);
     let model = &request.model;
     let mut found = Vec::new();
@@ -698,6 +669,10 @@ impl FineTuningApi for Together {
         Box::pin(self.price(request))
     }
 
+    fn limit_violations(&self, request: &JobRequest, limits: &ModelLimits) -> Vec<String> {
+        limit_violations(request, limits)
+    }
+
     fn model_limits<'a>(&'a self, model: &'a str) -> ApiFuture<'a, Option<ModelLimits>> {
         Box::pin(self.limits(model))
     }
@@ -770,7 +745,7 @@ fn metrics_csv(rows: &[BTreeMap<String, Value>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{Hyperparameters, MethodSpec, ProviderOptions};
+    use crate::api::types::{Hyperparameters, MethodSpec, ProviderOptions, TuningOptions};
 
     fn request() -> JobRequest {
         JobRequest {
@@ -785,7 +760,7 @@ mod tests {
                 ..Hyperparameters::default()
             }),
             request_id: String::new(),
-            options: ProviderOptions::Together(TogetherOptions {
+            options: ProviderOptions::Tuning(TuningOptions {
                 training_type: None,
                 learning_rate: Some(1e-5),
                 n_checkpoints: Some(2),
@@ -795,9 +770,9 @@ mod tests {
     }
 
     /// The request's Together options, to change.
-    fn options(request: &mut JobRequest) -> &mut TogetherOptions {
+    fn options(request: &mut JobRequest) -> &mut TuningOptions {
         match &mut request.options {
-            ProviderOptions::Together(options) => options,
+            ProviderOptions::Tuning(options) => options,
             ProviderOptions::None => unreachable!("the test request has Together options"),
         }
     }

@@ -402,8 +402,11 @@ pub enum ProviderOptions {
     /// None: the method's hyperparameters say everything.
     #[default]
     None,
-    /// Together AI's.
-    Together(crate::api::TogetherOptions),
+    /// A learning rate, LoRA or full training, checkpoints and evaluations, for providers
+    /// that tune so. Its serialised name is kept, so a pending creation recorded before still
+    /// matches ([`JobRequest::fingerprint`]).
+    #[serde(rename = "Together")]
+    Tuning(TuningOptions),
 }
 
 impl JobRequest {
@@ -416,13 +419,43 @@ impl JobRequest {
         format!("{:032x}", hasher.digest128())
     }
 
-    /// The Together options of the request (the defaults when it has none).
-    pub fn together_options(&self) -> crate::api::TogetherOptions {
+    /// The tuning options of the request (the defaults when it has none).
+    pub fn tuning_options(&self) -> TuningOptions {
         match &self.options {
-            ProviderOptions::Together(options) => options.clone(),
-            ProviderOptions::None => crate::api::TogetherOptions::default(),
+            ProviderOptions::Tuning(options) => options.clone(),
+            ProviderOptions::None => TuningOptions::default(),
         }
     }
+}
+
+/// What a job request takes on a provider that tunes with an absolute learning rate and LoRA
+/// ([`crate::provider::Tuning::LearningRateAndLora`]: Together AI, Fireworks AI).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TuningOptions {
+    /// LoRA (the default there) or full training.
+    pub training_type: Option<TrainingType>,
+    /// The learning rate itself (OpenAI takes a multiplier).
+    pub learning_rate: Option<f64>,
+    /// Checkpoints to save.
+    pub n_checkpoints: Option<u32>,
+    /// Evaluations on the validation file.
+    pub n_evals: Option<u32>,
+}
+
+/// How a job trains: LoRA adapters or all weights.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TrainingType {
+    /// LoRA with rank `r`, scale `alpha` and dropout.
+    Lora {
+        /// Rank.
+        r: u32,
+        /// Alpha (twice the rank when not given).
+        alpha: u32,
+        /// Dropout.
+        dropout: Option<f64>,
+    },
+    /// Every weight.
+    Full,
 }
 
 /// `POST /chat/completions` (the part a prompt needs).

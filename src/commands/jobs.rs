@@ -10,7 +10,7 @@ use crate::api::types::{
     ChatMessage, Cursor, Event, FileObject, Hyper, Hyperparameters, Job, JobRequest, MethodSpec,
     PageStep, ProviderOptions,
 };
-use crate::api::{ApiError, Client, TogetherOptions, TrainingType};
+use crate::api::{ApiError, Client, TrainingType, TuningOptions};
 use crate::cli::{
     EventsArgs, JobArgs, ListFormat, ListJobsArgs, MetricsArgs, PreflightArgs, Printer, PromptArgs,
     TrainArgs, TrainMethod, TrainingTypeArg, WaitArgs,
@@ -210,7 +210,7 @@ fn job_request(
         },
         request_id: Client::new_request_id(),
         options: if args.api.provider.facts().tuning == Tuning::LearningRateAndLora {
-            ProviderOptions::Together(together_options(args))
+            ProviderOptions::Tuning(tuning_options(args))
         } else {
             ProviderOptions::None
         },
@@ -218,8 +218,8 @@ fn job_request(
 }
 
 /// The LoRA, learning-rate and checkpoint options `args` ask for.
-fn together_options(args: &TrainArgs) -> TogetherOptions {
-    TogetherOptions {
+fn tuning_options(args: &TrainArgs) -> TuningOptions {
+    TuningOptions {
         training_type: match args.training_type {
             Some(TrainingTypeArg::Full) => Some(TrainingType::Full),
             Some(TrainingTypeArg::Lora) | None
@@ -345,7 +345,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         Method::Supervised
     };
     let draft = job_request(args, model, draft_method, String::new(), None);
-    if let Err(refusal) = plan::within_limits(&draft, &limits) {
+    if let Err(refusal) = plan::within_limits(&client, &draft, &limits) {
         return Ok(refused(&refusal, provider, printer));
     }
     let training = match resolve(
@@ -389,7 +389,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         training.file.id.clone(),
         validation.as_ref().map(|v| v.file.id.clone()),
     );
-    if let Err(refusal) = plan::within_limits(&request, &limits) {
+    if let Err(refusal) = plan::within_limits(&client, &request, &limits) {
         return Ok(refused(&refusal, provider, printer));
     }
     let mut plan = format!(

@@ -4,7 +4,7 @@
 //! to say.
 
 use crate::api::types::JobRequest;
-use crate::api::{ApiError, Client, ModelLimits, PriceEstimate, limit_violations};
+use crate::api::{ApiError, Client, ModelLimits, PriceEstimate};
 use crate::provider::Pricing;
 
 /// What the provider publishes about training a model.
@@ -50,12 +50,16 @@ pub enum Refusal {
     },
 }
 
-/// Refuses a request that `limits` do not allow.
-pub fn within_limits(request: &JobRequest, limits: &Limits) -> Result<(), Refusal> {
+/// Refuses a request that `limits` do not allow, as the provider of `client` reads them.
+pub fn within_limits(
+    client: &Client,
+    request: &JobRequest,
+    limits: &Limits,
+) -> Result<(), Refusal> {
     let Limits::Known(limits) = limits else {
         return Ok(());
     };
-    let violations = limit_violations(request, limits);
+    let violations = client.limit_violations(request, limits);
     if violations.is_empty() {
         Ok(())
     } else {

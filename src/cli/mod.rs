@@ -73,6 +73,8 @@ pub enum Command {
     FineTunePrompt(PromptArgs),
     /// Run the local stand-in of the fine-tuning API, to try the workflow without an account.
     StandIn(StandInArgs),
+    /// Export the account's fine-tuning jobs and their files into a folder, with a manifest.
+    Export(ExportArgs),
 }
 
 /// Where the API is and how to reach it; shared by every API command.
@@ -402,6 +404,23 @@ pub struct PromptArgs {
     /// A system message to send first.
     #[arg(long, value_name = "TEXT")]
     pub system_message: Option<String>,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The folder to export into (made if need be); a second export into it downloads only
+    /// what is missing or changed.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Export this job, whatever its status (repeatable); by default every job that succeeded.
+    #[arg(long = "job", value_name = "JOB_ID")]
+    pub jobs: Vec<String>,
+    /// Export failed and cancelled jobs too.
+    #[arg(long)]
+    pub all_statuses: bool,
     #[command(flatten)]
     pub api: ApiArgs,
 }

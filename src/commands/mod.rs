@@ -3,6 +3,7 @@
 pub mod check;
 pub mod convert;
 pub mod dedupe;
+pub mod export;
 pub mod files;
 pub mod jobs;
 pub mod models;
@@ -82,6 +83,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Metrics(args) => jobs::metrics(&args, &mut printer),
         Command::FineTunePrompt(args) => jobs::prompt(&args, &mut printer),
         Command::StandIn(args) => standin::run(&args, &mut printer),
+        Command::Export(args) => export::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

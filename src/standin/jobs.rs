@@ -1,5 +1,6 @@
 //! The stand-in's world: files, uploads and jobs, and the clock that moves jobs along.
 
+mod seed;
 mod together;
 
 use std::collections::HashMap;

@@ -5,6 +5,7 @@
 //! never print: `commands/` implements the reporter and says what happened.
 
 mod create;
+pub mod export;
 pub mod plan;
 mod state;
 mod upload;

@@ -3,6 +3,7 @@
 mod api;
 mod check;
 mod convert;
+mod export;
 mod fuzz;
 mod independent;
 mod prepare;

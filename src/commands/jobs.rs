@@ -244,7 +244,7 @@ fn together_options(args: &TrainArgs) -> TogetherOptions {
 
 /// Says why the planned job is not created; the exit status: 2 for a request the provider
 /// would refuse, 1 for a cost beyond what was allowed.
-fn refused(refusal: &Refusal, provider: Provider, printer: &mut Printer) -> ExitStatus {
+pub(crate) fn refused(refusal: &Refusal, provider: Provider, printer: &mut Printer) -> ExitStatus {
     let (message, status) = match refusal {
         Refusal::Limits(violations) => (
             format!(

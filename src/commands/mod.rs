@@ -6,6 +6,7 @@ pub mod dedupe;
 pub mod export;
 pub mod files;
 pub mod jobs;
+pub mod migrate;
 pub mod models;
 pub mod prepare;
 mod remote;
@@ -84,6 +85,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::FineTunePrompt(args) => jobs::prompt(&args, &mut printer),
         Command::StandIn(args) => standin::run(&args, &mut printer),
         Command::Export(args) => export::run(&args, &mut printer),
+        Command::Migrate(args) => migrate::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

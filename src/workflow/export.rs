@@ -53,15 +53,15 @@ impl Manifest {
             Err(source) => return Err(ExportError::Io { path, source }),
         };
         let manifest: Self =
-            serde_json::from_slice(&bytes).map_err(|error| ExportError::NotAManifest {
+            serde_json::from_slice(&bytes).map_err(|error| ExportError::Invalid {
                 path: path.clone(),
-                reason: error.to_string(),
+                reason: format!("not a finetune export manifest: {error}"),
             })?;
         if manifest.version > MANIFEST_VERSION {
-            return Err(ExportError::NotAManifest {
+            return Err(ExportError::Invalid {
                 path,
                 reason: format!(
-                    "it is version {}, and this finetune reads up to version {MANIFEST_VERSION}",
+                    "a manifest of version {}, and this finetune reads up to version {MANIFEST_VERSION}",
                     manifest.version
                 ),
             });
@@ -213,7 +213,7 @@ impl ExportSummary {
     }
 }
 
-/// Why an export stopped.
+/// Why an export (or a migration of an export) stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The API failed.
@@ -230,10 +230,10 @@ pub enum ExportError {
         /// Why.
         source: std::io::Error,
     },
-    /// The folder's manifest is not one an export wrote.
-    #[error("{} is not a finetune export manifest: {reason}", path.display())]
-    NotAManifest {
-        /// The manifest's path.
+    /// A file of the folder is not what it should be.
+    #[error("{}: {reason}", path.display())]
+    Invalid {
+        /// The file.
         path: PathBuf,
         /// What is wrong with it.
         reason: String,

@@ -6,6 +6,7 @@
 
 mod create;
 pub mod export;
+pub mod migrate;
 pub mod plan;
 mod state;
 mod upload;

@@ -352,7 +352,7 @@ fn a_file_an_export_did_not_write_is_never_overwritten() {
     let (code, stderr) = export(&server, dir.path(), &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("is not a finetune export manifest"),
+        stderr.contains("manifest.json: not a finetune export manifest"),
         "{stderr}"
     );
 }

@@ -6,6 +6,7 @@ mod convert;
 mod export;
 mod fuzz;
 mod independent;
+mod migrate;
 mod prepare;
 mod rule;
 mod schema;

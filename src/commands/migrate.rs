@@ -256,8 +256,9 @@ fn plan_jobs<'a>(
             }
         };
         let local = |file: &Option<crate::workflow::export::ExportedFile>, what: &str| {
-            file.as_ref().map(|f| match &f.path {
-                Some(path) => Ok(dir.join(path)),
+            file.as_ref().map(|f| match f.local_path(dir) {
+                Some(Ok(path)) => Ok(path),
+                Some(Err(problem)) => Err(format!("{}: {problem}", job.id)),
                 None => Err(format!(
                     "{}: its {what} file {} is missing from the export ({})",
                     job.id,

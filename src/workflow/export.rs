@@ -168,6 +168,27 @@ pub struct ExportedFile {
     pub missing: Option<String>,
 }
 
+impl ExportedFile {
+    /// Where the copy is, under the export folder `dir`; `None` when there is none. A path
+    /// that would lead out of the folder (absolute, or through `..`) is refused: a manifest
+    /// edited by hand must not make a command read a file elsewhere.
+    pub fn local_path(&self, dir: &Path) -> Option<Result<PathBuf, String>> {
+        let path = Path::new(self.path.as_deref()?);
+        let inside = path
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)));
+        Some(if inside {
+            Ok(dir.join(path))
+        } else {
+            Err(format!(
+                "the path {} of {} leads out of the export folder",
+                path.display(),
+                self.id
+            ))
+        })
+    }
+}
+
 /// A checkpoint of a job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExportedCheckpoint {
@@ -619,6 +640,29 @@ mod tests {
         assert_eq!(safe_name("a b/c?d.jsonl"), "c_d.jsonl");
         assert_eq!(safe_name(".."), "file");
         assert_eq!(safe_name(""), "file");
+    }
+
+    #[test]
+    fn a_manifest_path_never_leads_out_of_the_folder() {
+        let file = |path: &str| ExportedFile {
+            id: "file-1".to_owned(),
+            filename: None,
+            bytes: None,
+            sha256: None,
+            path: Some(path.to_owned()),
+            missing: None,
+        };
+        let dir = Path::new("/export");
+        assert_eq!(
+            file("files/file-1/a.jsonl").local_path(dir),
+            Some(Ok(PathBuf::from("/export/files/file-1/a.jsonl")))
+        );
+        for outside in ["../secret.jsonl", "/etc/passwd", "files/../../x"] {
+            assert!(
+                matches!(file(outside).local_path(dir), Some(Err(_))),
+                "{outside}"
+            );
+        }
     }
 
     #[test]

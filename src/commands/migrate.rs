@@ -18,7 +18,7 @@ use crate::provider::Pricing;
 use crate::workflow::export::{ExportedJob, MANIFEST_FILE, Manifest};
 use crate::workflow::migrate::{
     Created, MIGRATIONS_FILE, MappedJob, MigrateError, Migrations, ModelChoice, ModelMap,
-    check_trainable, create_recorded, fit_limits, map_settings, target_model,
+    check_trainable, convert_for, create_recorded, fit_limits, map_settings, target_model,
 };
 use crate::workflow::plan;
 
@@ -329,6 +329,31 @@ fn check_files<'a>(
     target: crate::provider::Provider,
     printer: &mut Printer,
 ) -> io::Result<Result<Vec<Planned<'a>>, ExitStatus>> {
+    let mut copies: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for each in &mut planned {
+        for path in std::iter::once(&mut each.training).chain(each.validation.as_mut()) {
+            if let Some(copy) = copies.get(path) {
+                path.clone_from(copy);
+                continue;
+            }
+            let original = path.clone();
+            match convert_for(target, &args.dir, &original) {
+                Ok(Some(converted)) => {
+                    printer.note(&format!(
+                        "{} mixes string contents with lists of parts on {}, which {} rejects: converted into {} with those strings as text parts",
+                        original.display(),
+                        lines(&converted.lines),
+                        target.label(),
+                        converted.path.display()
+                    ));
+                    path.clone_from(&converted.path);
+                }
+                Ok(None) => {}
+                Err(error) => return Ok(Err(migrate_failed(&error, printer))),
+            }
+            copies.insert(original, path.clone());
+        }
+    }
     let mut seen: BTreeMap<(PathBuf, String), Option<f64>> = BTreeMap::new();
     for each in &mut planned {
         let epochs = match each.mapped.request.method.hyperparameters().n_epochs {
@@ -371,6 +396,20 @@ fn check_files<'a>(
         }
     }
     Ok(Ok(planned))
+}
+
+/// Line numbers for a note: `line 3`, `lines 3, 7 and 9`, the first ten of more.
+fn lines(numbers: &[u64]) -> String {
+    const SHOWN: usize = 10;
+    let mut shown: Vec<String> = numbers.iter().take(SHOWN).map(u64::to_string).collect();
+    if numbers.len() > SHOWN {
+        shown.push(format!("{} more", numbers.len() - SHOWN));
+    }
+    match shown.split_last() {
+        Some((last, [])) => format!("line {last}"),
+        Some((last, rest)) => format!("lines {} and {last}", rest.join(", ")),
+        None => "no line".to_owned(),
+    }
 }
 
 /// The local estimate as the plan shows it.

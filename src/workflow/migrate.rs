@@ -4,7 +4,7 @@
 //! the export folder, and a creation a crash left unrecorded is found again, not repeated.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,6 +15,7 @@ use super::{LocalState, Reporter, create_reconciled};
 use crate::api::types::{Hyper, Hyperparameters, Job, JobRequest, MethodSpec, ProviderOptions};
 use crate::api::{ApiError, Client, Provider, TogetherOptions, format_rfc3339};
 use crate::cost::PriceTable;
+use crate::lint::ContentForms;
 use crate::prepare::output::{OutputSet, TargetPolicy};
 use crate::provider::Tuning;
 
@@ -306,6 +307,101 @@ fn with_hyperparameters<T>(
     change(&mut settings.hyperparameters)
 }
 
+/// Where converted copies of exported files go, below the export folder and the target's id.
+pub const CONVERTED_FOLDER: &str = "converted";
+
+/// A copy of an exported file with the mechanical changes a target needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Converted {
+    /// The copy, under `DIR/converted/TARGET/`.
+    pub path: PathBuf,
+    /// The 1-based lines changed.
+    pub lines: Vec<u64>,
+}
+
+/// Converts `source`, a file of the export in `dir`, for `target` when it needs a mechanical
+/// change, into `DIR/converted/TARGET/…` (never in place): where the target takes one content
+/// form per example ([`ContentForms::Uniform`]), an example that mixes string contents with
+/// lists of parts gets its strings as text parts. `None` when nothing needs changing.
+pub fn convert_for(
+    target: Provider,
+    dir: &Path,
+    source: &Path,
+) -> Result<Option<Converted>, MigrateError> {
+    if target.dataset_rules().content_forms != ContentForms::Uniform {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(source).map_err(|error| MigrateError::Io {
+        path: source.to_owned(),
+        source: error,
+    })?;
+    let mut converted = Vec::with_capacity(bytes.len());
+    let mut lines = Vec::new();
+    for (index, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        match serde_json::from_slice::<Value>(line)
+            .ok()
+            .and_then(uniform_contents)
+        {
+            Some(example) => {
+                serde_json::to_writer(&mut converted, &example).expect("JSON serialises");
+                converted.push(b'\n');
+                lines.push(index as u64 + 1);
+            }
+            None => converted.extend_from_slice(line),
+        }
+    }
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    let relative = source.strip_prefix(dir).unwrap_or(source);
+    let relative = relative
+        .components()
+        .filter(|part| matches!(part, std::path::Component::Normal(_)))
+        .collect::<PathBuf>();
+    let path = dir.join(CONVERTED_FOLDER).join(target.id()).join(relative);
+    let parent = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(parent).map_err(|error| MigrateError::Io {
+        path: parent.to_owned(),
+        source: error,
+    })?;
+    let mut output = OutputSet::create(source, &[&path], TargetPolicy::default())?;
+    output.write_all(0, &converted)?;
+    output.commit()?;
+    Ok(Some(Converted { path, lines }))
+}
+
+/// The example with every string content written as one text part, when it mixes string
+/// contents with lists of parts; `None` when its contents already have one form.
+fn uniform_contents(mut example: Value) -> Option<Value> {
+    let mut contents: Vec<&mut Value> = Vec::new();
+    let object = example.as_object_mut()?;
+    for (key, value) in object.iter_mut() {
+        let messages = match (key.as_str(), value) {
+            ("input", Value::Object(input)) => input.get_mut("messages"),
+            ("messages" | "preferred_output" | "non_preferred_output", value) => Some(value),
+            _ => None,
+        };
+        if let Some(Value::Array(messages)) = messages {
+            contents.extend(
+                messages
+                    .iter_mut()
+                    .filter_map(|m| m.get_mut("content"))
+                    .filter(|c| c.is_string() || c.is_array()),
+            );
+        }
+    }
+    let lists = contents.iter().filter(|c| c.is_array()).count();
+    if lists == 0 || lists == contents.len() {
+        return None;
+    }
+    for content in contents {
+        if let Value::String(text) = content {
+            *content = serde_json::json!([{"type": "text", "text": std::mem::take(text)}]);
+        }
+    }
+    Some(example)
+}
+
 /// One exported job recreated on a target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Migration {
@@ -505,6 +601,28 @@ mod tests {
                 .unwrap_err()
                 .contains("--model-map")
         );
+    }
+
+    #[test]
+    fn mixed_contents_become_text_parts_and_uniform_ones_stay() {
+        let mixed = serde_json::json!({"messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": [{"type": "text", "text": "What is this?"}]},
+            {"role": "assistant", "content": "A cat."},
+        ]});
+        let uniform = uniform_contents(mixed).unwrap();
+        assert_eq!(
+            uniform["messages"][0]["content"],
+            serde_json::json!([{"type": "text", "text": "Be brief."}])
+        );
+        assert_eq!(
+            uniform["messages"][2]["content"],
+            serde_json::json!([{"type": "text", "text": "A cat."}])
+        );
+        let strings = serde_json::json!({"messages": [
+            {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"},
+        ]});
+        assert_eq!(uniform_contents(strings), None);
     }
 
     #[test]

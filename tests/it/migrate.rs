@@ -277,3 +277,42 @@ fn a_file_that_fails_the_target_s_rules_stops_with_its_diagnostics() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_file_that_needs_a_mechanical_change_is_converted_into_the_folder_never_in_place() {
+    let server = StandIn::start(&[]);
+    // String and part contents in one example: fine on OpenAI, rejected by Together AI.
+    let mut content = valid_file(10);
+    content.push_str(r#"{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Question?"}]}, {"role": "assistant", "content": "Answer."}]}"#);
+    content.push('\n');
+    let file = upload_text(&server, "mixed.jsonl", &content);
+    seed(&server, &json!([{"training_file": file}]));
+    let dir = tempfile::tempdir().unwrap();
+    server.ok(&["export", "-o", dir.path().to_str().unwrap()]);
+    let server = server.speaking("together");
+    let (code, stdout, stderr) = migrate(&server, dir.path(), &["--yes"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("mixes string contents with lists of parts on line 11")
+            && stderr.contains("converted into"),
+        "{stderr}"
+    );
+    let original = dir.path().join("files").join(&file).join("mixed.jsonl");
+    assert_eq!(std::fs::read_to_string(&original).unwrap(), content);
+    let converted = std::fs::read_to_string(
+        dir.path()
+            .join("converted/together/files")
+            .join(&file)
+            .join("mixed.jsonl"),
+    )
+    .unwrap();
+    let lines: Vec<&str> = converted.lines().collect();
+    assert_eq!(lines[..10], content.lines().collect::<Vec<_>>()[..10]);
+    let changed: Value = serde_json::from_str(lines[10]).unwrap();
+    assert_eq!(
+        changed["messages"][0]["content"],
+        json!([{"type": "text", "text": "Be brief."}])
+    );
+    let jobs = server.jobs();
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+}

@@ -14,7 +14,7 @@ use crate::commands::remote::{
     TerminalReporter, block_on, checked, client, failed, local_state, put_file, table,
 };
 use crate::cost::Epochs;
-use crate::provider::Pricing;
+use crate::provider::{Pricing, names_where};
 use crate::workflow::export::{ExportedJob, MANIFEST_FILE, Manifest};
 use crate::workflow::migrate::{
     Created, MIGRATIONS_FILE, MappedJob, MigrateError, Migrations, ModelChoice, ModelMap,
@@ -69,6 +69,15 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             return Ok(ExitStatus::Error);
         }
     };
+    if manifest.provider == target {
+        let (_, others) = names_where(|facts| facts.id != target.id());
+        printer.error(&format!(
+            "{} was exported from {}: name the provider to move to with --provider ({others})",
+            args.dir.display(),
+            target.label()
+        ));
+        return Ok(ExitStatus::Error);
+    }
     let map = match args.model_map.as_deref().map(ModelMap::from_file) {
         Some(Ok(map)) => map,
         Some(Err(error)) => return Ok(migrate_failed(&error, printer)),

@@ -60,6 +60,10 @@ fn migrate(server: &StandIn, dir: &Path, more: &[&str]) -> (i32, String, String)
 #[test]
 fn an_export_is_recreated_on_together_once_with_the_estimate_first() {
     let (server, dir) = exported();
+    // Without --provider the target would be the provider exported from.
+    let (code, _, stderr) = migrate(&server, dir.path(), &["--yes"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("was exported from OpenAI"), "{stderr}");
     let server = server.speaking("together");
     server.json("DELETE", "/_standin/journal", "");
 
@@ -87,6 +91,13 @@ fn an_export_is_recreated_on_together_once_with_the_estimate_first() {
         "{:?}",
         server.calls()
     );
+
+    // A total above --max-cost creates nothing.
+    let (code, stdout, stderr) = migrate(&server, dir.path(), &["--yes", "--max-cost", "0.0001"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("above --max-cost"), "{stderr}");
+    assert_eq!(creations(&server, "/fine-tunes"), 0);
+    server.json("DELETE", "/_standin/journal", "");
 
     let (code, stdout, stderr) = migrate(&server, dir.path(), &["--yes"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");

@@ -84,7 +84,7 @@ pub fn run(args: &ExportArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let (files, bytes) = summary.downloaded;
     let mut line = format!(
         "exported {} from {} into {}: downloaded {} ({})",
-        plural(summary.manifest.jobs.len() as u64, "job"),
+        plural(summary.exported as u64, "job"),
         client.provider().label(),
         args.output.join(MANIFEST_FILE).display(),
         plural(files as u64, "file"),
@@ -97,6 +97,12 @@ pub fn run(args: &ExportArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         ));
     }
     printer.note(&line);
+    if summary.kept > 0 {
+        printer.note(&format!(
+            "the manifest also keeps {} of earlier exports into the folder",
+            plural(summary.kept as u64, "job")
+        ));
+    }
     if summary.left_out > 0 {
         printer.note(&format!(
             "left out {} that did not succeed (--all-statuses adds failed and cancelled ones; --job ID picks any)",

@@ -214,6 +214,10 @@ pub struct ExportOptions {
 pub struct ExportSummary {
     /// The manifest written.
     pub manifest: Manifest,
+    /// Jobs this run exported.
+    pub exported: usize,
+    /// Jobs of an earlier export into the folder that the manifest keeps, not read again.
+    pub kept: usize,
     /// Files downloaded by this run, and their bytes.
     pub downloaded: (usize, u64),
     /// Files already in the folder with the recorded `sha256`: not downloaded again.
@@ -307,6 +311,7 @@ pub async fn export(
         });
     }
     let (jobs, left_out) = chosen_jobs(client, options).await?;
+    let earlier_jobs = earlier.as_ref().map(|m| m.jobs.clone()).unwrap_or_default();
     let mut files = Files {
         client,
         dir,
@@ -319,26 +324,53 @@ pub async fn export(
         unchanged: 0,
     };
     let mut exported = Vec::with_capacity(jobs.len());
+    let mut saved = 0;
     for (index, job) in jobs.iter().enumerate() {
         reporter.job(index, jobs.len(), &job.id);
         exported.push(files.job(job, reporter).await?);
+        // Saved as it goes whenever a job brought new files: a run stopped part way keeps
+        // what it downloaded, and the next one does not download it again.
+        if files.downloaded.0 > saved {
+            save(dir, &merged(provider, &exported, &earlier_jobs))?;
+            saved = files.downloaded.0;
+        }
     }
     reporter.job(jobs.len(), jobs.len(), "");
-    let manifest = Manifest {
-        version: MANIFEST_VERSION,
-        provider,
-        exported_at: format_rfc3339(unix_now()),
-        jobs: exported,
-    };
-    let mut text = serde_json::to_vec_pretty(&manifest).expect("a manifest serialises");
-    text.push(b'\n');
-    write_atomically(&dir.join(MANIFEST_FILE), &text)?;
+    let manifest = merged(provider, &exported, &earlier_jobs);
+    save(dir, &manifest)?;
     Ok(ExportSummary {
+        exported: exported.len(),
+        kept: manifest.jobs.len() - exported.len(),
         manifest,
         downloaded: files.downloaded,
         unchanged: files.unchanged,
         left_out,
     })
+}
+
+/// The manifest of the jobs this run exported and the jobs of the earlier export it did not
+/// read again (an export of one `--job` keeps the others), newest first.
+fn merged(provider: Provider, exported: &[ExportedJob], earlier: &[ExportedJob]) -> Manifest {
+    let ids: HashSet<&str> = exported.iter().map(|job| job.id.as_str()).collect();
+    let mut jobs: Vec<ExportedJob> = exported
+        .iter()
+        .chain(earlier.iter().filter(|job| !ids.contains(job.id.as_str())))
+        .cloned()
+        .collect();
+    jobs.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    Manifest {
+        version: MANIFEST_VERSION,
+        provider,
+        exported_at: format_rfc3339(unix_now()),
+        jobs,
+    }
+}
+
+/// Writes `manifest` into `dir`.
+fn save(dir: &Path, manifest: &Manifest) -> Result<(), ExportError> {
+    let mut text = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
+    text.push(b'\n');
+    Ok(write_atomically(&dir.join(MANIFEST_FILE), &text)?)
 }
 
 /// The jobs to export, and how many of the account's were left out for their status.

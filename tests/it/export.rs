@@ -202,6 +202,15 @@ fn an_account_s_history_is_exported_byte_for_byte_and_a_rerun_downloads_nothing(
         ]
     );
 
+    // Exporting one job keeps the others in the manifest.
+    let (code, stderr) = export(&server, dir.path(), &["--job", &ids[0]]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("exported 1 job") && stderr.contains("also keeps 5 jobs"),
+        "{stderr}"
+    );
+    assert_eq!(manifest(dir.path())["jobs"].as_array().unwrap().len(), 6);
+
     // A rerun downloads nothing, and says so.
     server.json("DELETE", "/_standin/journal", "");
     let (code, stderr) = export(&server, dir.path(), &["--all-statuses"]);
@@ -355,4 +364,33 @@ fn a_file_an_export_did_not_write_is_never_overwritten() {
         stderr.contains("manifest.json: not a finetune export manifest"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_run_that_fails_part_way_keeps_what_it_downloaded() {
+    let server = StandIn::start(&[]);
+    let file = server.upload("datasets/sarcastic.jsonl");
+    let ids = seed(&server, &json!([{"training_file": file, "count": 3}]));
+    let job = server.json("GET", &format!("/v1/fine_tuning/jobs/{}", ids[1]), "");
+    let result = job["result_files"][0].as_str().unwrap().to_owned();
+    server.fault(
+        &json!([{"path": format!("/files/{result}/content"), "kind": "status",
+        "status": 500}]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&server, dir.path(), &["--max-retries", "0"]);
+    assert_eq!(code, 2, "{stderr}");
+    // The newest job was done before the failure, and is in the manifest.
+    let partial = manifest(dir.path());
+    assert_eq!(partial["jobs"][0]["id"], json!(ids[2]), "{partial}");
+    server.json("DELETE", "/_standin/journal", "");
+    let (code, stderr) = export(&server, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let calls = downloads(&server);
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(
+        !calls.contains(&format!("GET /files/{file}/content")),
+        "{calls:?}"
+    );
+    assert!(stderr.contains("2 files already there"), "{stderr}");
 }

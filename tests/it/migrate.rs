@@ -327,3 +327,24 @@ fn a_file_that_needs_a_mechanical_change_is_converted_into_the_folder_never_in_p
     let jobs = server.jobs();
     assert_eq!(jobs.len(), 1, "{jobs:?}");
 }
+
+#[test]
+fn a_job_whose_file_is_missing_from_the_export_is_not_migrated() {
+    let server = StandIn::start(&[]);
+    let file = upload_text(&server, "gone.jsonl", &valid_file(12));
+    seed(&server, &json!([{"training_file": file}]));
+    server.ok(&["delete-files-by-name", "gone.jsonl", "--yes"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = server.run(&["export", "-o", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{stderr}");
+    let server = server.speaking("azure");
+    let (code, _, stderr) = migrate(&server, dir.path(), &["--yes"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "its training file {file} is missing from the export"
+        )),
+        "{stderr}"
+    );
+    assert!(server.jobs().is_empty());
+}

@@ -73,6 +73,10 @@ pub enum Command {
     FineTunePrompt(PromptArgs),
     /// Run the local stand-in of the fine-tuning API, to try the workflow without an account.
     StandIn(StandInArgs),
+    /// Export the account's fine-tuning jobs and their files into a folder, with a manifest.
+    Export(ExportArgs),
+    /// Recreate exported jobs on another provider, exactly once, after showing the plan.
+    Migrate(MigrateArgs),
 }
 
 /// Where the API is and how to reach it; shared by every API command.
@@ -403,6 +407,51 @@ pub struct PromptArgs {
     /// A system message to send first.
     #[arg(long, value_name = "TEXT")]
     pub system_message: Option<String>,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The folder to export into (made if need be); a second export into it downloads only
+    /// what is missing or changed.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Export this job, whatever its status (repeatable); by default every job that succeeded.
+    #[arg(long = "job", value_name = "JOB_ID")]
+    pub jobs: Vec<String>,
+    /// Export failed and cancelled jobs too.
+    #[arg(long)]
+    pub all_statuses: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// Arguments of `finetune migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The folder `finetune export` wrote; the jobs made are recorded in its `migrations.json`.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Migrate this exported job (repeatable); by default every exported job that succeeded.
+    #[arg(long = "job", value_name = "JOB_ID")]
+    pub jobs: Vec<String>,
+    /// A JSON object of base models to the target's, over the built-in map:
+    /// `{"gpt-4o-mini-2024-07-18": "meta-llama/…"}`.
+    #[arg(long, value_name = "FILE")]
+    pub model_map: Option<PathBuf>,
+    /// Show the plan and stop: nothing is uploaded or created.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Create the jobs without asking.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// Refuse to create any job when the plan's total is above this many dollars (or unknown).
+    #[arg(long, value_name = "USD", value_parser = parse_positive)]
+    pub max_cost: Option<f64>,
+    #[command(flatten)]
+    pub preflight: PreflightArgs,
     #[command(flatten)]
     pub api: ApiArgs,
 }

@@ -245,7 +245,7 @@ fn tuning_options(args: &TrainArgs) -> TuningOptions {
 
 /// Says why the planned job is not created; the exit status: 2 for a request the provider
 /// would refuse, 1 for a cost beyond what was allowed.
-fn refused(refusal: &Refusal, provider: Provider, printer: &mut Printer) -> ExitStatus {
+pub(crate) fn refused(refusal: &Refusal, provider: Provider, printer: &mut Printer) -> ExitStatus {
     let (message, status) = match refusal {
         Refusal::Limits(violations) => (
             format!(

@@ -3,8 +3,10 @@
 pub mod check;
 pub mod convert;
 pub mod dedupe;
+pub mod export;
 pub mod files;
 pub mod jobs;
+pub mod migrate;
 pub mod models;
 pub mod prepare;
 mod remote;
@@ -82,6 +84,8 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Metrics(args) => jobs::metrics(&args, &mut printer),
         Command::FineTunePrompt(args) => jobs::prompt(&args, &mut printer),
         Command::StandIn(args) => standin::run(&args, &mut printer),
+        Command::Export(args) => export::run(&args, &mut printer),
+        Command::Migrate(args) => migrate::run(&args, &mut printer),
     };
     let result = result.and_then(|status| printer.flush().map(|()| status));
     match result {

@@ -1,6 +1,7 @@
 //! The stand-in's world: files, uploads and jobs, and the clock that moves jobs along.
 
 mod fireworks;
+mod seed;
 mod together;
 
 pub(crate) use fireworks::FireworksContext;

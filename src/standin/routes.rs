@@ -505,6 +505,10 @@ async fn control_route(standin: &StandIn, method: &str, route: &str, request: Re
         (_, storage) if storage.starts_with("storage/") => {
             signed_storage(standin, method, &storage["storage/".len()..], request).await
         }
+        ("POST", "seed") => match seed(standin, request).await {
+            Ok(seeded) => json_response(200, &seeded),
+            Err(refusal) => json_response(400, &refusal.body()),
+        },
         ("GET", "journal") => {
             let journal = lock(&standin.journal).clone();
             json_response(200, &serde_json::to_value(journal).expect("json"))
@@ -559,6 +563,26 @@ async fn signed_storage(
         }
         Err(refusal) => json_response(refusal.status, &refusal.body()),
     }
+}
+
+/// Seeds the world of the body's `provider` (OpenAI's when absent) with ended jobs.
+async fn seed(standin: &StandIn, request: Request) -> Result<Value, Refusal> {
+    let body = axum::body::to_bytes(request.into_body(), FAULTS_BODY_LIMIT)
+        .await
+        .map_err(|error| Refusal::bad(format!("could not read the seed: {error}"), None))?;
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|error| Refusal::bad(format!("the seed is not JSON: {error}"), None))?;
+    let provider = match body.get("provider").and_then(Value::as_str) {
+        Some(name) => name
+            .parse::<Provider>()
+            .map_err(|message| Refusal::bad(message, Some("provider")))?,
+        None => Provider::default(),
+    };
+    let index = Provider::ALL
+        .iter()
+        .position(|p| *p == provider)
+        .expect("every provider has a world");
+    lock(&standin.worlds[index]).seed(&body)
 }
 
 /// Queues the faults of a `POST /_standin/faults` body, all or none: how many are queued.

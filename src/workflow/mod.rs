@@ -5,6 +5,8 @@
 //! never print: `commands/` implements the reporter and says what happened.
 
 mod create;
+pub mod export;
+pub mod migrate;
 pub mod plan;
 mod state;
 mod upload;

@@ -12,22 +12,22 @@ use serde_json::{Value, json};
 use crate::{finetune, project_file, start_standin, valid_file};
 
 /// The key every test uses; it must never appear in any output.
-const KEY: &str = "sk-test-7d1e5c0a9b3f42e8";
+pub(crate) const KEY: &str = "sk-test-7d1e5c0a9b3f42e8";
 
 /// The Fireworks account the tests use.
 const FIREWORKS_ACCOUNT: &str = "acme";
 
 /// A stand-in server started for one test, stopped when dropped.
-struct StandIn {
+pub(crate) struct StandIn {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     state: tempfile::TempDir,
     /// The provider the binary is pointed at: `openai`, `azure`, `together` or `fireworks`.
     provider: &'static str,
 }
 
 impl StandIn {
-    fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         let mut command = Command::new(assert_cmd::cargo::cargo_bin("finetune"));
         command
             .args(["stand-in", "--port", "0"])
@@ -47,13 +47,13 @@ impl StandIn {
     }
 
     /// The same stand-in, spoken to as `provider` (each has its own address on it).
-    fn speaking(mut self, provider: &'static str) -> Self {
+    pub(crate) fn speaking(mut self, provider: &'static str) -> Self {
         self.provider = provider;
         self
     }
 
     /// The binary, pointed at this stand-in with the provider's own variables.
-    fn finetune(&self) -> assert_cmd::Command {
+    pub(crate) fn finetune(&self) -> assert_cmd::Command {
         let mut command = finetune();
         let root = self.url.trim_end_matches("/v1");
         match self.provider {
@@ -91,19 +91,19 @@ impl StandIn {
     }
 
     /// Runs the binary; (exit code, stdout, stderr), asserting the key is nowhere.
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
+    pub(crate) fn run(&self, args: &[&str]) -> (i32, String, String) {
         run_keyless(self.finetune().args(args))
     }
 
     /// Runs the binary and expects exit 0; its standard output.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let (code, stdout, stderr) = self.run(args);
         assert_eq!(code, 0, "{args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         stdout
     }
 
     /// A raw HTTP request (the control routes, or reading what the server holds).
-    fn http(&self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
+    pub(crate) fn http(&self, method: &str, path: &str, body: &str) -> (u16, Vec<u8>) {
         let address = self
             .url
             .trim_start_matches("http://")
@@ -130,19 +130,19 @@ impl StandIn {
         (status, body)
     }
 
-    fn json(&self, method: &str, path: &str, body: &str) -> Value {
+    pub(crate) fn json(&self, method: &str, path: &str, body: &str) -> Value {
         let (status, body) = self.http(method, path, body);
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         serde_json::from_slice(&body).unwrap()
     }
 
     /// Uploads a dataset; its file id.
-    fn upload(&self, path: &str) -> String {
+    pub(crate) fn upload(&self, path: &str) -> String {
         self.ok(&["upload-dataset", path]).trim().to_owned()
     }
 
     /// Every job, as `list-jobs` gives them in JSON.
-    fn jobs(&self) -> Vec<Value> {
+    pub(crate) fn jobs(&self) -> Vec<Value> {
         let listed = self.ok(&["list-jobs", "--output-format", "json"]);
         serde_json::from_str::<Value>(&listed)
             .unwrap()
@@ -157,11 +157,11 @@ impl StandIn {
             .unwrap()
     }
 
-    fn fault(&self, faults: &Value) {
+    pub(crate) fn fault(&self, faults: &Value) {
         self.json("POST", "/_standin/faults", &faults.to_string());
     }
 
-    fn journal(&self) -> Vec<Value> {
+    pub(crate) fn journal(&self) -> Vec<Value> {
         self.json("GET", "/_standin/journal", "")
             .as_array()
             .unwrap()
@@ -169,7 +169,7 @@ impl StandIn {
     }
 
     /// The journal's requests as `METHOD /path`.
-    fn calls(&self) -> Vec<String> {
+    pub(crate) fn calls(&self) -> Vec<String> {
         self.journal()
             .iter()
             .map(|e| {

@@ -3,8 +3,10 @@
 mod api;
 mod check;
 mod convert;
+mod export;
 mod fuzz;
 mod independent;
+mod migrate;
 mod prepare;
 mod rule;
 mod schema;

@@ -623,7 +623,7 @@ impl Fireworks {
         if options.n_checkpoints.is_some() {
             return refuse("take a number of checkpoints");
         }
-        if request.seed.is_some() {
+        if request.seed.is_some() && !self.transport.config().provider.facts().job_seed {
             return refuse("take a seed");
         }
         let hyper = request.method.hyperparameters();

@@ -69,6 +69,15 @@ pub struct JobIdShape {
     pub no_slash: bool,
 }
 
+/// A provider's open models of 128k context, by size, that `migrate` maps a closed model to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenModels {
+    /// About 8B parameters, for the small, fast closed models.
+    pub small: &'static str,
+    /// About 70B parameters, for the large ones.
+    pub large: &'static str,
+}
+
 /// Everything `finetune` knows about one provider.
 // Each bool is one independent capability of the provider, not a state machine.
 #[allow(clippy::struct_excessive_bools)]
@@ -114,6 +123,8 @@ pub struct ProviderFacts {
     pub multipart_uploads: bool,
     /// Whether jobs can be paused and resumed.
     pub pause_resume: bool,
+    /// Whether a job request takes a `seed`.
+    pub job_seed: bool,
     /// Whether a job request carries `metadata` (which makes creation safe to retry).
     pub job_metadata: bool,
     /// Where losses come from.
@@ -131,6 +142,9 @@ pub struct ProviderFacts {
     pub deployments: bool,
     /// How to deploy a fine-tuned model, for the note when a prompt finds none.
     pub deployment_hint: &'static str,
+    /// The open models that stand in for another provider's base models when a job moves here
+    /// (`migrate`'s built-in map); `None` where the models on offer are not known.
+    pub open_models: Option<OpenModels>,
     /// The day it stops taking new fine-tuning jobs, where announced (YYYY-MM-DD).
     pub stops_new_jobs: Option<&'static str>,
 }
@@ -166,6 +180,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         multipart_uploads: true,
         pause_resume: true,
         job_metadata: true,
+        job_seed: true,
         losses: LossSource::Events,
         default_epochs: DefaultEpochs::Heuristic,
         dataset_rules: RuleProfile::BASELINE,
@@ -176,6 +191,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         tuning: Tuning::Multiplier,
         deployments: false,
         deployment_hint: "",
+        open_models: None,
         stops_new_jobs: Some("2027-01-06"),
     },
     ProviderFacts {
@@ -206,6 +222,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         multipart_uploads: false,
         pause_resume: true,
         job_metadata: false,
+        job_seed: true,
         losses: LossSource::Events,
         default_epochs: DefaultEpochs::Heuristic,
         dataset_rules: RuleProfile {
@@ -219,6 +236,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         tuning: Tuning::Multiplier,
         deployments: true,
         deployment_hint: "deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL",
+        open_models: None,
         stops_new_jobs: None,
     },
     ProviderFacts {
@@ -247,6 +265,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         multipart_uploads: false,
         pause_resume: false,
         job_metadata: false,
+        job_seed: true,
         losses: LossSource::Metrics,
         default_epochs: DefaultEpochs::Fixed(1),
         dataset_rules: RuleProfile {
@@ -267,6 +286,10 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         tuning: Tuning::LearningRateAndLora,
         deployments: false,
         deployment_hint: "",
+        open_models: Some(OpenModels {
+            small: "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+            large: "meta-llama/Llama-3.3-70B-Instruct-Reference",
+        }),
         stops_new_jobs: None,
     },
     ProviderFacts {
@@ -301,6 +324,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         multipart_uploads: false,
         pause_resume: false,
         job_metadata: false,
+        job_seed: false,
         losses: LossSource::Metrics,
         default_epochs: DefaultEpochs::Fixed(1),
         // https://docs.fireworks.ai/fine-tuning/fine-tuning-models: OpenAI's chat format and
@@ -316,6 +340,10 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         tuning: Tuning::LearningRateAndLora,
         deployments: true,
         deployment_hint: "a fine-tuned LoRA model answers only once deployed (`firectl deployment create accounts/ACCOUNT/models/MODEL`, or loaded onto a base-model deployment with addons enabled); deploy it, then prompt it again",
+        open_models: Some(OpenModels {
+            small: "accounts/fireworks/models/llama-v3p1-8b-instruct",
+            large: "accounts/fireworks/models/llama-v3p1-70b-instruct",
+        }),
         stops_new_jobs: None,
     },
     ProviderFacts {
@@ -350,6 +378,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         // Metadata is optional in OpenAI's shapes and services drop or refuse it: a creation
         // whose answer was lost is found by its file, model and time instead.
         job_metadata: false,
+        job_seed: true,
         losses: LossSource::Events,
         default_epochs: DefaultEpochs::Heuristic,
         dataset_rules: RuleProfile::BASELINE,
@@ -360,6 +389,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         tuning: Tuning::Multiplier,
         deployments: false,
         deployment_hint: "",
+        open_models: None,
         stops_new_jobs: None,
     },
 ];

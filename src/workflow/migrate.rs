@@ -26,37 +26,47 @@ pub const PENDING_FILE: &str = "migrations.pending.json";
 /// The record format written.
 const RECORD_VERSION: u32 = 1;
 
+/// The size of open model that stands in for a closed base model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenSize {
+    /// About 8B parameters.
+    Small,
+    /// About 70B parameters.
+    Large,
+}
+
 /// The built-in equivalents of OpenAI's base models among open models, for targets that do
-/// not train OpenAI's: (model or its family, open model, why). More specific names first.
-pub const OPEN_MODEL_MAP: &[(&str, &str, &str)] = &[
+/// not train OpenAI's: (model or its family, size, why). Each target names its own model of
+/// that size ([`crate::provider::ProviderFacts::open_models`]). More specific names first.
+pub const OPEN_MODEL_MAP: &[(&str, OpenSize, &str)] = &[
     (
         "gpt-4o-mini",
-        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+        OpenSize::Small,
         "a small, fast model like gpt-4o-mini: 8B parameters, 128k context",
     ),
     (
         "gpt-4.1-nano",
-        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+        OpenSize::Small,
         "the smallest open model of 128k context, as gpt-4.1-nano is OpenAI's smallest",
     ),
     (
         "gpt-4.1-mini",
-        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+        OpenSize::Small,
         "a small, fast model like gpt-4.1-mini: 8B parameters, 128k context",
     ),
     (
         "gpt-3.5-turbo",
-        "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference",
+        OpenSize::Small,
         "a small model with more context than gpt-3.5-turbo's 16k: 8B parameters, 128k context",
     ),
     (
         "gpt-4o",
-        "meta-llama/Llama-3.3-70B-Instruct-Reference",
+        OpenSize::Large,
         "a large model like gpt-4o: 70B parameters, 128k context",
     ),
     (
         "gpt-4.1",
-        "meta-llama/Llama-3.3-70B-Instruct-Reference",
+        OpenSize::Large,
         "a large model like gpt-4.1: 70B parameters, 128k context (gpt-4.1 has 1M)",
     ),
 ];
@@ -115,11 +125,17 @@ pub fn target_model(
             reason: format!("the same model, which {} trains", target.label()),
         });
     }
+    let open = target.facts().open_models;
     OPEN_MODEL_MAP
         .iter()
         .find(|(family, _, _)| model == *family || model.starts_with(&format!("{family}-")))
-        .map(|(_, open, why)| ModelChoice {
-            model: (*open).to_owned(),
+        .zip(open)
+        .map(|((_, size, why), open)| ModelChoice {
+            model: match size {
+                OpenSize::Small => open.small,
+                OpenSize::Large => open.large,
+            }
+            .to_owned(),
             reason: (*why).to_owned(),
         })
         .ok_or_else(|| {
@@ -222,8 +238,16 @@ pub fn map_settings(job: &ExportedJob, target: Provider, model: &str) -> Result<
             facts.label
         ));
     }
-    let seed = job.seed.and_then(|seed| u32::try_from(seed).ok());
-    if job.seed.is_some() && seed.is_none() {
+    let seed = job
+        .seed
+        .filter(|_| facts.job_seed)
+        .and_then(|seed| u32::try_from(seed).ok());
+    if let (Some(given), false) = (job.seed, facts.job_seed) {
+        notes.push(format!(
+            "seed {given}: {} takes no seed, so none is sent",
+            facts.label
+        ));
+    } else if job.seed.is_some() && seed.is_none() {
         notes.push(format!(
             "seed {}: outside 0 to {}, so none is sent",
             job.seed.unwrap_or_default(),
@@ -627,10 +651,33 @@ mod tests {
     }
 
     #[test]
-    fn every_built_in_open_model_is_in_the_price_table() {
+    fn every_built_in_open_model_is_in_the_price_table_and_trained_by_its_provider() {
         let table = PriceTable::embedded();
-        for (_, open, _) in OPEN_MODEL_MAP {
-            assert!(table.find(open).is_ok(), "{open}");
+        for provider in Provider::ALL {
+            let Some(open) = provider.facts().open_models else {
+                continue;
+            };
+            for name in [open.small, open.large] {
+                assert!(table.find_for(name, provider).is_ok(), "{provider}: {name}");
+            }
         }
+        // Every target with open models gets one for every entry of the map.
+        let none = ModelMap::default();
+        for (family, _, _) in OPEN_MODEL_MAP {
+            for target in [Provider::Together, Provider::Fireworks] {
+                let choice = target_model(Provider::OpenAi, target, family, &none).unwrap();
+                assert!(table.find_for(&choice.model, target).is_ok(), "{choice:?}");
+            }
+        }
+        let choice = target_model(
+            Provider::OpenAi,
+            Provider::Fireworks,
+            "gpt-4o-2024-08-06",
+            &none,
+        );
+        assert_eq!(
+            choice.unwrap().model,
+            "accounts/fireworks/models/llama-v3p1-70b-instruct"
+        );
     }
 }

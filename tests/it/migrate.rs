@@ -348,3 +348,41 @@ fn a_job_whose_file_is_missing_from_the_export_is_not_migrated() {
     );
     assert!(server.jobs().is_empty());
 }
+
+/// Fireworks AI is a target like the others: its own open models of the same sizes, its price
+/// before the creation, one job per exported succeeded job, none on a second run.
+#[test]
+fn an_export_is_recreated_on_fireworks_once() {
+    let (server, dir) = exported();
+    let server = server.speaking("fireworks");
+    let (code, stdout, stderr) = migrate(&server, dir.path(), &["--yes"]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let mut models: Vec<String> = server
+        .jobs()
+        .iter()
+        .map(|j| {
+            j["baseModel"]
+                .as_str()
+                .or(j["model"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    models.sort();
+    assert_eq!(
+        models,
+        [
+            "accounts/fireworks/models/llama-v3p1-70b-instruct",
+            "accounts/fireworks/models/llama-v3p1-8b-instruct"
+        ],
+        "{:?}",
+        server.jobs()
+    );
+    assert!(stdout.contains('$'), "the plan prices each job: {stdout}");
+    assert!(stderr.contains("Fireworks AI takes no seed, so none is sent"), "{stderr}");
+    assert_eq!(recorded(dir.path()).len(), 2);
+    let jobs = server.jobs().len();
+    let (code, _, stderr) = migrate(&server, dir.path(), &["--yes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(server.jobs().len(), jobs);
+}

@@ -9,8 +9,10 @@ use crate::cli::{ModelsArgs, Printer, TableFormat};
 use crate::commands::remote::{block_on, client, failed, table as write_table};
 use crate::commands::{ExitStatus, price_table};
 use crate::cost::{ModelEntry, PriceTable, Rate};
+use crate::provider::{Pricing, Provider};
 
-/// Prints the fine-tunable models: OpenAI's from the price table, Together's from Together.
+/// Prints the fine-tunable models: from the provider where it publishes them with their limits,
+/// from the price table otherwise.
 pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
     let table = match price_table(args.pricing.as_deref()) {
         Ok(table) => table,
@@ -47,6 +49,15 @@ pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             ]
         })
         .collect();
+    if rows.is_empty() {
+        let facts = provider.facts();
+        writeln!(
+            out,
+            "The price table lists no model that {} fine-tunes: give the model its service names with --model (checked with an approximate token count, no context limit and no price).",
+            facts.label
+        )?;
+        return Ok(ExitStatus::Success);
+    }
     write_table(
         out,
         &[
@@ -61,13 +72,29 @@ pub fn run(args: &ModelsArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         &rows,
     )?;
     writeln!(out)?;
+    let facts = provider.facts();
+    let prices = match facts.pricing {
+        Pricing::PriceTable => String::new(),
+        Pricing::Reference { note } => format!(" (prices are a reference: {note})"),
+        Pricing::EstimatesEachJob => format!(
+            " ({} prices each job itself: `finetune train-model` shows its price first)",
+            facts.label
+        ),
+    };
     writeln!(
         out,
-        "OpenAI's models, also trained on Azure OpenAI (--provider azure, at Azure's prices). Aliases and fine-tuned names (ft:BASE:...) resolve to these models; sources: `finetune models --output-format json`."
+        "Models of the price table that {} fine-tunes{prices}. Aliases and fine-tuned names resolve to these models; sources: `finetune models --output-format json`.",
+        facts.label
     )?;
+    let others: Vec<String> = Provider::ALL
+        .into_iter()
+        .filter(|other| *other != provider)
+        .map(|other| format!("{} (--provider {})", other.label(), other.id()))
+        .collect();
     writeln!(
         out,
-        "Open models on Together AI: `finetune models --provider together` (asks Together for its list and limits)."
+        "The same list for {}: `finetune models --provider …`.",
+        others.join(", ")
     )?;
     Ok(ExitStatus::Success)
 }
@@ -166,10 +193,23 @@ fn published(
         &rows,
     )?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "Together AI prices each job itself: `finetune train-model --provider together` shows its price before creating the job. Token counts for these models are approximate (closest tiktoken encoding)."
-    )?;
+    let facts = args.api.provider.facts();
+    let mut footer = match facts.pricing {
+        Pricing::EstimatesEachJob => format!(
+            "{} prices each job itself: `finetune train-model --provider {}` shows its price before creating the job.",
+            facts.label, facts.id
+        ),
+        Pricing::PriceTable | Pricing::Reference { .. } => format!(
+            "Prices of {} are in the price table: `finetune models --output-format json`.",
+            facts.label
+        ),
+    };
+    if facts.approximate_tokens {
+        footer.push_str(
+            " Token counts for these models are approximate (closest tiktoken encoding).",
+        );
+    }
+    writeln!(out, "{footer}")?;
     Ok(ExitStatus::Success)
 }
 

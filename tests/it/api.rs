@@ -2297,6 +2297,24 @@ fn fireworks_checks_by_its_minimum_and_prices_by_model_size() {
             && stdout.contains("supervised $3.00/1M tokens"),
         "{stdout}"
     );
+    // The footer speaks of the provider asked about, not of OpenAI.
+    assert!(
+        stdout.contains("Models of the price table that Fireworks AI fine-tunes")
+            && !stdout.contains("OpenAI's models"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run_keyless(finetune().args([
+        "models",
+        "--provider",
+        "openai-compatible",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("lists no model that OpenAI-compatible service fine-tunes"),
+        "{stdout}"
+    );
 }
 
 /// A preference dataset trains as a Fireworks DPO job (`dpoJobs`, `trainingConfig`,

@@ -379,7 +379,10 @@ fn an_export_is_recreated_on_fireworks_once() {
         server.jobs()
     );
     assert!(stdout.contains('$'), "the plan prices each job: {stdout}");
-    assert!(stderr.contains("Fireworks AI takes no seed, so none is sent"), "{stderr}");
+    assert!(
+        stderr.contains("Fireworks AI takes no seed, so none is sent"),
+        "{stderr}"
+    );
     assert_eq!(recorded(dir.path()).len(), 2);
     let jobs = server.jobs().len();
     let (code, _, stderr) = migrate(&server, dir.path(), &["--yes"]);

@@ -82,17 +82,15 @@ pub enum Command {
 /// Where the API is and how to reach it; shared by every API command.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
-    /// The provider: `openai`, `azure` (Azure OpenAI), `together` (Together AI), `fireworks`
-    /// (Fireworks AI) or `openai-compatible` (any service with OpenAI's API, at `--base-url`).
-    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    /// The provider (every id and name are listed from the provider table).
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER", help = settings::provider_help())]
     pub provider: Provider,
-    /// The API's base URL; by default the provider's variable (`OPENAI_BASE_URL`,
-    /// `AZURE_OPENAI_ENDPOINT`, `TOGETHER_BASE_URL`), else its public endpoint.
-    #[arg(long, value_name = "URL")]
+    /// The API's base URL (the provider table names each provider's variable).
+    #[arg(long, value_name = "URL", help = settings::base_url_help())]
     pub base_url: Option<String>,
-    /// The environment variable that holds the API key (default `OPENAI_API_KEY`,
-    /// `AZURE_OPENAI_API_KEY` or `TOGETHER_API_KEY`, by provider).
-    #[arg(long, value_name = "VAR")]
+    /// The environment variable that holds the API key (the provider table names each
+    /// provider's).
+    #[arg(long, value_name = "VAR", help = settings::api_key_env_help())]
     pub api_key_env: Option<String>,
     /// Azure OpenAI's data-plane API version (default `AZURE_OPENAI_API_VERSION`, else
     /// 2024-10-21; none is sent to a `/openai/v1` base URL).

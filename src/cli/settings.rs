@@ -59,6 +59,42 @@ impl ModelSetting {
     }
 }
 
+/// `--provider`'s help, from the provider table: every id with its provider's name.
+pub fn provider_help() -> String {
+    let ids: Vec<String> = Provider::ALL
+        .into_iter()
+        .map(|p| format!("`{}` ({})", p.id(), p.label()))
+        .collect();
+    format!("The provider: {}", ids.join(", "))
+}
+
+/// `--base-url`'s help, from the provider table: each provider's variable.
+pub fn base_url_help() -> String {
+    let vars: Vec<String> = Provider::ALL
+        .into_iter()
+        .map(|p| format!("`{}`", p.facts().env.base_url))
+        .collect();
+    format!(
+        "The API's base URL; by default the provider's variable ({}), else its public endpoint",
+        vars.join(", ")
+    )
+}
+
+/// `--api-key-env`'s help, from the provider table: each provider's key variable.
+pub fn api_key_env_help() -> String {
+    let mut vars: Vec<String> = Vec::new();
+    for provider in Provider::ALL {
+        let var = format!("`{}`", provider.facts().env.api_key);
+        if !vars.contains(&var) {
+            vars.push(var);
+        }
+    }
+    format!(
+        "The environment variable that holds the API key (by default the provider's: {})",
+        vars.join(", ")
+    )
+}
+
 /// The client's configuration for `args`: `--base-url`, `--api-key-env`, … first, then the
 /// provider's variables, then its defaults; the message says what is missing.
 pub fn api_config(args: &ApiArgs) -> Result<Config, String> {
@@ -182,5 +218,15 @@ mod tests {
             ModelSetting::resolve(None, Provider::OpenAi).note(Provider::OpenAi),
             None
         );
+    }
+
+    #[test]
+    fn the_help_of_the_api_flags_names_every_provider_s_variables() {
+        for provider in Provider::ALL {
+            let facts = provider.facts();
+            assert!(provider_help().contains(&format!("`{}`", facts.id)));
+            assert!(base_url_help().contains(facts.env.base_url));
+            assert!(api_key_env_help().contains(facts.env.api_key));
+        }
     }
 }

@@ -14,11 +14,13 @@ use crate::commands::remote::{
     TerminalReporter, block_on, checked, client, failed, local_state, put_file, table,
 };
 use crate::cost::Epochs;
+use crate::dataset::Method;
 use crate::provider::{Pricing, names_where};
 use crate::workflow::export::{ExportedJob, MANIFEST_FILE, Manifest};
 use crate::workflow::migrate::{
     Created, MIGRATIONS_FILE, MappedJob, MigrateError, Migrations, ModelChoice, ModelMap,
-    check_trainable, convert_for, create_recorded, fit_limits, map_settings, target_model,
+    Untrainable, check_trainable, convert_for, create_recorded, fit_limits, map_settings,
+    target_model,
 };
 use crate::workflow::plan;
 
@@ -118,7 +120,18 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         printer.note(&format!("nothing to migrate to {}", target.label()));
         return Ok(ExitStatus::Success);
     }
-    let planned = match plan_jobs(&client, &manifest, &todo, &map, &args.dir, printer)? {
+    let mut skipped = 0;
+    let strict = !args.jobs.is_empty();
+    let planned = match plan_jobs(
+        &client,
+        &manifest,
+        &todo,
+        &map,
+        &args.dir,
+        strict,
+        &mut skipped,
+        printer,
+    )? {
         Ok(planned) => planned,
         Err(status) => return Ok(status),
     };
@@ -133,7 +146,11 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             .collect();
         plan_table(&planned, &rows, &args.dir, printer)?;
         printer.note("--dry-run: nothing was uploaded or created");
-        return Ok(ExitStatus::Success);
+        return Ok(if skipped > 0 {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        });
     }
     // The files go up first: a provider that prices each job itself needs them to.
     let mut uploaded: BTreeMap<PathBuf, FileObject> = BTreeMap::new();
@@ -219,17 +236,28 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         "recorded in {}",
         args.dir.join(MIGRATIONS_FILE).display()
     ));
+    if skipped > 0 {
+        printer.note(&format!(
+            "{} skipped (named above): `finetune migrate --job ID` with --model-map FILE recreates one",
+            plural(skipped as u64, "job")
+        ));
+        return Ok(ExitStatus::Failure);
+    }
     Ok(ExitStatus::Success)
 }
 
-/// The target model, settings and local files of each job; every job that cannot be
-/// planned is said, and then nothing is done.
+/// The target model, settings and local files of each job. A job that cannot be planned is
+/// said: with `strict` (jobs picked by `--job`) nothing is then done; otherwise it is skipped
+/// and counted in `skipped`.
+#[allow(clippy::too_many_arguments)]
 fn plan_jobs<'a>(
     client: &Client,
     manifest: &Manifest,
     jobs: &[&'a ExportedJob],
     map: &ModelMap,
     dir: &Path,
+    strict: bool,
+    skipped: &mut usize,
     printer: &mut Printer,
 ) -> io::Result<Result<Vec<Planned<'a>>, ExitStatus>> {
     let target = client.provider();
@@ -243,9 +271,21 @@ fn plan_jobs<'a>(
                 continue;
             }
         };
-        match block_on(check_trainable(client, &choice.model))? {
+        let mapped = match map_settings(job, target, &choice.model) {
+            Ok(mapped) => mapped,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
+        let method = if mapped.request.method.kind == "dpo" {
+            Method::Dpo
+        } else {
+            Method::Supervised
+        };
+        match block_on(check_trainable(client, &choice.model, method))? {
             Ok(Ok(())) => {}
-            Ok(Err(models)) => {
+            Ok(Err(Untrainable::Model(models))) => {
                 problems.push(format!(
                     "{}: {} cannot fine-tune {}; it fine-tunes {} (--model-map FILE picks one)",
                     job.id,
@@ -255,15 +295,20 @@ fn plan_jobs<'a>(
                 ));
                 continue;
             }
-            Err(error) => return Ok(Err(failed(&error, printer))),
-        }
-        let mapped = match map_settings(job, target, &choice.model) {
-            Ok(mapped) => mapped,
-            Err(problem) => {
-                problems.push(problem);
+            Ok(Err(Untrainable::Method(methods))) => {
+                let methods: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+                problems.push(format!(
+                    "{}: {} fine-tunes {} with {} only, not {} (--model-map FILE picks another model)",
+                    job.id,
+                    target.label(),
+                    choice.model,
+                    methods.join(", "),
+                    method.as_str()
+                ));
                 continue;
             }
-        };
+            Err(error) => return Ok(Err(failed(&error, printer))),
+        }
         let local = |file: &Option<crate::workflow::export::ExportedFile>, what: &str| {
             file.as_ref().map(|f| match f.local_path(dir) {
                 Some(Ok(path)) => Ok(path),
@@ -303,12 +348,26 @@ fn plan_jobs<'a>(
             local_cost: None,
         });
     }
-    if !problems.is_empty() {
+    if !problems.is_empty() && strict {
         for problem in &problems {
             printer.error(problem);
         }
         printer.error(&format!(
-            "not migrating: {} cannot be recreated on {} (--job ID picks the jobs to migrate)",
+            "not migrating: {} of the jobs asked for cannot be recreated on {}",
+            plural(problems.len() as u64, "job"),
+            target.label()
+        ));
+        return Ok(Err(ExitStatus::Error));
+    }
+    // Without --job, the jobs that can be recreated go ahead; the others are named, and the
+    // exit code says that some were left.
+    for problem in &problems {
+        printer.note(&format!("warning: skipping {problem}"));
+    }
+    *skipped = problems.len();
+    if planned.is_empty() {
+        printer.error(&format!(
+            "not migrating: none of the {} can be recreated on {}",
             plural(problems.len() as u64, "job"),
             target.label()
         ));

@@ -15,9 +15,10 @@ use super::{LocalState, Reporter, create_reconciled};
 use crate::api::types::{Hyper, Hyperparameters, Job, JobRequest, MethodSpec, ProviderOptions};
 use crate::api::{ApiError, Client, Provider, TuningOptions, format_rfc3339};
 use crate::cost::PriceTable;
+use crate::dataset::Method;
 use crate::lint::ContentForms;
 use crate::prepare::output::{OutputSet, TargetPolicy};
-use crate::provider::Tuning;
+use crate::provider::{Pricing, Tuning};
 
 /// Where the jobs made from an export are recorded, in its folder.
 pub const MIGRATIONS_FILE: &str = "migrations.json";
@@ -146,30 +147,56 @@ pub fn target_model(
         })
 }
 
-/// Whether the target fine-tunes `model`: `Ok(())`, or the models it does fine-tune.
+/// Why the target cannot recreate a job on a model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Untrainable {
+    /// It does not fine-tune the model; these are the models it does.
+    Model(Vec<String>),
+    /// It fine-tunes the model, but not with this method; these are the methods it does.
+    Method(Vec<Method>),
+}
+
+/// Whether the target fine-tunes `model` with `method`: from its published list where it
+/// publishes one, else from the price table, which lists each model's methods where jobs are
+/// priced from it.
 pub async fn check_trainable(
     client: &Client,
     model: &str,
-) -> Result<Result<(), Vec<String>>, ApiError> {
+    method: Method,
+) -> Result<Result<(), Untrainable>, ApiError> {
     let target = client.provider();
     match plan::model_limits(client, model).await? {
         Limits::Known(_) => return Ok(Ok(())),
         Limits::NotFineTunable => {
             let models = client.fine_tunable_models().await?;
-            return Ok(Err(models.into_iter().map(|(name, _)| name).collect()));
+            return Ok(Err(Untrainable::Model(
+                models.into_iter().map(|(name, _)| name).collect(),
+            )));
         }
         Limits::NotPublished => {}
     }
     let table = PriceTable::embedded();
-    if table.find_for(model, target).is_ok() {
-        return Ok(Ok(()));
+    let facts = target.facts();
+    match table.find_for(model, target) {
+        Ok(entry)
+            if facts.pricing == Pricing::EstimatesEachJob
+                || facts.trains_unlisted_models
+                || entry.training.contains_key(&method) =>
+        {
+            Ok(Ok(()))
+        }
+        Ok(entry) => Ok(Err(Untrainable::Method(
+            entry.training.keys().copied().collect(),
+        ))),
+        Err(_) => Ok(Err(Untrainable::Model(
+            table
+                .models
+                .iter()
+                .filter(|entry| target.trains_models_of(entry.provider))
+                .map(|entry| entry.name.clone())
+                .collect(),
+        ))),
     }
-    Ok(Err(table
-        .models
-        .iter()
-        .filter(|entry| target.trains_models_of(entry.provider))
-        .map(|entry| entry.name.clone())
-        .collect()))
 }
 
 /// A job request for the target, and what could not be carried over.

@@ -389,3 +389,33 @@ fn an_export_is_recreated_on_fireworks_once() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(server.jobs().len(), jobs);
 }
+
+/// A job the target cannot recreate (here a DPO job where the target trains the model with
+/// supervised fine-tuning only) is named and skipped before anything is created; the others
+/// go ahead, and the exit code says one was left.
+#[test]
+fn a_job_the_target_cannot_train_is_skipped_and_named_before_anything_is_created() {
+    let server = StandIn::start(&[]);
+    let training = server.upload("datasets/sarcastic.jsonl");
+    let preference = server.upload("datasets/preference.jsonl");
+    seed(
+        &server,
+        &json!([
+            {"training_file": training},
+            {"training_file": preference, "method": "dpo", "model": "gpt-4.1-mini-2025-04-14"},
+        ]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    server.ok(&["export", "-o", dir.path().to_str().unwrap()]);
+    let server = server.speaking("azure");
+    let (code, stdout, stderr) = migrate(&server, dir.path(), &["--yes"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("warning: skipping")
+            && stderr.contains("with supervised only, not dpo")
+            && stderr.contains("1 job skipped"),
+        "{stderr}"
+    );
+    assert_eq!(creations(&server, "/fine_tuning/jobs"), 1);
+    assert_eq!(recorded(dir.path()).len(), 1);
+}

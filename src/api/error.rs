@@ -46,9 +46,19 @@ pub enum WindDown {
 
 impl StatusError {
     /// The plain-language reason the platform refused, when it refused because of the
-    /// fine-tuning wind-down. The spec does not list these answers, so they are recognised by
-    /// status, code and wording.
-    pub fn wind_down(&self) -> Option<WindDown> {
+    /// fine-tuning wind-down: only from the day the provider stops new jobs (`today`, in days
+    /// since the Unix epoch), as before it the same words mean something else. The spec does
+    /// not list these answers, so they are recognised by status, code and wording.
+    pub fn wind_down(&self, today: i64) -> Option<WindDown> {
+        let closes = self
+            .provider
+            .facts()
+            .stops_new_jobs
+            .and_then(crate::time::parse_rfc3339)
+            .map(|seconds| seconds.div_euclid(86_400));
+        if closes.is_none_or(|day| today < day) {
+            return None;
+        }
         let text = format!(
             "{} {}",
             self.code.as_deref().unwrap_or_default(),
@@ -115,8 +125,9 @@ impl StatusError {
         }
     }
 
-    /// A line of advice for the statuses users meet most.
-    pub fn hint(&self) -> Option<String> {
+    /// A line of advice for the statuses users meet most, on the day `today` (days since the
+    /// Unix epoch).
+    pub fn hint(&self, today: i64) -> Option<String> {
         if let Some(wait) = &self.refused_wait {
             return Some(format!(
                 "the server asks to wait {wait} before trying again, longer than the {} s finetune waits for; try again later",
@@ -129,10 +140,30 @@ impl StatusError {
                 "the server redirects to {target}: finetune follows redirects only within the same scheme, host and port, so that the key never reaches another server; if that address is the API, give it as the base URL"
             ));
         }
-        if let Some(reason) = self.wind_down() {
+        if let Some(reason) = self.wind_down(today) {
+            let facts = self.provider.facts();
+            let others: Vec<String> = Provider::ALL
+                .into_iter()
+                .filter(|other| *other != self.provider && other.facts().stops_new_jobs.is_none())
+                .map(|other| {
+                    let other = other.facts();
+                    format!(
+                        "{} (--provider {}: {})",
+                        other.label, other.id, other.models_plural
+                    )
+                })
+                .collect();
+            let others = others.join(", ");
             return Some(match reason {
-                WindDown::JobsClosed => "OpenAI stopped new self-serve fine-tuning jobs on 2027-01-06. The dataset is not tied to OpenAI: the same commands run it on Together AI (--provider together: open models such as Llama 3.1 and Qwen 2.5, `finetune models --provider together`) or on Azure OpenAI (--provider azure: OpenAI's models on your own Azure resource).".to_owned(),
-                WindDown::ModelRetired => "OpenAI retired gpt-4o, gpt-4o-mini, gpt-4.1 and gpt-4.1-mini for fine-tuning on 2027-01-14; `finetune models` lists shutdown dates. The same dataset trains an open model on Together AI (--provider together) or an OpenAI model on Azure OpenAI (--provider azure).".to_owned(),
+                WindDown::JobsClosed => format!(
+                    "{} stopped new self-serve fine-tuning jobs on {}. The dataset is not tied to it: the same commands run it on {others}; `finetune models --provider …` lists their models.",
+                    facts.label,
+                    facts.stops_new_jobs.unwrap_or_default()
+                ),
+                WindDown::ModelRetired => format!(
+                    "{} retires models for fine-tuning; `finetune models` lists the shutdown dates. The same dataset trains on {others}.",
+                    facts.label
+                ),
             });
         }
         let env = self.provider.facts().env;
@@ -263,10 +294,10 @@ impl ApiError {
         }
     }
 
-    /// A line of advice, when there is one.
-    pub fn hint(&self) -> Option<String> {
+    /// A line of advice, when there is one, on the day `today` (days since the Unix epoch).
+    pub fn hint(&self, today: i64) -> Option<String> {
         match self {
-            Self::Status(error) => error.hint(),
+            Self::Status(error) => error.hint(today),
             Self::Transport { host, retries, .. } => Some(match retries {
                 0 => format!(
                     "check the network and the base URL (now {host}); the request was not tried again (--max-retries sets how often it is)"
@@ -398,6 +429,9 @@ mod tests {
         );
     }
 
+    /// A day after OpenAI's cut-off, 2027-02-01.
+    const AFTER: i64 = 20_850;
+
     #[test]
     fn wind_down_refusals_are_recognised() {
         let closed = error(
@@ -407,8 +441,8 @@ mod tests {
             None,
             "Fine-tuning job creation is no longer available for your organization.",
         );
-        assert_eq!(closed.wind_down(), Some(WindDown::JobsClosed));
-        assert!(closed.hint().unwrap().contains("--provider together"));
+        assert_eq!(closed.wind_down(AFTER), Some(WindDown::JobsClosed));
+        assert!(closed.hint(AFTER).unwrap().contains("--provider together"));
         let retired = error(
             400,
             "/fine_tuning/jobs",
@@ -416,7 +450,7 @@ mod tests {
             Some("model"),
             "The model gpt-4o-mini-2024-07-18 has been retired and is not available for fine-tuning.",
         );
-        assert_eq!(retired.wind_down(), Some(WindDown::ModelRetired));
+        assert_eq!(retired.wind_down(AFTER), Some(WindDown::ModelRetired));
         let ordinary = error(
             400,
             "/fine_tuning/jobs",
@@ -424,7 +458,7 @@ mod tests {
             Some("suffix"),
             "suffix is too long",
         );
-        assert_eq!(ordinary.wind_down(), None);
+        assert_eq!(ordinary.wind_down(AFTER), None);
         let elsewhere = error(
             404,
             "/files/file-1",
@@ -432,7 +466,7 @@ mod tests {
             None,
             "No such file: it is not available",
         );
-        assert_eq!(elsewhere.wind_down(), None);
+        assert_eq!(elsewhere.wind_down(AFTER), None);
         let other_provider = StatusError {
             provider: Provider::Azure,
             ..error(
@@ -443,7 +477,15 @@ mod tests {
                 "Fine-tuning job creation is no longer available for your organization.",
             )
         };
-        assert_eq!(other_provider.wind_down(), None);
+        assert_eq!(other_provider.wind_down(AFTER), None);
+        // Before the cut-off the same words mean something else.
+        assert_eq!(retired.wind_down(AFTER - 60), None);
+        assert!(
+            closed
+                .hint(AFTER)
+                .unwrap()
+                .contains("Fireworks AI (--provider fireworks")
+        );
     }
 
     #[test]
@@ -452,13 +494,18 @@ mod tests {
             provider: Provider::Together,
             ..error(status, "/fine-tunes/ft-1", None, None, "x")
         };
-        let unauthorised = together(401).hint().unwrap();
+        let unauthorised = together(401).hint(AFTER).unwrap();
         assert!(
             unauthorised.contains("TOGETHER_API_KEY") && !unauthorised.contains("OPENAI"),
             "{unauthorised}"
         );
-        assert!(together(404).hint().unwrap().contains("TOGETHER_BASE_URL"));
-        assert!(!together(403).hint().unwrap().contains("OPENAI_ORG_ID"));
+        assert!(
+            together(404)
+                .hint(AFTER)
+                .unwrap()
+                .contains("TOGETHER_BASE_URL")
+        );
+        assert!(!together(403).hint(AFTER).unwrap().contains("OPENAI_ORG_ID"));
         let undeployed = StatusError {
             provider: Provider::Azure,
             ..error(
@@ -469,7 +516,7 @@ mod tests {
                 "x",
             )
         };
-        assert!(undeployed.hint().unwrap().contains("deploy"));
+        assert!(undeployed.hint(AFTER).unwrap().contains("deploy"));
     }
 
     #[test]
@@ -517,26 +564,38 @@ mod tests {
             retries,
             ..error(503, "/files", None, None, "x")
         };
-        assert!(!busy(0).hint().unwrap().contains("after trying again"));
-        assert!(busy(2).hint().unwrap().contains("after trying again twice"));
+        assert!(!busy(0).hint(AFTER).unwrap().contains("after trying again"));
+        assert!(
+            busy(2)
+                .hint(AFTER)
+                .unwrap()
+                .contains("after trying again twice")
+        );
         let refused = StatusError {
             refused_wait: Some("99999 s".into()),
             ..error(429, "/files", None, None, "x")
         };
-        assert!(refused.hint().unwrap().contains("asks to wait 99999 s"));
+        assert!(
+            refused
+                .hint(AFTER)
+                .unwrap()
+                .contains("asks to wait 99999 s")
+        );
     }
 
     #[test]
     fn common_statuses_get_a_hint() {
         for status in [401, 403, 404, 500] {
             assert!(
-                error(status, "/files", None, None, "x").hint().is_some(),
+                error(status, "/files", None, None, "x")
+                    .hint(AFTER)
+                    .is_some(),
                 "{status}"
             );
         }
         assert!(
             error(429, "/files", Some("insufficient_quota"), None, "x")
-                .hint()
+                .hint(AFTER)
                 .unwrap()
                 .contains("quota")
         );

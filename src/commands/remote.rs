@@ -91,7 +91,7 @@ pub(crate) fn model_for(provider: Provider, given: Option<&str>, printer: &mut P
 /// Prints an API error with its hint; the exit status for it.
 pub(crate) fn failed(error: &ApiError, printer: &mut Printer) -> ExitStatus {
     printer.error(&error.to_string());
-    if let Some(hint) = error.hint() {
+    if let Some(hint) = error.hint(crate::cli::settings::today()) {
         printer.note(&format!("  hint: {hint}"));
     }
     ExitStatus::Error

@@ -1194,25 +1194,41 @@ fn the_key_is_scrubbed_from_refusals() {
 #[test]
 fn the_wind_down_is_explained() {
     let server = StandIn::start(&["--wind-down"]);
-    let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    let after = |server: &StandIn| {
+        let mut command = server.finetune();
+        command.env("FINETUNE_TODAY", "2027-02-01").args([
+            "train-model",
+            "datasets/sarcastic.jsonl",
+            "--yes",
+        ]);
+        run_keyless(&mut command)
+    };
+    let (code, _, stderr) = after(&server);
     assert_eq!(code, 2);
     assert!(stderr.contains("HTTP 403"), "{stderr}");
     assert!(
         stderr.contains("2027-01-06")
             && stderr.contains("--provider together")
-            && stderr.contains("--provider azure"),
+            && stderr.contains("--provider azure")
+            && stderr.contains("--provider fireworks"),
         "{stderr}"
     );
+    // Before the cut-off the same refusal is not explained as the wind-down.
+    let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    assert_eq!(code, 2);
+    assert!(!stderr.contains("stopped new self-serve"), "{stderr}");
     // The advice holds: the same dataset, through the same command, trains on Together AI.
     let server = server.speaking("together");
     let stdout = server.ok(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
     assert!(stdout.trim().starts_with("ft-"), "{stdout}");
     assert_contract(&server.journal());
     let server = StandIn::start(&["--retired", "gpt-4o-mini-2024-07-18"]);
-    let (code, _, stderr) = server.run(&["train-model", "datasets/sarcastic.jsonl", "--yes"]);
+    let (code, _, stderr) = after(&server);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("retired") && stderr.contains("2027-01-14"),
+        stderr.contains("retired")
+            && stderr.contains("`finetune models` lists the shutdown dates")
+            && stderr.contains("--provider together"),
         "{stderr}"
     );
     assert_contract(&server.journal());

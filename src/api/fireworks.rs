@@ -359,6 +359,18 @@ impl Fireworks {
                     "{FIREWORKS_ACCOUNT_ENV} is not set: export the Fireworks account id there (or pass --organization ACCOUNT)"
                 ))
             })?;
+        // The SDK takes the server root; a base URL copied from the inference or REST paths
+        // would double them (`/v1/v1/accounts/…`) and every request answer 404.
+        let root = config.base_url.trim_end_matches('/');
+        if let Some(path) = ["/inference/v1", "/v1"]
+            .into_iter()
+            .find(|path| root.ends_with(path))
+        {
+            return Err(ApiError::Other(format!(
+                "Fireworks AI's base URL is the server root ({}), without {path}: finetune adds the API's paths itself",
+                &root[..root.len() - path.len()]
+            )));
+        }
         let auth = Auth::Bearer {
             organization_headers: false,
         };
@@ -617,6 +629,10 @@ impl Fireworks {
             Some(TrainingType::Lora {
                 dropout: Some(_), ..
             }) => return refuse("take a LoRA dropout (only the rank: --lora-r)"),
+            // An alpha other than the default (twice the rank) was asked for: it has no field.
+            Some(TrainingType::Lora { r, alpha, .. }) if alpha != 2 * r => {
+                return refuse("take a LoRA alpha (only the rank: --lora-r)");
+            }
             Some(TrainingType::Lora { r, .. }) => Some(r),
             None => None,
         };
@@ -960,6 +976,18 @@ mod tests {
             fireworks().create_body(&seeded),
             Err(ApiError::Unsupported { .. })
         ));
+        // An alpha asked for (not the default twice the rank) has nowhere to go.
+        let mut alpha = request();
+        alpha.options = ProviderOptions::Tuning(TuningOptions {
+            training_type: Some(TrainingType::Lora {
+                r: 16,
+                alpha: 64,
+                dropout: None,
+            }),
+            ..TuningOptions::default()
+        });
+        let error = fireworks().create_body(&alpha).unwrap_err();
+        assert!(error.to_string().contains("LoRA alpha"), "{error}");
     }
 
     #[test]

@@ -543,9 +543,8 @@ pub struct PrepareArgs {
     /// (gpt-4o-mini-2024-07-18 on OpenAI and Azure OpenAI).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// The provider that will train the model, whose dataset rules the check applies:
-    /// `openai`, `azure` or `together`.
-    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    /// The provider that will train the model, whose dataset rules the check applies.
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER", help = settings::provider_help())]
     pub provider: Provider,
     /// Epochs to estimate the cost for: a number, or `auto`.
     #[arg(long, default_value = "auto", value_parser = parse_epochs, value_name = "N|auto")]
@@ -593,9 +592,8 @@ pub struct SplitArgs {
     /// How to split, and where the two files go.
     #[command(flatten)]
     pub split: SplitSettings,
-    /// The provider that will train on the files, whose minimum examples each side needs:
-    /// `openai`, `azure` or `together`.
-    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    /// The provider that will train on the files, whose minimum examples each side needs.
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER", help = settings::provider_help())]
     pub provider: Provider,
     /// `human` for a summary, `json` for every line's side.
     #[arg(long, value_enum, default_value_t = TableFormat::Human)]
@@ -677,8 +675,8 @@ pub struct CheckArgs {
     /// default the provider's (gpt-4o-mini-2024-07-18 on OpenAI and Azure OpenAI).
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// The provider that will train the model: `openai`, `azure` or `together`.
-    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER")]
+    /// The provider that will train the model.
+    #[arg(long, env = settings::PROVIDER_ENV, default_value = "openai", value_parser = parse_provider, value_name = "PROVIDER", help = settings::provider_help())]
     pub provider: Provider,
     /// A Hugging Face `tokenizer.json` to count tokens with, for exact counts of an open
     /// model (otherwise the closest tiktoken encoding counts, approximately).

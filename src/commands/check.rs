@@ -250,11 +250,16 @@ fn model_warnings(model: &ModelEntry, provider: Provider, printer: &mut Printer)
         return;
     }
     if model.checked.is_empty() {
+        let price = match provider.facts().pricing {
+            crate::provider::Pricing::EstimatesEachJob => {
+                format!("{} prices the job itself", provider.label())
+            }
+            _ => "no price is known".to_owned(),
+        };
         printer.note(&format!(
-            "warning: {} is not in the price table: tokens are counted with {} (approximate), no context limit is checked, and {} prices the job itself",
+            "warning: {} is not in the price table: tokens are counted with {} (approximate), no context limit is checked, and {price}",
             model.name,
             model.encoding.as_str(),
-            model.provider.label()
         ));
     }
     // The price table's deadlines are those of the model's own provider: they say nothing of

@@ -151,7 +151,7 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
     if provider.facts().tuning == Tuning::LearningRateAndLora {
         if args.learning_rate_multiplier.is_some() {
             return Err(format!(
-                "{} takes the learning rate itself: use --learning-rate (its default is 1e-5), not --learning-rate-multiplier",
+                "{} takes the learning rate itself: use --learning-rate (without it, the provider's default), not --learning-rate-multiplier",
                 provider.label()
             ));
         }

@@ -144,7 +144,7 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             .iter()
             .map(|p| (local_estimate(p.local_cost, target), p.local_cost))
             .collect();
-        plan_table(&planned, &rows, &args.dir, printer)?;
+        plan_table(&planned, &rows, &args.dir, target, printer)?;
         printer.note("--dry-run: nothing was uploaded or created");
         return Ok(if skipped > 0 {
             ExitStatus::Failure
@@ -195,7 +195,7 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         };
         rows.push((shown, cost.cost));
     }
-    let total = plan_table(&planned, &rows, &args.dir, printer)?;
+    let total = plan_table(&planned, &rows, &args.dir, target, printer)?;
     if let Err(refusal) = plan::within_max_cost(total, args.max_cost) {
         return Ok(refused(&refusal, target, printer));
     }
@@ -500,6 +500,7 @@ fn plan_table(
     planned: &[Planned<'_>],
     rows: &[(String, Option<f64>)],
     dir: &Path,
+    target: crate::provider::Provider,
     printer: &mut Printer,
 ) -> io::Result<Option<f64>> {
     let cells: Vec<Vec<String>> = planned
@@ -529,7 +530,13 @@ fn plan_table(
         writeln!(printer.out(), "total: {}", dollars(known))?;
         Ok(Some(known))
     } else if unpriced == rows.len() {
-        writeln!(printer.out(), "total: not known yet")?;
+        // Only a provider that prices each job itself prices it later, once the file is up.
+        let total = if target.facts().pricing == Pricing::EstimatesEachJob {
+            "total: not known yet"
+        } else {
+            "total: not known (no price for these jobs)"
+        };
+        writeln!(printer.out(), "{total}")?;
         Ok(None)
     } else {
         writeln!(

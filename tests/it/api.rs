@@ -2364,3 +2364,21 @@ fn a_preference_dataset_trains_as_a_fireworks_dpo_job() {
     assert!(retrieved.contains("dpo"), "{retrieved}");
     assert_contract(&server.journal());
 }
+
+/// Fireworks' base URL is its server root; one copied with `/v1` is refused with the fix,
+/// before any request.
+#[test]
+fn a_fireworks_base_url_with_a_path_is_refused_with_the_root() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    let root = server.url.trim_end_matches("/v1").to_owned();
+    for suffix in ["/fireworks/v1", "/fireworks/inference/v1/"] {
+        let base = format!("{root}{suffix}");
+        let (code, _, stderr) = server.run(&["list-files", "--base-url", &base]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains(&format!("the server root ({root}/fireworks)")),
+            "{stderr}"
+        );
+    }
+    assert!(server.calls().is_empty(), "{:?}", server.calls());
+}

@@ -295,9 +295,10 @@ impl FireworksJob {
                 time(&self.update_time),
                 "info",
                 format!("Training: {percent}% done{epoch}"),
-                progress
-                    .epoch
-                    .map(|e| json!({"epoch": e, "percent": percent})),
+                Some(match progress.epoch {
+                    Some(epoch) => json!({"epoch": epoch, "percent": percent}),
+                    None => json!({"percent": percent}),
+                }),
             );
             found.kind = Some("progress".to_owned());
             events.push(found);

@@ -764,6 +764,11 @@ impl JobWatcher for WaitDisplay<'_> {
         if let Some(total) = progress.total {
             self.bar.set_length(total);
             self.bar.set_position(progress.step.unwrap_or(0));
+        } else if let Some(percent) = progress.percent {
+            self.bar.set_length(100);
+            // Clamped to 0–100 when read, so the rounding cannot overflow.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            self.bar.set_position(percent.round() as u64);
         }
         self.bar.set_message(progress.describe(&job.status));
         if !self.terminal && job.status != self.last_status {

@@ -91,6 +91,8 @@ pub struct JobProgress {
     pub train_loss: Option<f64>,
     /// The latest validation loss.
     pub valid_loss: Option<f64>,
+    /// How much of the job is done, in percent, where the provider says so instead of steps.
+    pub percent: Option<f64>,
 }
 
 impl JobProgress {
@@ -101,6 +103,9 @@ impl JobProgress {
         }
         if let Some(total) = event.metric("total_steps") {
             self.total = Some(total as u64);
+        }
+        if let Some(percent) = event.metric("percent") {
+            self.percent = Some(percent.clamp(0.0, 100.0));
         }
         if let Some(loss) = event.metric("train_loss") {
             self.train_loss = Some(loss);
@@ -138,6 +143,9 @@ impl JobProgress {
             if let Some(total) = self.total {
                 text.push_str(&format!("/{total}"));
             }
+        }
+        if let (None, Some(percent)) = (self.step, self.percent) {
+            text.push_str(&format!("  {percent:.0}% done"));
         }
         if let Some(loss) = self.train_loss {
             text.push_str(&format!("  train loss {loss:.4}"));
@@ -219,5 +227,16 @@ mod tests {
             assert_eq!(metrics.series("valid_loss"), vec![(2.0, 1.5)]);
         }
         assert!(Metrics::parse(b"%%% not csv").is_err());
+    }
+
+    #[test]
+    fn a_job_that_reports_a_percentage_shows_it() {
+        let mut progress = JobProgress::default();
+        progress.take(&Event {
+            data: Some(serde_json::json!({"percent": 43.0, "epoch": 1})),
+            ..Event::default()
+        });
+        assert_eq!(progress.percent, Some(43.0));
+        assert_eq!(progress.describe("running"), "running  43% done");
     }
 }

@@ -651,6 +651,9 @@ impl Fireworks {
         if let Some(Hyper::Int(batch)) = hyper.batch_size {
             config["batchSizeSamples"] = json!(batch);
         }
+        if let Some(tokens) = options.max_context_length {
+            config["maxContextLength"] = json!(tokens);
+        }
         if let Some(rate) = options.learning_rate {
             config["learningRate"] = json!(rate);
         }
@@ -929,6 +932,7 @@ mod tests {
                 learning_rate: Some(1e-4),
                 n_checkpoints: None,
                 n_evals: None,
+                max_context_length: Some(4096),
             }),
         }
     }
@@ -943,7 +947,7 @@ mod tests {
                 "baseModel": "accounts/fireworks/models/llama-v3p1-8b-instruct",
                 "dataset": "accounts/acme/datasets/file-train-100-abcdef",
                 "evaluationDataset": "accounts/acme/datasets/file-valid-50-ghijkl",
-                "epochs": 2, "learningRate": 1e-4, "loraRank": 16,
+                "epochs": 2, "learningRate": 1e-4, "loraRank": 16, "maxContextLength": 4096,
                 "outputModel": "sarcasm-123xyz", "displayName": "Sarcasm",
             })
         );

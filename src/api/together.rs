@@ -765,6 +765,7 @@ mod tests {
                 learning_rate: Some(1e-5),
                 n_checkpoints: Some(2),
                 n_evals: None,
+                max_context_length: None,
             }),
         }
     }

@@ -440,6 +440,9 @@ pub struct TuningOptions {
     pub n_checkpoints: Option<u32>,
     /// Evaluations on the validation file.
     pub n_evals: Option<u32>,
+    /// The longest example, in tokens, the job trains on, where the provider takes one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_context_length: Option<u32>,
 }
 
 /// How a job trains: LoRA adapters or all weights.

@@ -171,6 +171,10 @@ pub struct PreflightArgs {
     /// A Hugging Face `tokenizer.json` to count the check's tokens with (an open model's own).
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
+    /// The longest example, in tokens, the job trains on, where the provider takes one (Fireworks
+    /// AI's maximum context length); the check holds examples to it. By default the model's.
+    #[arg(long, value_name = "TOKENS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_context_length: Option<u32>,
     /// Upload again even if the same file is already there.
     #[arg(long)]
     pub force: bool,

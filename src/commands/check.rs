@@ -298,10 +298,11 @@ pub(crate) fn preflight(
     method: Option<Method>,
     model: &str,
     provider: Provider,
-    tokenizer: Option<&Path>,
+    options: &crate::cli::PreflightArgs,
     epochs: Epochs,
     printer: &mut Printer,
 ) -> io::Result<Result<Preflight, String>> {
+    let (tokenizer, context_limit) = (options.tokenizer.as_deref(), options.max_context_length);
     let model = match crate::cost::PriceTable::embedded().find_for(model, provider) {
         Ok(model) => model,
         Err(message) => return Ok(Err(message)),
@@ -312,12 +313,16 @@ pub(crate) fn preflight(
         Some(Err(error)) => return Ok(Err(error.to_string())),
         None => TokenCounter::new(model.encoding),
     };
-    let options = CheckOptions {
+    let check = CheckOptions {
         filter: RuleFilter::default(),
         max_errors: Some(50),
         tokens: Some(TokenSettings {
             counter,
-            example_token_limit: model.example_token_limit,
+            // A context asked for below the model's is the one the job trains on.
+            example_token_limit: match (model.example_token_limit, context_limit) {
+                (Some(model), Some(asked)) => Some(model.min(asked)),
+                (model, asked) => asked.or(model),
+            },
         }),
         method,
         profile: provider.dataset_rules(),
@@ -328,7 +333,7 @@ pub(crate) fn preflight(
     printer.flush()?;
     let mut stderr = io::stderr().lock();
     let mut sink = Sink::new(OutputFormat::Human, &display, &renderer, &mut stderr);
-    let summary = match check_input(path, &options, &mut sink) {
+    let summary = match check_input(path, &check, &mut sink) {
         Ok(summary) => summary,
         Err(CheckError::Output(error)) => return Err(error),
         Err(CheckError::Read(error)) => {

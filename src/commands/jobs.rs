@@ -148,6 +148,12 @@ fn provider_options(args: &TrainArgs) -> Result<(), String> {
         ("--n-checkpoints", args.n_checkpoints.is_some()),
     ];
     let provider = args.api.provider;
+    if args.preflight.max_context_length.is_some() && !provider.facts().job_context_length {
+        return Err(format!(
+            "{} takes no maximum context length: its jobs train on the model's context (--max-context-length)",
+            provider.label()
+        ));
+    }
     if provider.facts().tuning == Tuning::LearningRateAndLora {
         if args.learning_rate_multiplier.is_some() {
             return Err(format!(
@@ -240,6 +246,7 @@ fn tuning_options(args: &TrainArgs) -> TuningOptions {
         learning_rate: args.learning_rate,
         n_checkpoints: args.n_checkpoints,
         n_evals: None,
+        max_context_length: args.preflight.max_context_length,
     }
 }
 

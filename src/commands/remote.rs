@@ -60,8 +60,7 @@ pub(crate) fn checked(
         MethodArg::Auto => None,
         other => other.method(),
     };
-    let tokenizer = options.tokenizer.as_deref();
-    match preflight(path, method, model, provider, tokenizer, epochs, printer)? {
+    match preflight(path, method, model, provider, options, epochs, printer)? {
         Err(message) => {
             printer.error(&message);
             Ok(Err(ExitStatus::Error))

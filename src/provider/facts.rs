@@ -125,6 +125,8 @@ pub struct ProviderFacts {
     pub pause_resume: bool,
     /// Whether a job request takes a `seed`.
     pub job_seed: bool,
+    /// Whether a job request takes the longest example it trains on (a maximum context length).
+    pub job_context_length: bool,
     /// Whether a job request carries `metadata` (which makes creation safe to retry).
     pub job_metadata: bool,
     /// Where losses come from.
@@ -181,6 +183,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         pause_resume: true,
         job_metadata: true,
         job_seed: true,
+        job_context_length: false,
         losses: LossSource::Events,
         default_epochs: DefaultEpochs::Heuristic,
         dataset_rules: RuleProfile::BASELINE,
@@ -223,6 +226,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         pause_resume: true,
         job_metadata: false,
         job_seed: true,
+        job_context_length: false,
         losses: LossSource::Events,
         default_epochs: DefaultEpochs::Heuristic,
         dataset_rules: RuleProfile {
@@ -266,6 +270,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         pause_resume: false,
         job_metadata: false,
         job_seed: true,
+        job_context_length: false,
         losses: LossSource::Metrics,
         default_epochs: DefaultEpochs::Fixed(1),
         dataset_rules: RuleProfile {
@@ -325,6 +330,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         pause_resume: false,
         job_metadata: false,
         job_seed: false,
+        job_context_length: true,
         losses: LossSource::Metrics,
         default_epochs: DefaultEpochs::Fixed(1),
         // https://docs.fireworks.ai/fine-tuning/fine-tuning-models: OpenAI's chat format and
@@ -379,6 +385,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         // whose answer was lost is found by its file, model and time instead.
         job_metadata: false,
         job_seed: true,
+        job_context_length: false,
         losses: LossSource::Events,
         default_epochs: DefaultEpochs::Heuristic,
         dataset_rules: RuleProfile::BASELINE,

@@ -2382,3 +2382,48 @@ fn a_fireworks_base_url_with_a_path_is_refused_with_the_root() {
     }
     assert!(server.calls().is_empty(), "{:?}", server.calls());
 }
+
+/// `--max-context-length` is Fireworks' maximum context length: sent with the job, and the
+/// length the check holds examples to; a provider without one refuses it.
+#[test]
+fn a_maximum_context_length_is_sent_to_fireworks_and_checked_against() {
+    let server = StandIn::start(&[]).speaking("fireworks");
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "datasets/sarcastic.jsonl",
+        "--max-context-length",
+        "64",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("FT308") && stderr.contains("first 64"),
+        "{stderr}"
+    );
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| {
+            e["method"] == "POST"
+                && e["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("supervisedFineTuningJobs")
+        })
+        .expect("a job was created");
+    assert_eq!(created["request"]["maxContextLength"], 64, "{created}");
+    let openai = StandIn::start(&[]);
+    let (code, _, stderr) = openai.run(&[
+        "train-model",
+        "datasets/sarcastic.jsonl",
+        "--max-context-length",
+        "64",
+        "--yes",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("takes no maximum context length"),
+        "{stderr}"
+    );
+    assert!(openai.calls().is_empty());
+}

@@ -11,7 +11,9 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::content::example_too_long;
-use super::dataset::{duplicate_example, mixed_formats, no_reference_fields, too_few_examples};
+use super::dataset::{
+    duplicate_example, mixed_formats, no_reference_fields, too_few_examples, too_many_examples,
+};
 use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
 use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter, RuleProfile};
 use crate::dataset::method::CHAT_KEYS;
@@ -396,6 +398,12 @@ impl<'a> Merger<'a> {
                 self.summary.examples,
                 self.options.profile.min_examples,
             )
+        {
+            self.emit(diagnostic)?;
+        }
+        if self.options.filter.is_enabled(&too_many_examples::RULE)
+            && let Some(maximum) = self.options.profile.max_examples
+            && let Some(diagnostic) = too_many_examples::diagnostic(self.summary.examples, maximum)
         {
             self.emit(diagnostic)?;
         }
@@ -998,6 +1006,31 @@ mod tests {
             proptest::prop_assert_eq!(summary, held_summary);
             proptest::prop_assert_eq!(left, held);
         }
+    }
+
+    #[test]
+    fn a_file_over_the_platform_s_maximum_is_reported_once() {
+        let options = CheckOptions {
+            profile: RuleProfile {
+                min_examples: 1,
+                max_examples: Some(2),
+                ..RuleProfile::BASELINE
+            },
+            ..CheckOptions::default()
+        };
+        let count = |lines: usize| {
+            let input = format!("{GOOD}\n").repeat(lines);
+            let mut diagnostics = Vec::new();
+            check_stream(input.as_bytes(), &options, &mut diagnostics).unwrap();
+            diagnostics.iter().filter(|d| d.code == "FT406").count()
+        };
+        assert_eq!(count(2), 0);
+        assert_eq!(count(3), 1);
+        // No maximum where the platform states none.
+        let mut diagnostics = Vec::new();
+        let input = format!("{GOOD}\n").repeat(30);
+        check_stream(input.as_bytes(), &CheckOptions::default(), &mut diagnostics).unwrap();
+        assert!(diagnostics.iter().all(|d| d.code != "FT406"));
     }
 
     #[test]

@@ -241,6 +241,7 @@ pub static RULES: &[&Rule] = &[
     &dataset::mixed_formats::RULE,
     &dataset::no_reference_fields::RULE,
     &dataset::train_validation_leakage::RULE,
+    &dataset::too_many_examples::RULE,
 ];
 
 /// Every format with messages.

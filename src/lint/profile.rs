@@ -71,6 +71,8 @@ pub struct RuleProfile {
     pub weighted_images: bool,
     /// The fewest examples a training file may have (FT401).
     pub min_examples: u64,
+    /// The most examples a training file may have, where the platform states a number (FT406).
+    pub max_examples: Option<u64>,
 }
 
 impl RuleProfile {
@@ -86,6 +88,7 @@ impl RuleProfile {
         integer_weights: false,
         weighted_images: true,
         min_examples: 10,
+        max_examples: None,
     };
 
     /// Whether a weight on a message of `role` is allowed.

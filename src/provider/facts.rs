@@ -283,6 +283,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
             integer_weights: true,
             weighted_images: false,
             min_examples: 1,
+            max_examples: None,
         },
         job_id: JobIdShape {
             prefix: "ft-",
@@ -337,6 +338,8 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         // its preference format, at least 3 examples.
         dataset_rules: RuleProfile {
             min_examples: 3,
+            // "Maximum examples: 3 million per dataset".
+            max_examples: Some(3_000_000),
             ..RuleProfile::BASELINE
         },
         job_id: JobIdShape {

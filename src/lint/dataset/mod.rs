@@ -4,4 +4,5 @@ pub mod duplicate_example;
 pub mod mixed_formats;
 pub mod no_reference_fields;
 pub mod too_few_examples;
+pub mod too_many_examples;
 pub mod train_validation_leakage;

@@ -1,0 +1,49 @@
+//! FT406: more examples than the platform takes in one file.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::{Family, Rule};
+
+pub static RULE: Rule = Rule {
+    code: "FT406",
+    name: "too-many-examples",
+    family: Family::Dataset,
+    severity: Severity::Error,
+    summary: "the file has more examples than the platform takes",
+    help: "split the data into several training files, or sample it down to the platform's maximum",
+    docs: r"## What it checks
+The number of examples (non-blank lines) in the file is at most the platform's maximum, where
+it states one: 3 million for Fireworks AI (https://docs.fireworks.ai/fine-tuning/fine-tuning-models:
+'Maximum examples: 3 million per dataset'). OpenAI, Azure OpenAI and Together AI state a
+size limit for the file instead, not a number of examples.
+
+## Why it matters
+The platform refuses the dataset after the upload, so the time and the transfer are lost.
+
+## Example
+A file of 3,000,001 examples, checked for Fireworks AI.
+",
+};
+
+/// The file-level diagnostic when `examples` is over `maximum`.
+pub fn diagnostic(examples: u64, maximum: u64) -> Option<Diagnostic> {
+    (examples > maximum).then(|| {
+        RULE.diagnostic(
+            None,
+            format!("file has {examples} examples; the platform takes at most {maximum}"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges() {
+        assert!(diagnostic(3, 3).is_none());
+        assert_eq!(
+            diagnostic(4, 3).unwrap().message,
+            "file has 4 examples; the platform takes at most 3"
+        );
+    }
+}

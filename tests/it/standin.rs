@@ -421,18 +421,28 @@ fn the_check_of_a_training_file_does_not_hold_up_other_clients() {
 fn the_settings_the_stand_in_prints_work_as_printed() {
     use std::io::BufRead;
 
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("finetune"))
-        .args(["stand-in", "--port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    /// Stops the stand-in however the test ends.
+    struct Stopped(Child);
+    impl Drop for Stopped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Stopped(
+        Command::new(assert_cmd::cargo::cargo_bin("finetune"))
+            .args(["stand-in", "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut url = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
+    std::io::BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut url)
         .unwrap();
     let mut exports = Vec::new();
-    for line in std::io::BufReader::new(child.stderr.take().unwrap()).lines() {
+    for line in std::io::BufReader::new(child.0.stderr.take().unwrap()).lines() {
         let line = line.unwrap();
         if line.contains("Ctrl-C") {
             break;
@@ -460,6 +470,5 @@ fn the_settings_the_stand_in_prints_work_as_printed() {
             "{vars}: {id}"
         );
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 }

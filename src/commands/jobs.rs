@@ -23,8 +23,7 @@ use crate::commands::remote::{
 };
 use crate::cost::Epochs;
 use crate::dataset::Method;
-use crate::prepare::PrepareError;
-use crate::prepare::output::{OutputSet, TargetPolicy};
+use crate::prepare::output::OutputSet;
 use crate::provider::{Pricing, Provider, Tuning, names_where};
 use crate::workflow::create_reconciled;
 use crate::workflow::plan::{self, JobCost, Limits, Refusal};
@@ -935,7 +934,7 @@ pub fn metrics(args: &MetricsArgs, printer: &mut Printer) -> io::Result<ExitStat
         }
     };
     if let Some(output) = &args.output {
-        if let Err(error) = write_atomically(output, &metrics.csv) {
+        if let Err(error) = OutputSet::write_file(output, &metrics.csv) {
             printer.error(&error.to_string());
             return Ok(ExitStatus::Error);
         }
@@ -980,14 +979,6 @@ pub fn metrics(args: &MetricsArgs, printer: &mut Printer) -> io::Result<ExitStat
         printer.note("-o FILE writes the metrics CSV");
     }
     Ok(ExitStatus::Success)
-}
-
-/// Writes `bytes` to `path` as every output is written: a temporary flushed to disk, then
-/// renamed; never over a device, a folder or a symbolic link.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PrepareError> {
-    let mut output = OutputSet::create_without_input(&[path], TargetPolicy::default())?;
-    output.write_all(0, bytes)?;
-    output.commit()
 }
 
 /// `finetune fine-tune-prompt`.
@@ -1066,7 +1057,9 @@ mod tests {
         std::fs::write(&real, "kept").unwrap();
         let link = dir.path().join("link.csv");
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        let error = write_atomically(&link, b"step\n").unwrap_err().to_string();
+        let error = OutputSet::write_file(&link, b"step\n")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("symbolic link"), "{error}");
         assert!(
             std::fs::symlink_metadata(&link)
@@ -1075,9 +1068,9 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(std::fs::read_to_string(&real).unwrap(), "kept");
-        assert!(write_atomically(dir.path(), b"step\n").is_err());
+        assert!(OutputSet::write_file(dir.path(), b"step\n").is_err());
         let csv = dir.path().join("metrics.csv");
-        write_atomically(&csv, b"step\n").unwrap();
+        OutputSet::write_file(&csv, b"step\n").unwrap();
         assert_eq!(std::fs::read_to_string(&csv).unwrap(), "step\n");
     }
 

@@ -302,6 +302,18 @@ impl OutputSet {
             })
     }
 
+    /// Writes `bytes` to `path` of a command that reads no local file: a temporary file flushed
+    /// to disk, then renamed; never over a device, a folder or a symbolic link.
+    ///
+    /// # Errors
+    ///
+    /// When the target is refused, or writing or renaming fails.
+    pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PrepareError> {
+        let mut output = Self::create_without_input(&[path], TargetPolicy::default())?;
+        output.write_all(0, bytes)?;
+        output.commit()
+    }
+
     /// Flushes every output to disk, then replaces the targets (see the module's docs for the
     /// order); on an error before the renames, no target has changed.
     pub fn commit(self) -> Result<(), PrepareError> {

@@ -17,7 +17,7 @@ use super::watch::Metrics;
 use crate::api::types::{Cursor, Job, PageStep};
 use crate::api::{ApiError, Client, Provider, format_rfc3339};
 use crate::prepare::PrepareError;
-use crate::prepare::output::{OutputSet, TargetPolicy};
+use crate::prepare::output::OutputSet;
 
 /// The manifest's name inside the export folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -370,7 +370,7 @@ fn merged(provider: Provider, exported: &[ExportedJob], earlier: &[ExportedJob])
 fn save(dir: &Path, manifest: &Manifest) -> Result<(), ExportError> {
     let mut text = serde_json::to_vec_pretty(manifest).expect("a manifest serialises");
     text.push(b'\n');
-    Ok(write_atomically(&dir.join(MANIFEST_FILE), &text)?)
+    Ok(OutputSet::write_file(&dir.join(MANIFEST_FILE), &text)?)
 }
 
 /// The jobs to export, and how many of the account's were left out for their status.
@@ -576,7 +576,7 @@ impl Files<'_> {
                     path: parent.to_owned(),
                     source,
                 })?;
-                write_atomically(&path, &content)?;
+                OutputSet::write_file(&path, &content)?;
             }
         }
         self.downloaded.0 += 1;
@@ -652,13 +652,6 @@ fn safe_name(name: &str) -> String {
     } else {
         safe
     }
-}
-
-/// Writes `bytes` to `path` as every output is written: a temporary file, then a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), PrepareError> {
-    let mut output = OutputSet::create_without_input(&[path], TargetPolicy::default())?;
-    output.write_all(0, bytes)?;
-    output.commit()
 }
 
 #[cfg(test)]

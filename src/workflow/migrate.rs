@@ -531,9 +531,7 @@ fn read_record<T: Default + serde::de::DeserializeOwned>(path: &Path) -> Result<
 fn write_record(path: &Path, record: &impl Serialize) -> Result<(), MigrateError> {
     let mut text = serde_json::to_vec_pretty(record).expect("a record serialises");
     text.push(b'\n');
-    let mut output = OutputSet::create_without_input(&[path], TargetPolicy::default())?;
-    output.write_all(0, &text)?;
-    Ok(output.commit()?)
+    Ok(OutputSet::write_file(path, &text)?)
 }
 
 /// How a job came to be recorded.

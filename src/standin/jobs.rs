@@ -298,12 +298,17 @@ impl World {
             "dpo" => Method::Dpo,
             _ => return None,
         };
-        let file = self
-            .file(body.get("training_file").and_then(Value::as_str)?)
-            .ok()?;
+        let file = body.get("training_file").and_then(Value::as_str)?;
         let model = body.get("model").and_then(Value::as_str)?;
-        let table = PriceTable::embedded();
-        let entry = table.find(model).ok()?;
+        self.study_of(file, model, method)
+    }
+
+    /// The check of training file `file` for a job of `method` on `model`, by this provider's
+    /// rules and the model's encoding and limit; `None` for an unknown file or model (the
+    /// request is refused for that without a check).
+    fn study_of(&self, file: &str, model: &str, method: Method) -> Option<StudyRequest> {
+        let file = self.file(file).ok()?;
+        let entry = PriceTable::embedded().find(model).ok()?.clone();
         Some(StudyRequest {
             content: Arc::clone(&file.content),
             key: StudyKey {

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Answer, Field, Outcome, Refusal, SimJob, StudyKey, StudyRequest, World};
+use super::{Answer, Field, Outcome, Refusal, SimJob, StudyRequest, World};
 use crate::api::format_rfc3339;
-use crate::cost::PriceTable;
 use crate::dataset::Method;
 
 use super::super::Options;
@@ -68,22 +67,11 @@ impl World {
             _ => return None,
         };
         let dataset = body.get("dataset").and_then(Value::as_str)?;
-        let file = self.file(last(dataset)).ok()?;
         let model = body
             .get("baseModel")
             .or_else(|| body.pointer("/trainingConfig/baseModel"))
             .and_then(Value::as_str)?;
-        let table = PriceTable::embedded();
-        let entry = table.find(model).ok()?;
-        Some(StudyRequest {
-            content: Arc::clone(&file.content),
-            key: StudyKey {
-                provider: self.provider,
-                method,
-                encoding: entry.encoding,
-                limit: entry.example_token_limit,
-            },
-        })
+        self.study_of(last(dataset), model, method)
     }
 
     /// Answers one request to `route` (the path below the stand-in's `/fireworks`).

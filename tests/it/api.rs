@@ -536,18 +536,7 @@ fn workflow_on(provider: &'static str, job_prefix: &str, model_start: &str) {
     assert!(csv.starts_with("step,train_loss,"), "{csv}");
     assert_eq!(csv.lines().count(), 1 + 2 * 35, "{csv}");
     // fine-tune-prompt: by model name and by job id; the stand-in answers what it was taught.
-    let answer = server.ok(&[
-        "fine-tune-prompt",
-        &model,
-        "Who wrote 'Romeo and Juliet'?",
-        "--system-message",
-        "Marv is sarcastic.",
-    ]);
-    assert!(answer.contains("Shakespeare"), "{answer}");
-    assert_eq!(
-        server.ok(&["fine-tune-prompt", &job, "Who wrote 'Romeo and Juliet'?"]),
-        answer
-    );
+    prompts_answer_by_model_and_job(&server, &model, &job);
     // A second job, cancelled.
     let server_slow_job = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
     let second = server_slow_job.lines().last().unwrap().trim().to_owned();
@@ -768,6 +757,23 @@ fn the_upload_and_create_workflows_run_from_the_library() {
     assert_eq!(ended.status, "succeeded");
     assert_eq!(statuses.0.last().map(String::as_str), Some("succeeded"));
     assert!(progress.train_loss.is_some(), "{progress:?}");
+}
+
+/// `fine-tune-prompt` answers what the stand-in taught the model, the same by the model's name
+/// and by its job's id.
+fn prompts_answer_by_model_and_job(server: &StandIn, model: &str, job: &str) {
+    let answer = server.ok(&[
+        "fine-tune-prompt",
+        model,
+        "Who wrote 'Romeo and Juliet'?",
+        "--system-message",
+        "Marv is sarcastic.",
+    ]);
+    assert!(answer.contains("Shakespeare"), "{answer}");
+    assert_eq!(
+        server.ok(&["fine-tune-prompt", job, "Who wrote 'Romeo and Juliet'?"]),
+        answer
+    );
 }
 
 #[test]
@@ -2042,18 +2048,7 @@ fn the_whole_workflow_runs_on_fireworks_ai() {
         "{stderr}"
     );
     // fine-tune-prompt, through the inference API, by model and by job id.
-    let answer = server.ok(&[
-        "fine-tune-prompt",
-        &model,
-        "Who wrote 'Romeo and Juliet'?",
-        "--system-message",
-        "Marv is sarcastic.",
-    ]);
-    assert!(answer.contains("Shakespeare"), "{answer}");
-    assert_eq!(
-        server.ok(&["fine-tune-prompt", &job, "Who wrote 'Romeo and Juliet'?"]),
-        answer
-    );
+    prompts_answer_by_model_and_job(&server, &model, &job);
     // A second job, cancelled.
     let second = server.ok(&["train-model", &file_id, "--yes", "--epochs", "20"]);
     let second = second.lines().last().unwrap().trim().to_owned();

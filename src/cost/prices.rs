@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::provider::Provider;
+use crate::provider::{Pricing, Provider};
 use crate::tokens::Encoding;
 
 /// The encoding that counts, approximately, the tokens of a model the table does not list.
@@ -66,6 +66,16 @@ impl ModelEntry {
     /// counted here with the closest tiktoken encoding unless `--tokenizer` gives theirs.
     pub fn approximate_tokens(&self) -> bool {
         self.provider.facts().approximate_tokens
+    }
+
+    /// Whether `provider` trains this model with `method`. Where jobs are priced from the table,
+    /// the table lists a price for each method the model trains with; a provider that prices
+    /// each job itself, or trains models the table does not list, decides on its own side.
+    pub fn trains_with(&self, method: Method, provider: Provider) -> bool {
+        let facts = provider.facts();
+        facts.pricing == Pricing::EstimatesEachJob
+            || facts.trains_unlisted_models
+            || self.training.contains_key(&method)
     }
 
     /// The dates after which the model cannot be fine-tuned, with what each means, for a
@@ -356,5 +366,19 @@ mod tests {
         assert!(
             message.starts_with("unknown model \"gpt-5-turbo\"; known models: gpt-4o-2024-08-06")
         );
+    }
+
+    #[test]
+    fn a_model_trains_with_the_methods_the_table_prices_where_jobs_are_priced_from_it() {
+        let table = PriceTable::embedded();
+        let mini = table.find("gpt-4o-mini-2024-07-18").unwrap();
+        assert!(mini.trains_with(Method::Supervised, Provider::OpenAi));
+        assert!(!mini.trains_with(Method::Dpo, Provider::OpenAi));
+        assert!(!mini.trains_with(Method::Dpo, Provider::Azure));
+        // Together prices each job itself and decides on its side.
+        let llama = table
+            .find("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")
+            .unwrap();
+        assert!(llama.trains_with(Method::Dpo, Provider::Together));
     }
 }

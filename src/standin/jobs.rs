@@ -20,7 +20,7 @@ use crate::cost::{PriceTable, auto_epochs};
 use crate::dataset::Method;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{CheckOptions, TokenSettings, check_stream};
-use crate::provider::{Pricing, Provider};
+use crate::provider::Provider;
 use crate::tokens::TokenCounter;
 
 /// Steps a simulated epoch takes at most, so big files still train in seconds.
@@ -740,10 +740,7 @@ impl World {
             .filter(|entry| {
                 !model.starts_with("ft:")
                     && (unlisted || provider.trains_models_of(entry.provider))
-                    // Where jobs are priced from the table, the table must price the method.
-                    && (provider.facts().pricing == Pricing::EstimatesEachJob
-                        || provider.facts().trains_unlisted_models
-                        || entry.training.contains_key(&method))
+                    && entry.trains_with(method, provider)
             })
             .ok_or_else(|| {
                 Refusal::bad(format!("Model {model} is not available for fine-tuning with method {kind} or does not exist."), Some("model"))

@@ -18,7 +18,7 @@ use crate::cost::PriceTable;
 use crate::dataset::Method;
 use crate::lint::ContentForms;
 use crate::prepare::output::{OutputSet, TargetPolicy};
-use crate::provider::{Pricing, Tuning};
+use crate::provider::Tuning;
 
 /// Where the jobs made from an export are recorded, in its folder.
 pub const MIGRATIONS_FILE: &str = "migrations.json";
@@ -176,15 +176,8 @@ pub async fn check_trainable(
         Limits::NotPublished => {}
     }
     let table = PriceTable::embedded();
-    let facts = target.facts();
     match table.find_for(model, target) {
-        Ok(entry)
-            if facts.pricing == Pricing::EstimatesEachJob
-                || facts.trains_unlisted_models
-                || entry.training.contains_key(&method) =>
-        {
-            Ok(Ok(()))
-        }
+        Ok(entry) if entry.trains_with(method, target) => Ok(Ok(())),
         Ok(entry) => Ok(Err(Untrainable::Method(
             entry.training.keys().copied().collect(),
         ))),

@@ -958,3 +958,32 @@ fn plain_format_files_are_deduplicated_on_their_text_and_split_for_together() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("minimum of 10"), "{stderr}");
 }
+
+/// `split --provider` holds each side to that provider's minimum: 3 validation examples of 12
+/// are refused for OpenAI (10 a side) and taken for Together AI (1).
+#[test]
+fn split_holds_each_side_to_the_provider_s_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    let lines: Vec<String> = (0..12).map(|i| example(i).to_string()).collect();
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let split = |provider: &str| {
+        finetune()
+            .args(["split", input.to_str().unwrap(), "--validation", "3"])
+            .args(["--provider", provider])
+            .output()
+            .unwrap()
+    };
+    let openai = split("openai");
+    assert_eq!(openai.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&openai.stderr).contains("minimum of 10"));
+    let together = split("together");
+    assert_eq!(
+        together.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&together.stderr)
+    );
+    let validation = fs::read_to_string(dir.path().join("data.validation.jsonl")).unwrap();
+    assert_eq!(validation.lines().count(), 3);
+}

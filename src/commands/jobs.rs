@@ -424,8 +424,9 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             match (estimate.cost_usd, provider.facts().pricing) {
                 (_, Pricing::EstimatesEachJob) => {}
                 (Some(cost), Pricing::Reference { note }) => plan.push_str(&format!(
-                    ", about {} at OpenAI's list price ({note})",
-                    dollars(cost)
+                    ", about {} at {} list price ({note})",
+                    dollars(cost),
+                    provider.reference_price_owner()
                 )),
                 (Some(cost), Pricing::PriceTable) => {
                     plan.push_str(&format!(", about {}", dollars(cost)));

@@ -487,7 +487,11 @@ fn local_estimate(cost: Option<f64>, target: crate::provider::Provider) -> Strin
             format!("{} prices it once the file is uploaded", target.label())
         }
         (Some(usd), Pricing::Reference { .. }) => {
-            format!("about {} at OpenAI's list price", dollars(usd))
+            format!(
+                "about {} at {} list price",
+                dollars(usd),
+                target.reference_price_owner()
+            )
         }
         (Some(usd), Pricing::PriceTable) => format!("about {}", dollars(usd)),
         (None, _) => "unknown".to_owned(),

@@ -87,6 +87,16 @@ impl Provider {
         self.facts().trains_models_of.contains(&home)
     }
 
+    /// Whose list price stands for this provider's own, where its prices are only a reference
+    /// ([`Pricing::Reference`]): the provider whose models it trains ("OpenAI's" for Azure
+    /// OpenAI), else the price table's.
+    pub fn reference_price_owner(self) -> String {
+        self.facts().trains_models_of.first().map_or_else(
+            || "the price table's".to_owned(),
+            |home| format!("{}'s", home.label()),
+        )
+    }
+
     /// The dataset rules `check` applies for this provider.
     pub const fn dataset_rules(self) -> crate::lint::RuleProfile {
         self.facts().dataset_rules

@@ -7,7 +7,7 @@ use crate::cli::settings::ModelSetting;
 use crate::cli::{CheckArgs, OutputFormat, Printer};
 use crate::commands::{ExitStatus, price_table};
 use crate::cost::{EpochSource, Epochs, Estimate, ModelEntry};
-use crate::dataset::Method;
+use crate::dataset::{Format, Method};
 use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
 use crate::lint::content::example_too_long;
@@ -142,7 +142,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
                 let summary = FileSummary {
                     errors: sink.errors,
                     warnings: sink.warnings,
-                    method: options.method.unwrap_or_default(),
+                    format: Format::of_method(options.method.unwrap_or_default()),
                     ..FileSummary::default()
                 };
                 (summary, false)
@@ -363,7 +363,7 @@ pub(crate) fn preflight(
             None => line.push_str(&format!(
                 "; no token price for {} {} training, so no cost estimate",
                 estimate.model,
-                summary.method.as_str()
+                summary.method().as_str()
             )),
         }
     }
@@ -535,7 +535,7 @@ fn file_report(
         .map(|counted| {
             Estimate::new(
                 model,
-                summary.method,
+                summary.method(),
                 counted.examples,
                 counted.billed_tokens_per_epoch,
                 epochs,
@@ -543,7 +543,7 @@ fn file_report(
         });
     FileReport {
         path,
-        method: summary.method.as_str(),
+        method: summary.method().as_str(),
         format: summary.format.is_plain().then(|| summary.format.as_str()),
         examples: summary.examples,
         valid_examples: summary.valid_examples,
@@ -603,7 +603,7 @@ fn write_summary(
             && let (Some(counted), Some(tokens), Some(estimate)) =
                 (&summary.tokens, &report.tokens, &report.estimate)
         {
-            write_tokens(out, counted, tokens, estimate, model, summary.method)?;
+            write_tokens(out, counted, tokens, estimate, model, summary.method())?;
         } else if format == OutputFormat::Human && summary.tokens.is_none() {
             writeln!(
                 out,
@@ -649,9 +649,9 @@ fn write_summary(
 /// `35 supervised text examples, …` for a plain format.
 fn file_line(summary: &FileSummary) -> String {
     let format = if summary.format.is_plain() {
-        format!("{} {}", summary.method.as_str(), summary.format.as_str())
+        format!("{} {}", summary.method().as_str(), summary.format.as_str())
     } else {
-        summary.method.as_str().to_owned()
+        summary.method().as_str().to_owned()
     };
     format!(
         "{} {format} examples, {} valid, {}, {}",

@@ -372,7 +372,7 @@ pub fn train(args: &TrainArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         },
         None => None,
     };
-    let detected = training.preflight.as_ref().map(|p| p.summary.method);
+    let detected = training.preflight.as_ref().map(|p| p.summary.method());
     let method = match (args.method, detected) {
         (TrainMethod::Supervised, _) | (TrainMethod::Auto, None | Some(Method::Supervised)) => {
             Method::Supervised

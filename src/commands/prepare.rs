@@ -104,7 +104,7 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
     let estimate = train_tokens.map(|tokens| {
         Estimate::new(
             &model,
-            report.train.summary.method,
+            report.train.summary.method(),
             tokens.examples,
             tokens.billed_tokens_per_epoch,
             args.epochs,

@@ -106,6 +106,15 @@ impl Format {
         Format::PromptCompletion,
     ];
 
+    /// The chat format of `method`: the format of its lines that have messages.
+    pub const fn of_method(method: Method) -> Self {
+        match method {
+            Method::Supervised => Format::Chat,
+            Method::Dpo => Format::Preference,
+            Method::Reinforcement => Format::Reinforcement,
+        }
+    }
+
     /// The method a job trains lines of this format with.
     pub const fn method(self) -> Method {
         match self {

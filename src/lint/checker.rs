@@ -128,12 +128,18 @@ pub struct FileSummary {
     pub warnings: u64,
     /// Whether `max_errors` stopped the check before the end of the stream.
     pub stopped_early: bool,
-    /// The method the file was checked as: the one given, or the majority of its lines.
-    pub method: Method,
     /// The format of the file's lines: the majority's, among those of the method given.
     pub format: Format,
     /// Token counts, when they were asked for.
     pub tokens: Option<TokenSummary>,
+}
+
+impl FileSummary {
+    /// The method the file was checked as: the one given, or the majority of its lines (the
+    /// method of [`FileSummary::format`]).
+    pub fn method(&self) -> Method {
+        self.format.method()
+    }
 }
 
 /// Checks one stream, handing each diagnostic to `sink` in line order; file-level diagnostics
@@ -413,7 +419,6 @@ impl<'a> Merger<'a> {
     fn into_summary(mut self) -> FileSummary {
         let format = self.file_format();
         self.summary.format = format;
-        self.summary.method = format.method();
         if let Some(settings) = &self.options.tokens {
             let per_example = Distribution::of(&mut self.lengths);
             self.summary.tokens = Some(TokenSummary {

@@ -231,11 +231,18 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
             outcome
         }
     };
-    let (status, body, shown) = match outcome {
-        Ok(Answer::Json(value)) => (200, serde_json::to_vec(&value).expect("json"), value),
+    // A file's content goes as bytes, as the providers send it, never labelled JSON: a JSON
+    // Lines file is not one JSON value.
+    let (status, body, shown, content_type) = match outcome {
+        Ok(Answer::Json(value)) => (
+            200,
+            serde_json::to_vec(&value).expect("json"),
+            value,
+            "application/json",
+        ),
         Ok(Answer::Raw(bytes)) => {
             let shown = journalled(&bytes);
-            (200, bytes, shown)
+            (200, bytes, shown, "application/octet-stream")
         }
         Err(refusal) => {
             let value = refusal.body_for(provider);
@@ -243,6 +250,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
                 refusal.status,
                 serde_json::to_vec(&value).expect("json"),
                 value,
+                "application/json",
             )
         }
     };
@@ -274,10 +282,7 @@ pub(crate) async fn handle(State(standin): State<Arc<StandIn>>, request: Request
     };
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     add_request_id(headers);
     if let Some(fault) = fault.filter(|f| f.kind == FaultKind::Status) {
         if let Some(seconds) = fault

@@ -112,6 +112,12 @@ fn prices(model: &ModelEntry) -> String {
                 Rate::PerHour { usd_per_hour } => format!("{method} ${usd_per_hour:.2}/hour"),
             }
         })
+        .chain(
+            model
+                .unpriced_methods
+                .keys()
+                .map(|method| format!("{} (price not published)", method.as_str())),
+        )
         .collect();
     if prices.is_empty() {
         "-".to_owned()

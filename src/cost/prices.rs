@@ -50,6 +50,10 @@ pub struct ModelEntry {
     pub provider: Provider,
     /// Training rates by method; empty where the provider prices each job itself.
     pub training: BTreeMap<Method, Rate>,
+    /// Methods the model also trains with whose rate is not published, each with the page
+    /// that says the model trains with it; a job of one is created with its cost unknown.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unpriced_methods: BTreeMap<Method, String>,
     /// When the base model stops being available for fine-tuning, where announced (YYYY-MM-DD).
     pub shutdown: Option<String>,
     /// When the provider stops taking new fine-tuning jobs for it, where announced (YYYY-MM-DD).
@@ -68,14 +72,28 @@ impl ModelEntry {
         self.provider.facts().approximate_tokens
     }
 
+    /// Every method the table lists for it, priced or not.
+    pub fn methods(&self) -> Vec<Method> {
+        let mut methods: Vec<Method> = self
+            .training
+            .keys()
+            .chain(self.unpriced_methods.keys())
+            .copied()
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        methods
+    }
+
     /// Whether `provider` trains this model with `method`. Where jobs are priced from the table,
-    /// the table lists a price for each method the model trains with; a provider that prices
+    /// the table lists each method the model trains with, priced or not; a provider that prices
     /// each job itself, or trains models the table does not list, decides on its own side.
     pub fn trains_with(&self, method: Method, provider: Provider) -> bool {
         let facts = provider.facts();
         facts.pricing == Pricing::EstimatesEachJob
             || facts.trains_unlisted_models
             || self.training.contains_key(&method)
+            || self.unpriced_methods.contains_key(&method)
     }
 
     /// The dates after which the model cannot be fine-tuned, with what each means, for a
@@ -237,6 +255,7 @@ impl PriceTable {
                 example_token_limit: None,
                 provider,
                 training: BTreeMap::new(),
+                unpriced_methods: BTreeMap::new(),
                 shutdown: None,
                 training_ends: None,
                 source: "not in the price table".to_owned(),
@@ -369,12 +388,23 @@ mod tests {
     }
 
     #[test]
-    fn a_model_trains_with_the_methods_the_table_prices_where_jobs_are_priced_from_it() {
+    fn a_model_trains_with_the_methods_the_table_lists_where_jobs_are_priced_from_it() {
         let table = PriceTable::embedded();
         let mini = table.find("gpt-4o-mini-2024-07-18").unwrap();
         assert!(mini.trains_with(Method::Supervised, Provider::OpenAi));
         assert!(!mini.trains_with(Method::Dpo, Provider::OpenAi));
         assert!(!mini.trains_with(Method::Dpo, Provider::Azure));
+        // A method listed without a price still trains, its cost unknown.
+        let four_one = table.find("gpt-4.1-mini").unwrap();
+        assert!(four_one.trains_with(Method::Dpo, Provider::OpenAi));
+        assert!(four_one.trains_with(Method::Dpo, Provider::Azure));
+        assert!(!four_one.trains_with(Method::Reinforcement, Provider::OpenAi));
+        assert_eq!(four_one.training.get(&Method::Dpo), None);
+        assert_eq!(
+            four_one.methods(),
+            [Method::Supervised, Method::Dpo],
+            "{four_one:?}"
+        );
         // Together prices each job itself and decides on its side.
         let llama = table
             .find("meta-llama/Meta-Llama-3.1-8B-Instruct-Reference")

@@ -178,9 +178,7 @@ pub async fn check_trainable(
     let table = PriceTable::embedded();
     match table.find_for(model, target) {
         Ok(entry) if entry.trains_with(method, target) => Ok(Ok(())),
-        Ok(entry) => Ok(Err(Untrainable::Method(
-            entry.training.keys().copied().collect(),
-        ))),
+        Ok(entry) => Ok(Err(Untrainable::Method(entry.methods()))),
         Err(_) => Ok(Err(Untrainable::Model(
             table
                 .models

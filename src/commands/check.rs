@@ -360,8 +360,17 @@ pub(crate) fn preflight(
             None if model.provider.facts().pricing == Pricing::EstimatesEachJob => line.push_str(
                 &format!("; {} prices the job itself", model.provider.label()),
             ),
+            None if !model.trains_with(summary.method(), model.provider) => {
+                let listed: Vec<&str> = model.methods().iter().map(|m| m.as_str()).collect();
+                line.push_str(&format!(
+                    "; the price table does not list {} for {} training (it lists {}), so no cost estimate",
+                    estimate.model,
+                    summary.method().as_str(),
+                    if listed.is_empty() { "none".to_owned() } else { listed.join(", ") }
+                ));
+            }
             None => line.push_str(&format!(
-                "; no token price for {} {} training, so no cost estimate",
+                "; no published price for {} {} training, so no cost estimate",
                 estimate.model,
                 summary.method().as_str()
             )),

@@ -196,8 +196,35 @@ pub fn run(args: &MigrateArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         rows.push((shown, cost.cost));
     }
     let total = plan_table(&planned, &rows, &args.dir, target, printer)?;
-    if let Err(refusal) = plan::within_max_cost(total, args.max_cost) {
-        return Ok(refused(&refusal, target, printer));
+    match plan::within_max_cost(total, args.max_cost) {
+        Ok(()) => {}
+        Err(plan::Refusal::AboveMaxCost { cost, limit }) => {
+            printer.error(&format!(
+                "not creating any job: the total {} is above --max-cost {}",
+                dollars(cost),
+                dollars(limit)
+            ));
+            return Ok(ExitStatus::Failure);
+        }
+        Err(plan::Refusal::Unpriced { limit }) => {
+            let unpriced: Vec<&str> = planned
+                .iter()
+                .zip(&rows)
+                .filter(|(_, (_, cost))| cost.is_none())
+                .map(|(each, _)| each.job.id.as_str())
+                .collect();
+            printer.error(&format!(
+                "not creating any job: {} cannot be priced ({}), so --max-cost {} cannot be honoured",
+                plural(unpriced.len() as u64, "job"),
+                unpriced.join(", "),
+                dollars(limit)
+            ));
+            printer.note(
+                "  hint: recreate the priced jobs alone with --job ID, or leave out --max-cost to accept a job of unknown cost",
+            );
+            return Ok(ExitStatus::Failure);
+        }
+        Err(refusal) => return Ok(refused(&refusal, target, printer)),
     }
     let question = format!(
         "Create {} on {}?",

@@ -50,10 +50,10 @@ pub struct ModelEntry {
     pub provider: Provider,
     /// Training rates by method; empty where the provider prices each job itself.
     pub training: BTreeMap<Method, Rate>,
-    /// Methods the model also trains with whose rate is not published, each with the page
-    /// that says the model trains with it; a job of one is created with its cost unknown.
+    /// Methods the model also trains with whose rate is not published, each with the pages
+    /// that say the model trains with it; a job of one is created with its cost unknown.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub unpriced_methods: BTreeMap<Method, String>,
+    pub unpriced_methods: BTreeMap<Method, Vec<String>>,
     /// When the base model stops being available for fine-tuning, where announced (YYYY-MM-DD).
     pub shutdown: Option<String>,
     /// When the provider stops taking new fine-tuning jobs for it, where announced (YYYY-MM-DD).

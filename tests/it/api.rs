@@ -1102,6 +1102,39 @@ fn max_cost_and_a_missing_yes_refuse_to_create_a_job() {
     ]);
     assert_eq!(code, 1);
     assert!(stderr.contains("cannot be estimated"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the price table does not list gpt-4o-mini-2024-07-18 for dpo training (it lists supervised)"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A model that trains with DPO at a price nobody publishes: the job is created, its cost
+/// shown as unknown, and the reason is not that the model does not train so.
+#[test]
+fn a_dpo_job_without_a_published_price_is_created_with_its_cost_unknown() {
+    let server = StandIn::start(&[]);
+    let (code, stdout, stderr) = server.run(&[
+        "train-model",
+        "datasets/preference.jsonl",
+        "--model",
+        "gpt-4.1-mini",
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("no published price for gpt-4.1-mini-2025-04-14 dpo training")
+            && stderr.contains("cost unknown"),
+        "{stderr}"
+    );
+    let created = server
+        .journal()
+        .into_iter()
+        .find(|e| e["method"] == "POST" && e["path"] == "/fine_tuning/jobs")
+        .unwrap();
+    assert_eq!(created["request"]["method"]["type"], "dpo", "{created}");
+    assert_contract(&server.journal());
 }
 
 #[test]

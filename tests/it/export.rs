@@ -394,3 +394,41 @@ fn a_run_that_fails_part_way_keeps_what_it_downloaded() {
     );
     assert!(stderr.contains("2 files already there"), "{stderr}");
 }
+
+/// The head of the stand-in's answer to `GET path`.
+fn head_of(server: &StandIn, path: &str) -> String {
+    use std::io::{Read, Write};
+    let address = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/v1");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        crate::api::KEY
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let end = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase()
+}
+
+/// A file's content comes as bytes, as OpenAI sends it, never labelled JSON (a JSON Lines file
+/// is not one JSON value); the file's description is JSON.
+#[test]
+fn the_stand_in_sends_a_file_s_content_as_bytes() {
+    let server = StandIn::start(&[]);
+    let file = server.upload("datasets/sarcastic.jsonl");
+    let content = head_of(&server, &format!("/v1/files/{file}/content"));
+    assert!(
+        content.contains("content-type: application/octet-stream"),
+        "{content}"
+    );
+    let described = head_of(&server, &format!("/v1/files/{file}"));
+    assert!(
+        described.contains("content-type: application/json"),
+        "{described}"
+    );
+}

@@ -422,3 +422,40 @@ fn a_job_the_target_cannot_train_is_skipped_and_named_before_anything_is_created
     assert!(stdout.contains("1 job not priced"), "{stdout}");
     assert_eq!(recorded(dir.path()).len(), 2);
 }
+
+/// Under `--max-cost`, a job whose cost is not known stops the migration before anything is
+/// created, and is named with the way out.
+#[test]
+fn max_cost_names_the_jobs_it_cannot_price() {
+    let server = StandIn::start(&[]);
+    let training = server.upload("datasets/sarcastic.jsonl");
+    let preference = server.upload("datasets/preference.jsonl");
+    let ids = seed(
+        &server,
+        &json!([
+            {"training_file": training},
+            {"training_file": preference, "method": "dpo", "model": "gpt-4.1-mini-2025-04-14"},
+        ]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    server.ok(&["export", "-o", dir.path().to_str().unwrap()]);
+    let server = server.speaking("azure");
+    let (code, stdout, stderr) = migrate(&server, dir.path(), &["--yes", "--max-cost", "100"]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "not creating any job: 1 job cannot be priced ({}), so --max-cost $100.00 cannot be honoured",
+            ids[1]
+        )) && stderr.contains("--job ID"),
+        "{stderr}"
+    );
+    assert_eq!(creations(&server, "/fine_tuning/jobs"), 0);
+    // The priced job alone goes ahead.
+    let (code, stdout, stderr) = migrate(
+        &server,
+        dir.path(),
+        &["--yes", "--max-cost", "100", "--job", &ids[0]],
+    );
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert_eq!(creations(&server, "/fine_tuning/jobs"), 1);
+}

@@ -299,6 +299,15 @@ fn models_lists_every_model() {
         assert!(text.contains(name), "{text}");
     }
     assert!(text.contains("reinforcement $100"));
+    // A method the model trains with whose price is not published is listed as such.
+    let four_one = text
+        .lines()
+        .find(|line| line.starts_with("gpt-4.1-mini-2025-04-14"))
+        .unwrap();
+    assert!(
+        four_one.contains("supervised $5.00/1M tokens, dpo (price not published)"),
+        "{four_one}"
+    );
 }
 
 #[test]

@@ -79,6 +79,42 @@ pub enum Command {
     Migrate(MigrateArgs),
 }
 
+impl Command {
+    /// The API settings of a command that calls a provider's fine-tuning API; `None` for the
+    /// offline commands (`models` reads the API only where the provider publishes its models).
+    pub fn api(&self) -> Option<&ApiArgs> {
+        match self {
+            Command::UploadDataset(args) => Some(&args.api),
+            Command::ListFiles(args) => Some(&args.api),
+            Command::DeleteFilesByName(args) => Some(&args.api),
+            Command::TrainModel(args) => Some(&args.api),
+            Command::ListJobs(args) => Some(&args.api),
+            Command::RetrieveJob(args)
+            | Command::CancelJob(args)
+            | Command::PauseJob(args)
+            | Command::ResumeJob(args)
+            | Command::ListCheckpoints(args) => Some(&args.api),
+            Command::ListJobEvents(args) => Some(&args.api),
+            Command::Wait(args) => Some(&args.api),
+            Command::Metrics(args) => Some(&args.api),
+            Command::FineTunePrompt(args) => Some(&args.api),
+            Command::Export(args) => Some(&args.api),
+            Command::Migrate(args) => Some(&args.api),
+            Command::Models(args) if args.api.provider.facts().publishes_model_limits => {
+                Some(&args.api)
+            }
+            Command::Check(_)
+            | Command::Rule(_)
+            | Command::Models(_)
+            | Command::Dedupe(_)
+            | Command::Split(_)
+            | Command::Prepare(_)
+            | Command::Convert(_)
+            | Command::StandIn(_) => None,
+        }
+    }
+}
+
 /// Where the API is and how to reach it; shared by every API command.
 #[derive(Debug, Args)]
 pub struct ApiArgs {

@@ -174,3 +174,180 @@ fn dedupe_and_split_work_on_vertex_lines() {
         .success();
     assert_eq!(fs::read_to_string(&out).unwrap(), data);
 }
+
+/// Converts `input` with `direction` (`--to vertex` or `--from vertex`) into a temporary
+/// folder: the exit code, the JSON report, and the lines written; the input is never modified.
+fn convert(input: &str, direction: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let before = fs::read(crate::project_file(input)).unwrap();
+    let output = finetune()
+        .arg("convert")
+        .arg(input)
+        .arg("-o")
+        .arg(&out)
+        .args(direction)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(fs::read(crate::project_file(input)).unwrap(), before);
+    let written = fs::read_to_string(&out).unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+        written,
+    )
+}
+
+/// Checks `lines` with `args`, asserting no errors.
+fn assert_checks_clean(lines: &str, args: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("converted.jsonl");
+    fs::write(&path, lines).unwrap();
+    let output = finetune()
+        .arg("check")
+        .arg(&path)
+        .args(args)
+        .args(["--ignore", "FT401", "--output-format", "concise"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        output_text(&output.stdout)
+    );
+}
+
+#[test]
+fn convert_to_vertex_and_back_passes_each_check() {
+    for (input, rows, left_out) in [
+        ("datasets/sarcastic.jsonl", 35, &[28_u64, 29][..]),
+        ("datasets/preference.jsonl", 12, &[][..]),
+    ] {
+        let (code, report, vertex) = convert(input, &["--to", "vertex"]);
+        assert_eq!(code, i32::from(!left_out.is_empty()), "{input}");
+        assert_eq!(report["rows"], rows, "{input}");
+        let unconverted: Vec<u64> = report["unconverted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["row"].as_u64().unwrap())
+            .collect();
+        assert_eq!(unconverted, left_out, "{input}");
+        assert_eq!(
+            report["converted"].as_u64().unwrap(),
+            rows - left_out.len() as u64
+        );
+        assert_eq!(
+            vertex.lines().count() as u64,
+            report["converted"].as_u64().unwrap()
+        );
+        assert_checks_clean(&vertex, &["--provider", "vertex"]);
+
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join("vertex.jsonl");
+        fs::write(&staged, &vertex).unwrap();
+        let out = dir.path().join("back.jsonl");
+        finetune()
+            .arg("convert")
+            .arg(&staged)
+            .arg("-o")
+            .arg(&out)
+            .args(["--from", "vertex"])
+            .assert()
+            .code(0);
+        assert_checks_clean(&fs::read_to_string(&out).unwrap(), &[]);
+    }
+}
+
+#[test]
+fn weight_zero_is_reported_with_its_line_and_pointer() {
+    let (_, report, _) = convert("datasets/sarcastic.jsonl", &["--to", "vertex"]);
+    let first = &report["unconverted"][0];
+    assert_eq!(first["row"], 28);
+    assert_eq!(first["pointer"], "/messages/2/weight");
+    assert!(
+        first["reason"].as_str().unwrap().contains("weight 0"),
+        "{first}"
+    );
+    let output = finetune()
+        .args(["convert", "datasets/sarcastic.jsonl", "-o"])
+        .arg(tempfile::tempdir().unwrap().path().join("out.jsonl"))
+        .args(["--to", "vertex"])
+        .output()
+        .unwrap();
+    let text = output_text(&output.stdout);
+    assert!(
+        text.contains("datasets/sarcastic.jsonl:28: not converted: an assistant message of weight 0: Vertex AI trains on every model turn (at /messages/2/weight)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("35 rows, 33 converted, 2 not converted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tool_calls_become_function_calls_and_responses() {
+    let (_, _, vertex) = convert("datasets/sarcastic.jsonl", &["--to", "vertex"]);
+    let calling: Vec<Value> = vertex
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line.get("tools").is_some())
+        .collect();
+    assert!(!calling.is_empty());
+    for line in &calling {
+        let contents = line["contents"].as_array().unwrap();
+        let call = contents
+            .iter()
+            .position(|turn| turn["parts"][0].get("functionCall").is_some())
+            .expect("a model turn calls the function");
+        assert_eq!(contents[call]["role"], "model");
+        assert!(contents[call]["parts"][0]["functionCall"]["args"].is_object());
+        let response = &contents[call + 1];
+        assert_eq!(response["role"], "user");
+        assert_eq!(
+            response["parts"][0]["functionResponse"]["name"],
+            contents[call]["parts"][0]["functionCall"]["name"]
+        );
+        assert!(line["tools"][0]["functionDeclarations"].is_array());
+    }
+}
+
+#[test]
+fn the_bundled_vertex_dataset_converts_to_openai_but_its_cloud_storage_image() {
+    let (code, report, openai) = convert("datasets/vertex.jsonl", &["--from", "vertex"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["converted"], 5);
+    assert_eq!(report["unconverted"][0]["row"], 4);
+    assert_eq!(
+        report["unconverted"][0]["pointer"],
+        "/contents/0/parts/1/fileData/fileUri"
+    );
+    assert_checks_clean(&openai, &[]);
+    // The call and its response keep their pairing through generated ids.
+    let booking: Value = serde_json::from_str(openai.lines().nth(3).unwrap()).unwrap();
+    let call_id = &booking["messages"][2]["tool_calls"][0]["id"];
+    assert_eq!(booking["messages"][3]["tool_call_id"], *call_id);
+    assert_eq!(
+        booking["tools"][0]["function"]["parameters"]["type"],
+        "object"
+    );
+}
+
+#[test]
+fn convert_takes_from_or_to_not_both() {
+    let output = finetune()
+        .args([
+            "convert",
+            "datasets/vertex.jsonl",
+            "-o",
+            "/tmp/never-written.jsonl",
+        ])
+        .args(["--from", "vertex", "--to", "vertex"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!std::path::Path::new("/tmp/never-written.jsonl").exists());
+}

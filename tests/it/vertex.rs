@@ -351,3 +351,44 @@ fn convert_takes_from_or_to_not_both() {
     assert_eq!(output.status.code(), Some(2));
     assert!(!std::path::Path::new("/tmp/never-written.jsonl").exists());
 }
+
+#[test]
+fn leakage_and_same_prompt_copies_are_found_in_vertex_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fs::read_to_string(crate::project_file("datasets/vertex.jsonl")).unwrap();
+    let first = data.lines().next().unwrap();
+    let validation = dir.path().join("validation.jsonl");
+    fs::write(&validation, format!("{first}\n")).unwrap();
+    let (code, report) = json_check(&[
+        "datasets/vertex.jsonl",
+        "--provider",
+        "vertex",
+        "--validation",
+        validation.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|file| file["diagnostics"].as_array().unwrap())
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"FT405"), "{report}");
+
+    // The same question answered differently: one prompt.
+    let reanswered = first.replace("Every 150 to 300 km", "Every 200 km");
+    assert_ne!(reanswered, first);
+    let input = dir.path().join("in.jsonl");
+    fs::write(&input, format!("{data}{reanswered}\n")).unwrap();
+    let out = dir.path().join("out.jsonl");
+    finetune()
+        .arg("dedupe")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--by", "prompt", "--near", "off"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&out).unwrap(), data);
+}

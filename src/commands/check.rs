@@ -275,7 +275,13 @@ fn model_warnings(model: &ModelEntry, provider: Provider, printer: &mut Printer)
     if !warnings.is_empty() {
         let others: Vec<String> = Provider::ALL
             .into_iter()
-            .filter(|other| *other != provider && other.facts().stops_new_jobs.is_none())
+            // Where the same file trains through the same commands.
+            .filter(|other| {
+                *other != provider
+                    && other.facts().stops_new_jobs.is_none()
+                    && other.facts().drives_api
+                    && !other.dataset_rules().reads_vertex()
+            })
             .map(|other| {
                 let facts = other.facts();
                 format!(

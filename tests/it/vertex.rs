@@ -392,3 +392,16 @@ fn leakage_and_same_prompt_copies_are_found_in_vertex_lines() {
         .success();
     assert_eq!(fs::read_to_string(&out).unwrap(), data);
 }
+
+#[test]
+fn openai_s_wind_down_does_not_send_an_openai_file_to_vertex() {
+    let output = finetune()
+        .env("FINETUNE_TODAY", "2027-01-10")
+        .args(["check", "datasets/sarcastic.jsonl"])
+        .output()
+        .unwrap();
+    let text = output_text(&output.stderr) + &output_text(&output.stdout);
+    assert!(text.contains("the same dataset trains on"), "{text}");
+    assert!(text.contains("--provider together"), "{text}");
+    assert!(!text.contains("--provider vertex"), "{text}");
+}

@@ -222,6 +222,7 @@ pub static RULES: &[&Rule] = &[
     &schema::vertex_unknown_key::RULE,
     &schema::openai_format_for_vertex::RULE,
     &schema::vertex_invalid_completions::RULE,
+    &schema::vertex_invalid_tools::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -342,6 +343,7 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
     (schema::vertex_invalid_file_data::check, VERTEX),
     (schema::vertex_unknown_key::check, VERTEX),
     (schema::vertex_invalid_completions::check, VERTEX_PREFERENCE),
+    (schema::vertex_invalid_tools::check, VERTEX),
     (conversation::vertex_roles_not_alternating::check, VERTEX),
     (
         conversation::vertex_function_part_in_wrong_turn::check,

@@ -1,5 +1,5 @@
 //! A parsed line seen as a Vertex AI (Gemini tuning) example: its turns and parts, with their
-//! JSON pointers, for the rules of that format (FT150–FT159, FT250–FT254, FT350).
+//! JSON pointers, for the rules of that format (FT150–FT158, FT250–FT254, FT350).
 //!
 //! A supervised line is `{"systemInstruction": Content, "contents": [Content], "tools":
 //! [Tool]}`; a preference line `{"contents": [Content], "completions": [{"score": 0|1,
@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::Record;
+use super::{Findings, Record, Rule, type_name};
 
 /// The roles of a turn of `contents`.
 pub const ROLES: &[&str] = &["user", "model"];
@@ -184,4 +184,28 @@ pub fn declared_functions<'a>(record: &Record<'a>) -> Vec<&'a str> {
         .flatten()
         .filter_map(|declaration| declaration.get("name")?.as_str())
         .collect()
+}
+
+/// The objects among `items`, with their index and pointer (`{base}/{index}`); every item that
+/// is not an object is reported for `rule` as "`noun` `index` is …, not an object".
+pub fn objects_of<'a>(
+    items: &'a [Value],
+    base: &str,
+    noun: &str,
+    rule: &'static Rule,
+    out: &mut Findings,
+) -> Vec<(usize, String, &'a Map<String, Value>)> {
+    let mut objects = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let pointer = format!("{base}/{index}");
+        match item {
+            Value::Object(object) => objects.push((index, pointer, object)),
+            other => out.at(
+                rule,
+                pointer,
+                format!("{noun} {index} is {}, not an object", type_name(other)),
+            ),
+        }
+    }
+    objects
 }

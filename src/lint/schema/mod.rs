@@ -22,6 +22,7 @@ pub mod unknown_top_level_key;
 pub mod vertex_invalid_completions;
 pub mod vertex_invalid_file_data;
 pub mod vertex_invalid_part;
+pub mod vertex_invalid_tools;
 pub mod vertex_invalid_turn;
 pub mod vertex_missing_contents;
 pub mod vertex_unknown_key;

@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
+use crate::lint::vertex::objects_of;
 use crate::lint::{Family, Findings, Record, Rule, quote, type_name};
 
 pub static RULE: Rule = Rule {
@@ -60,16 +61,8 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         );
     }
     let mut scores = Vec::new();
-    for (index, item) in completions.iter().enumerate() {
-        let pointer = format!("/completions/{index}");
-        let Value::Object(item) = item else {
-            out.at(
-                &RULE,
-                pointer,
-                format!("completion {index} is {}, not an object", type_name(item)),
-            );
-            continue;
-        };
+    for (index, pointer, item) in objects_of(completions, "/completions", "completion", &RULE, out)
+    {
         match item.get("score").and_then(Value::as_f64) {
             Some(score) if score.abs() < f64::EPSILON => scores.push(0),
             Some(score) if (score - 1.0).abs() < f64::EPSILON => scores.push(1),

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
-use crate::lint::vertex::{all_turns, data_keys};
+use crate::lint::vertex::{all_turns, data_keys, objects_of};
 use crate::lint::{Family, Findings, Record, Rule, type_name};
 
 pub static RULE: Rule = Rule {
@@ -33,16 +33,10 @@ string (OpenAI's shape) rather than an object.
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for turn in all_turns(record) {
         let parts = turn.object.get("parts").and_then(Value::as_array);
-        for (index, part) in parts.into_iter().flatten().enumerate() {
-            if !part.is_object() {
-                out.at(
-                    &RULE,
-                    format!("{}/parts/{index}", turn.pointer),
-                    format!("part {index} is {}, not an object", type_name(part)),
-                );
-            }
-        }
-        for (pointer, part) in turn.parts() {
+        let base = format!("{}/parts", turn.pointer);
+        for (_, pointer, part) in
+            objects_of(parts.map_or(&[], Vec::as_slice), &base, "part", &RULE, out)
+        {
             let keys = data_keys(part);
             match keys.as_slice() {
                 [] => out.at(&RULE, pointer, "part has no data: none of text, fileData, inlineData, functionCall, functionResponse".to_owned()),

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
-use crate::lint::vertex::{SYSTEM_KEYS, all_turns, contents};
+use crate::lint::vertex::{SYSTEM_KEYS, all_turns, contents, objects_of};
 use crate::lint::{Family, Findings, Record, Rule, type_name};
 
 pub static RULE: Rule = Rule {
@@ -29,14 +29,8 @@ Vertex AI rejects the dataset.
 };
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
-    for (index, turn) in contents(record).into_iter().flatten().enumerate() {
-        if !turn.is_object() {
-            out.at(
-                &RULE,
-                format!("/contents/{index}"),
-                format!("turn {index} is {}, not an object", type_name(turn)),
-            );
-        }
+    if let Some(turns) = contents(record) {
+        objects_of(turns, "/contents", "turn", &RULE, out);
     }
     for key in SYSTEM_KEYS {
         if let Some(value) = record.line().get(*key)

@@ -87,6 +87,14 @@ fn a_vertex_file_elsewhere_names_the_conversion() {
 }
 
 #[test]
+fn the_bundled_vertex_preference_dataset_passes_under_vertex() {
+    let (code, report) = json_check(&["datasets/vertex-preference.jsonl", "--provider", "vertex"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["files"][0]["format"], "vertex-preference");
+    assert_eq!(report["files"][0]["examples"], 12);
+}
+
+#[test]
 fn a_vertex_preference_file_is_checked_as_preference() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("preference.jsonl");

@@ -413,3 +413,53 @@ fn openai_s_wind_down_does_not_send_an_openai_file_to_vertex() {
     assert!(text.contains("--provider together"), "{text}");
     assert!(!text.contains("--provider vertex"), "{text}");
 }
+
+#[test]
+fn prepare_splits_a_vertex_file_into_checked_sides() {
+    let (_, _, vertex) = convert("datasets/sarcastic.jsonl", &["--to", "vertex"]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    fs::write(&input, &vertex).unwrap();
+    let output = finetune()
+        .arg("prepare")
+        .arg(&input)
+        .args(["--provider", "vertex"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        output_text(&output.stderr)
+    );
+    let train = fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap();
+    let validation = fs::read_to_string(dir.path().join("data.validation.jsonl")).unwrap();
+    assert_eq!(train.lines().count() + validation.lines().count(), 33);
+    assert_checks_clean(&train, &["--provider", "vertex"]);
+    assert_checks_clean(&validation, &["--provider", "vertex"]);
+}
+
+#[test]
+fn convert_to_vertex_with_a_system_text_gives_each_line_an_instruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("chat.jsonl");
+    fs::write(
+        &input,
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("vertex.jsonl");
+    finetune()
+        .arg("convert")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--to", "vertex", "--system", "Be brief."])
+        .assert()
+        .code(0);
+    let line: Value = serde_json::from_str(fs::read_to_string(&out).unwrap().trim()).unwrap();
+    assert_eq!(
+        line["systemInstruction"],
+        serde_json::json!({"parts": [{"text": "Be brief."}]})
+    );
+}

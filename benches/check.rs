@@ -65,6 +65,7 @@ fn check(bencher: Bencher) {
         tokens: Some(TokenSettings {
             counter: TokenCounter::new(Encoding::O200kBase),
             example_token_limit: Some(65_536),
+            approximate: false,
         }),
         ..CheckOptions::default()
     };

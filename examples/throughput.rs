@@ -247,6 +247,7 @@ fn measure(path: &str) {
         tokens: Some(TokenSettings {
             counter,
             example_token_limit: Some(65_536),
+            approximate: false,
         }),
         ..CheckOptions::default()
     };

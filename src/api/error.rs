@@ -144,7 +144,13 @@ impl StatusError {
             let facts = self.provider.facts();
             let others: Vec<String> = Provider::ALL
                 .into_iter()
-                .filter(|other| *other != self.provider && other.facts().stops_new_jobs.is_none())
+                // Where the same commands take the same file.
+                .filter(|other| {
+                    *other != self.provider
+                        && other.facts().stops_new_jobs.is_none()
+                        && other.facts().drives_api
+                        && !other.dataset_rules().reads_vertex()
+                })
                 .map(|other| {
                     let other = other.facts();
                     format!(
@@ -443,6 +449,8 @@ mod tests {
         );
         assert_eq!(closed.wind_down(AFTER), Some(WindDown::JobsClosed));
         assert!(closed.hint(AFTER).unwrap().contains("--provider together"));
+        // Vertex AI takes neither the same commands nor the same file yet.
+        assert!(!closed.hint(AFTER).unwrap().contains("--provider vertex"));
         let retired = error(
             400,
             "/fine_tuning/jobs",

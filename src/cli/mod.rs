@@ -41,7 +41,8 @@ pub enum Command {
     Split(SplitArgs),
     /// Check, dedupe and split in one step: from a raw file to a clean train/validation pair.
     Prepare(PrepareArgs),
-    /// Convert prompt-completion, ShareGPT, Alpaca or CSV data to chat JSONL.
+    /// Convert prompt-completion, ShareGPT, Alpaca or CSV data to chat JSONL, and chat JSONL to
+    /// and from Vertex AI's format.
     Convert(ConvertArgs),
     /// Check a dataset and upload it for fine-tuning; prints the file id.
     UploadDataset(UploadArgs),
@@ -77,6 +78,42 @@ pub enum Command {
     Export(ExportArgs),
     /// Recreate exported jobs on another provider, exactly once, after showing the plan.
     Migrate(MigrateArgs),
+}
+
+impl Command {
+    /// The API settings of a command that calls a provider's fine-tuning API; `None` for the
+    /// offline commands (`models` reads the API only where the provider publishes its models).
+    pub fn api(&self) -> Option<&ApiArgs> {
+        match self {
+            Command::UploadDataset(args) => Some(&args.api),
+            Command::ListFiles(args) => Some(&args.api),
+            Command::DeleteFilesByName(args) => Some(&args.api),
+            Command::TrainModel(args) => Some(&args.api),
+            Command::ListJobs(args) => Some(&args.api),
+            Command::RetrieveJob(args)
+            | Command::CancelJob(args)
+            | Command::PauseJob(args)
+            | Command::ResumeJob(args)
+            | Command::ListCheckpoints(args) => Some(&args.api),
+            Command::ListJobEvents(args) => Some(&args.api),
+            Command::Wait(args) => Some(&args.api),
+            Command::Metrics(args) => Some(&args.api),
+            Command::FineTunePrompt(args) => Some(&args.api),
+            Command::Export(args) => Some(&args.api),
+            Command::Migrate(args) => Some(&args.api),
+            Command::Models(args) if args.api.provider.facts().publishes_model_limits => {
+                Some(&args.api)
+            }
+            Command::Check(_)
+            | Command::Rule(_)
+            | Command::Models(_)
+            | Command::Dedupe(_)
+            | Command::Split(_)
+            | Command::Prepare(_)
+            | Command::Convert(_)
+            | Command::StandIn(_) => None,
+        }
+    }
 }
 
 /// Where the API is and how to reach it; shared by every API command.
@@ -504,9 +541,18 @@ pub struct ConvertArgs {
     /// Write through an output that is a symbolic link, replacing the file it points to (a link is refused otherwise).
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// The input's shape.
-    #[arg(long, value_enum)]
-    pub from: ConvertFrom,
+    /// The input's shape (`vertex`: Vertex AI's lines, written as OpenAI's).
+    #[arg(
+        long,
+        value_enum,
+        required_unless_present = "to",
+        conflicts_with = "to"
+    )]
+    pub from: Option<ConvertFrom>,
+    /// Write OpenAI chat and preference lines in another platform's format (`vertex`: Vertex
+    /// AI's Gemini tuning format).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub to: Option<ConvertTo>,
     /// A system message to start every example with (unless it has one).
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
@@ -526,6 +572,15 @@ pub enum ConvertFrom {
     Alpaca,
     /// CSV with a header naming a prompt column and an answer column (and optionally system).
     Csv,
+    /// Vertex AI's {"contents": [...]} lines (and preference lines with "completions").
+    Vertex,
+}
+
+/// The formats `convert --to` writes OpenAI's lines in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConvertTo {
+    /// Vertex AI's Gemini tuning lines: {"contents": [...]}, or "contents" and "completions".
+    Vertex,
 }
 
 /// Arguments of `finetune prepare`.

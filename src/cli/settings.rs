@@ -99,6 +99,9 @@ pub fn api_key_env_help() -> String {
 /// provider's variables, then its defaults; the message says what is missing.
 pub fn api_config(args: &ApiArgs) -> Result<Config, String> {
     let provider = args.provider;
+    if let Some(refusal) = provider.api_refusal() {
+        return Err(refusal);
+    }
     let facts = provider.facts();
     let key_env = args
         .api_key_env

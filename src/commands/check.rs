@@ -72,6 +72,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         tokens: counter.map(|counter| TokenSettings {
             counter,
             example_token_limit: model.example_token_limit,
+            approximate: model.approximate_tokens() && args.tokenizer.is_none(),
         }),
         method: args.method.method(),
         profile: args.provider.dataset_rules(),
@@ -274,7 +275,13 @@ fn model_warnings(model: &ModelEntry, provider: Provider, printer: &mut Printer)
     if !warnings.is_empty() {
         let others: Vec<String> = Provider::ALL
             .into_iter()
-            .filter(|other| *other != provider && other.facts().stops_new_jobs.is_none())
+            // Where the same file trains through the same commands.
+            .filter(|other| {
+                *other != provider
+                    && other.facts().stops_new_jobs.is_none()
+                    && other.facts().drives_api
+                    && !other.dataset_rules().reads_vertex()
+            })
             .map(|other| {
                 let facts = other.facts();
                 format!(
@@ -323,6 +330,7 @@ pub(crate) fn preflight(
                 (Some(model), Some(asked)) => Some(model.min(asked)),
                 (model, asked) => asked.or(model),
             },
+            approximate: model.approximate_tokens() && tokenizer.is_none(),
         }),
         method,
         profile: provider.dataset_rules(),
@@ -553,7 +561,8 @@ fn file_report(
     FileReport {
         path,
         method: summary.method().as_str(),
-        format: summary.format.is_plain().then(|| summary.format.as_str()),
+        format: (summary.format != Format::of_method(summary.method()))
+            .then(|| summary.format.as_str()),
         examples: summary.examples,
         valid_examples: summary.valid_examples,
         stopped_early: summary.stopped_early,
@@ -657,10 +666,10 @@ fn write_summary(
 /// One file's counts: `35 supervised examples, 35 valid, 0 errors, 0 warnings`, or
 /// `35 supervised text examples, …` for a plain format.
 fn file_line(summary: &FileSummary) -> String {
-    let format = if summary.format.is_plain() {
-        format!("{} {}", summary.method().as_str(), summary.format.as_str())
-    } else {
+    let format = if summary.format == Format::of_method(summary.method()) {
         summary.method().as_str().to_owned()
+    } else {
+        format!("{} {}", summary.method().as_str(), summary.format.as_str())
     };
     format!(
         "{} {format} examples, {} valid, {}, {}",

@@ -1,8 +1,8 @@
-//! `finetune convert FILE -o OUT --from FORMAT`.
+//! `finetune convert FILE -o OUT --from FORMAT` (or `--to FORMAT`).
 
 use std::io;
 
-use crate::cli::{ConvertArgs, ConvertFrom, Printer, TableFormat};
+use crate::cli::{ConvertArgs, ConvertFrom, ConvertTo, Printer, TableFormat};
 use crate::commands::{ExitStatus, prepare_failure};
 use crate::prepare::convert::{SourceFormat, convert};
 use crate::prepare::output::TargetPolicy;
@@ -12,11 +12,14 @@ const SHOWN: usize = 20;
 
 /// Converts a file and reports every row it could not convert.
 pub fn run(args: &ConvertArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
-    let from = match args.from {
-        ConvertFrom::PromptCompletion => SourceFormat::PromptCompletion,
-        ConvertFrom::Sharegpt => SourceFormat::ShareGpt,
-        ConvertFrom::Alpaca => SourceFormat::Alpaca,
-        ConvertFrom::Csv => SourceFormat::Csv,
+    // The parser requires one of --from and --to, and refuses both.
+    let from = match (args.from, args.to) {
+        (Some(ConvertFrom::PromptCompletion), _) => SourceFormat::PromptCompletion,
+        (Some(ConvertFrom::Sharegpt), _) => SourceFormat::ShareGpt,
+        (Some(ConvertFrom::Alpaca), _) => SourceFormat::Alpaca,
+        (Some(ConvertFrom::Csv), _) => SourceFormat::Csv,
+        (Some(ConvertFrom::Vertex), _) => SourceFormat::Vertex,
+        (None, Some(ConvertTo::Vertex) | None) => SourceFormat::OpenAi,
     };
     let policy = TargetPolicy {
         follow_symlinks: args.follow_symlinks,
@@ -44,7 +47,14 @@ pub fn run(args: &ConvertArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
     }
     let path = args.file.display();
     for row in report.unconverted.iter().take(SHOWN) {
-        writeln!(out, "{path}:{}: not converted: {}", row.row, row.reason)?;
+        match &row.pointer {
+            Some(at) => writeln!(
+                out,
+                "{path}:{}: not converted: {} (at {at})",
+                row.row, row.reason
+            )?,
+            None => writeln!(out, "{path}:{}: not converted: {}", row.row, row.reason)?,
+        }
     }
     if report.unconverted.len() > SHOWN {
         writeln!(

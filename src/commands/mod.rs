@@ -61,6 +61,11 @@ fn prepare_failure(error: &crate::prepare::PrepareError, printer: &mut Printer) 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
     let mut printer = Printer::new(cli.color);
+    // Refused before anything is read or checked: nothing would reach the provider.
+    if let Some(refusal) = cli.command.api().and_then(|api| api.provider.api_refusal()) {
+        printer.error(&refusal);
+        return ExitStatus::Error;
+    }
     let result = match cli.command {
         Command::Check(args) => check::run(&args, &mut printer),
         Command::Rule(args) => rule::run(&args, &mut printer),

@@ -50,6 +50,7 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             tokens: Some(TokenSettings {
                 counter: TokenCounter::new(model.encoding),
                 example_token_limit: model.example_token_limit,
+                approximate: model.approximate_tokens(),
             }),
             profile: args.provider.dataset_rules(),
             ..CheckOptions::default()

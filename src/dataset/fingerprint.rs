@@ -15,9 +15,32 @@ pub fn exact_fingerprint(example: &Map<String, Value>) -> u128 {
 }
 
 /// The identity of the prompt: every message before the last assistant message, and the tools;
-/// a prompt/completion example's `prompt`. `None` when the example has neither an assistant
-/// message nor a `prompt`.
+/// a prompt/completion example's `prompt`; for a Vertex AI example, the turns of `contents`
+/// before the last `model` turn (all of them in a preference example, whose answers are its
+/// `completions`), the system instruction and the tools. `None` when the example has no
+/// assistant message, no `prompt` and no `contents`.
 pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
+    if let (Some(Value::Array(contents)), None) = (example.get("contents"), example.get("messages"))
+    {
+        let end = if example.contains_key("completions") {
+            contents.len()
+        } else {
+            contents
+                .iter()
+                .rposition(|turn| turn.get("role").and_then(Value::as_str) == Some("model"))?
+        };
+        let mut hasher = Xxh3::new();
+        hasher.update(b"contents");
+        hash_value(&Value::Array(contents[..end].to_vec()), &mut hasher);
+        for key in ["systemInstruction", "system_instruction", "tools"] {
+            if let Some(value) = example.get(key) {
+                // Both spellings of the system instruction are one field.
+                hasher.update(if key == "tools" { b"tools" } else { b"system" });
+                hash_value(value, &mut hasher);
+            }
+        }
+        return Some(hasher.digest128());
+    }
     if let (Some(prompt @ Value::String(_)), None) =
         (example.get("prompt"), example.get("messages"))
     {
@@ -139,5 +162,25 @@ mod tests {
         assert_eq!(prompt_fingerprint(&a), prompt_fingerprint(&b));
         assert_ne!(prompt_fingerprint(&a), prompt_fingerprint(&c));
         assert_eq!(prompt_fingerprint(&object(r#"{"messages": []}"#)), None);
+    }
+
+    #[test]
+    fn a_vertex_prompt_is_the_turns_before_the_last_model_turn() {
+        let a = object(
+            r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+        );
+        let b = object(
+            r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hey"}]}]}"#,
+        );
+        let c = object(
+            r#"{"contents": [{"role": "user", "parts": [{"text": "Yo"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+        );
+        assert_eq!(prompt_fingerprint(&a), prompt_fingerprint(&b));
+        assert_ne!(prompt_fingerprint(&a), prompt_fingerprint(&c));
+        assert!(prompt_fingerprint(&a).is_some());
+        let preference = object(
+            r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": []}"#,
+        );
+        assert!(prompt_fingerprint(&preference).is_some());
     }
 }

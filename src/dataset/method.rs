@@ -88,6 +88,12 @@ pub enum Format {
     /// An instruction and its answer, the completion trained: `{"prompt": "...",
     /// "completion": "..."}`.
     PromptCompletion,
+    /// A Vertex AI supervised example: `{"contents": [{"role": "user"|"model", "parts":
+    /// [...]}], "systemInstruction": {...}, "tools": [...]}`, the `model` turns trained.
+    VertexSupervised,
+    /// A Vertex AI preference example: `{"contents": [...], "completions": [{"score": 1,
+    /// "completion": {...}}, {"score": 0, "completion": {...}}]}`, the completions trained.
+    VertexPreference,
 }
 
 /// The top-level keys of each plain format.
@@ -98,12 +104,14 @@ const PLAIN_KEYS: [(Format, &[&str]); 2] = [
 
 impl Format {
     /// Every format, in the order reports list them.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 7] = [
         Format::Chat,
         Format::Preference,
         Format::Reinforcement,
         Format::Text,
         Format::PromptCompletion,
+        Format::VertexSupervised,
+        Format::VertexPreference,
     ];
 
     /// The chat format of `method`: the format of its lines that have messages.
@@ -118,18 +126,23 @@ impl Format {
     /// The method a job trains lines of this format with.
     pub const fn method(self) -> Method {
         match self {
-            Format::Chat | Format::Text | Format::PromptCompletion => Method::Supervised,
-            Format::Preference => Method::Dpo,
+            Format::Chat | Format::Text | Format::PromptCompletion | Format::VertexSupervised => {
+                Method::Supervised
+            }
+            Format::Preference | Format::VertexPreference => Method::Dpo,
             Format::Reinforcement => Method::Reinforcement,
         }
     }
 
     /// The format's name in messages and reports: the method's for the chat formats (as
-    /// `--method` spells them), `text` and `prompt-completion` for the plain ones.
+    /// `--method` spells them), `text` and `prompt-completion` for the plain ones, `vertex`
+    /// and `vertex-preference` for Vertex AI's.
     pub const fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::PromptCompletion => "prompt-completion",
+            Format::VertexSupervised => "vertex",
+            Format::VertexPreference => "vertex-preference",
             other => other.method().as_str(),
         }
     }
@@ -137,6 +150,11 @@ impl Format {
     /// Whether the format is one of the plain ones, without messages.
     pub const fn is_plain(self) -> bool {
         matches!(self, Format::Text | Format::PromptCompletion)
+    }
+
+    /// Whether the format is one of Vertex AI's (`contents`/`parts`).
+    pub const fn is_vertex(self) -> bool {
+        matches!(self, Format::VertexSupervised | Format::VertexPreference)
     }
 
     /// The top-level keys of a plain format; empty for the chat formats.
@@ -161,6 +179,26 @@ impl Format {
                     plain.contains(format) && keys.iter().any(|key| line.contains_key(*key))
                 })
                 .map_or(Format::Chat, |(format, _)| *format),
+        }
+    }
+}
+
+impl Format {
+    /// The format of a parsed line for a platform that reads Vertex AI's format: a line with
+    /// OpenAI's keys (`messages`, `input`, …) and no `contents` is of OpenAI's format (which
+    /// such a platform rejects); any other is a Vertex line, of preference when `method` says
+    /// so or the line has `completions`.
+    pub fn detect_vertex(line: &Map<String, Value>, method: Option<Method>) -> Self {
+        let openai = !line.contains_key("contents")
+            && (line.contains_key("messages")
+                || PREFERENCE_KEYS.iter().any(|key| line.contains_key(*key)));
+        match method {
+            _ if openai => Self::detect(line, method, &[]),
+            // Vertex AI has no reinforcement format.
+            Some(Method::Reinforcement) => Format::Reinforcement,
+            Some(Method::Dpo) => Format::VertexPreference,
+            None if line.contains_key("completions") => Format::VertexPreference,
+            Some(Method::Supervised) | None => Format::VertexSupervised,
         }
     }
 }
@@ -244,6 +282,28 @@ mod tests {
         assert_eq!(
             Format::detect(&text, Some(Method::Dpo), &plain),
             Format::Preference
+        );
+    }
+
+    #[test]
+    fn vertex_lines_are_told_from_openai_lines() {
+        let object = |line: &str| serde_json::from_str::<Map<String, Value>>(line).unwrap();
+        let sft = object(r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}"#);
+        let preference = object(r#"{"contents": [], "completions": []}"#);
+        let openai = object(r#"{"messages": []}"#);
+        assert_eq!(Format::detect_vertex(&sft, None), Format::VertexSupervised);
+        assert_eq!(
+            Format::detect_vertex(&preference, None),
+            Format::VertexPreference
+        );
+        assert_eq!(
+            Format::detect_vertex(&sft, Some(Method::Dpo)),
+            Format::VertexPreference
+        );
+        assert_eq!(Format::detect_vertex(&openai, None), Format::Chat);
+        assert_eq!(
+            Format::detect_vertex(&object("{}"), None),
+            Format::VertexSupervised
         );
     }
 }

@@ -44,8 +44,9 @@ pub struct FileReport {
     pub path: String,
     /// The dataset format the file was checked as.
     pub method: &'static str,
-    /// The plain format of the file's lines (`text`, `prompt-completion`), where it is one;
-    /// absent for the chat formats, which `method` names.
+    /// The format of the file's lines where it is not OpenAI's chat format of the method: a
+    /// plain one (`text`, `prompt-completion`) or Vertex AI's (`vertex`, `vertex-preference`);
+    /// absent for OpenAI's chat formats, which `method` names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<&'static str>,
     /// Non-blank lines read.

@@ -62,6 +62,9 @@ pub struct TokenSettings {
     pub counter: TokenCounter,
     /// Tokens per example the model trains on; longer examples are reported and billed capped.
     pub example_token_limit: Option<u32>,
+    /// Whether the counts are approximate (the model's tokenizer is not the counter's), which
+    /// the report of a long example says.
+    pub approximate: bool,
 }
 
 /// Token counts of a whole stream.
@@ -816,9 +819,13 @@ fn lint_object(
     options: &CheckOptions,
     findings: &mut Findings,
 ) -> ObjectResult {
-    let format = options
-        .format
-        .unwrap_or_else(|| Format::detect(root, options.method, options.profile.plain_formats));
+    let format = options.format.unwrap_or_else(|| {
+        if options.profile.reads_vertex() {
+            Format::detect_vertex(root, options.method)
+        } else {
+            Format::detect(root, options.method, options.profile.plain_formats)
+        }
+    });
     let has_reference_field = format == Format::Reinforcement
         && root.keys().any(|key| !CHAT_KEYS.contains(&key.as_str()));
     let record = Record::with_format(root, format).under(options.profile);
@@ -833,7 +840,7 @@ fn lint_object(
         if let (Some(counted), Some(limit)) = (tokens, settings.example_token_limit)
             && counted.total > limit
         {
-            example_too_long::report(counted.total, limit, findings);
+            example_too_long::report(counted.total, limit, settings.approximate, findings);
         }
     }
     ObjectResult {
@@ -1066,6 +1073,7 @@ mod tests {
             tokens: Some(TokenSettings {
                 counter: TokenCounter::new(crate::tokens::Encoding::O200kBase),
                 example_token_limit: Some(40),
+                approximate: false,
             }),
             ..CheckOptions::default()
         };

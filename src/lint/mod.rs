@@ -15,6 +15,7 @@ pub mod profile;
 mod record;
 pub mod schema;
 pub mod syntax;
+pub mod vertex;
 
 #[cfg(test)]
 pub(crate) mod testing;
@@ -24,7 +25,9 @@ pub use checker::{
     TokenSummary, check_file, check_stream,
 };
 pub use filter::{RuleFilter, UnknownSelector};
-pub use profile::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
+pub use profile::{
+    ContentForms, Conversations, ImageSources, RepeatedRoles, RuleProfile, WeightScope,
+};
 pub use record::{
     CHAT_ROLES, Message, REASONING_KEYS, REINFORCEMENT_ROLES, Record, Text, message_keys,
     part_types, roles,
@@ -211,6 +214,15 @@ pub static RULES: &[&Rule] = &[
     &schema::legacy_preference_field::RULE,
     &schema::mixed_content_forms::RULE,
     &schema::invalid_plain_field::RULE,
+    &schema::vertex_missing_contents::RULE,
+    &schema::vertex_invalid_turn::RULE,
+    &schema::vertex_unknown_role::RULE,
+    &schema::vertex_invalid_part::RULE,
+    &schema::vertex_invalid_file_data::RULE,
+    &schema::vertex_unknown_key::RULE,
+    &schema::openai_format_for_vertex::RULE,
+    &schema::vertex_invalid_completions::RULE,
+    &schema::vertex_invalid_tools::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -226,6 +238,11 @@ pub static RULES: &[&Rule] = &[
     &conversation::input_ends_with_assistant::RULE,
     &conversation::last_not_user::RULE,
     &conversation::repeated_role_rejected::RULE,
+    &conversation::vertex_roles_not_alternating::RULE,
+    &conversation::vertex_function_part_in_wrong_turn::RULE,
+    &conversation::vertex_last_not_model::RULE,
+    &conversation::vertex_undefined_function::RULE,
+    &conversation::vertex_prompt_not_ending_with_user::RULE,
     &content::empty_content::RULE,
     &content::special_token::RULE,
     &content::image_outside_user::RULE,
@@ -236,6 +253,7 @@ pub static RULES: &[&Rule] = &[
     &content::example_too_long::RULE,
     &content::identical_preference_outputs::RULE,
     &content::remote_image_url::RULE,
+    &content::vertex_preference_not_text::RULE,
     &dataset::too_few_examples::RULE,
     &dataset::duplicate_example::RULE,
     &dataset::mixed_formats::RULE,
@@ -256,6 +274,20 @@ const REINFORCEMENT: &[Format] = &[Format::Reinforcement];
 const ANY: &[Format] = &Format::ALL;
 /// The plain formats, without messages.
 const PLAIN: &[Format] = &[Format::Text, Format::PromptCompletion];
+/// OpenAI's formats, which a platform reading Vertex AI's rejects (FT156).
+const OPENAI: &[Format] = &[
+    Format::Chat,
+    Format::Preference,
+    Format::Reinforcement,
+    Format::Text,
+    Format::PromptCompletion,
+];
+/// Vertex AI's formats.
+const VERTEX: &[Format] = &[Format::VertexSupervised, Format::VertexPreference];
+/// Vertex AI supervised examples only.
+const VERTEX_SUPERVISED: &[Format] = &[Format::VertexSupervised];
+/// Vertex AI preference examples only.
+const VERTEX_PREFERENCE: &[Format] = &[Format::VertexPreference];
 
 /// The record-level checks, run on every line that parsed as a JSON object, with the formats
 /// whose examples each applies to.
@@ -303,6 +335,33 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
     (content::invalid_image_data::check, ALL),
     (content::remote_image_url::check, ALL),
     (content::identical_preference_outputs::check, DPO),
+    (schema::openai_format_for_vertex::check, OPENAI),
+    (schema::vertex_missing_contents::check, VERTEX),
+    (schema::vertex_invalid_turn::check, VERTEX),
+    (schema::vertex_unknown_role::check, VERTEX),
+    (schema::vertex_invalid_part::check, VERTEX),
+    (schema::vertex_invalid_file_data::check, VERTEX),
+    (schema::vertex_unknown_key::check, VERTEX),
+    (schema::vertex_invalid_completions::check, VERTEX_PREFERENCE),
+    (schema::vertex_invalid_tools::check, VERTEX),
+    (conversation::vertex_roles_not_alternating::check, VERTEX),
+    (
+        conversation::vertex_function_part_in_wrong_turn::check,
+        VERTEX,
+    ),
+    (
+        conversation::vertex_last_not_model::check,
+        VERTEX_SUPERVISED,
+    ),
+    (conversation::vertex_undefined_function::check, VERTEX),
+    (
+        conversation::vertex_prompt_not_ending_with_user::check,
+        VERTEX_PREFERENCE,
+    ),
+    (
+        content::vertex_preference_not_text::check,
+        VERTEX_PREFERENCE,
+    ),
 ];
 
 /// Looks a rule up by its code (`FT103`, case-insensitive) or its name (`unknown-role`).

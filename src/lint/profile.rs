@@ -46,6 +46,18 @@ pub enum ContentForms {
     Uniform,
 }
 
+/// Which conversation format the platform reads natively.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conversations {
+    /// OpenAI's: `messages` of `role`/`content` (and the preference and reinforcement shapes
+    /// built on it). A Vertex AI line is a chat line missing its messages (FT101 names
+    /// `finetune convert --from vertex`).
+    OpenAi,
+    /// Vertex AI's Gemini tuning format: `contents` of `role`/`parts` turns, or `contents` and
+    /// `completions` for preference tuning; an OpenAI line is an error (FT156).
+    Vertex,
+}
+
 /// The dataset rules of one training platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleProfile {
@@ -53,6 +65,8 @@ pub struct RuleProfile {
     /// on besides the chat formats; a line in a plain format it does not take is checked as a
     /// chat line, which it is missing the messages of (FT101).
     pub plain_formats: &'static [Format],
+    /// The conversation format the platform reads.
+    pub conversations: Conversations,
     /// Which messages may carry a `weight`.
     pub weights: WeightScope,
     /// What two consecutive messages of the same role are.
@@ -80,6 +94,7 @@ impl RuleProfile {
     /// is written as a difference from.
     pub const BASELINE: RuleProfile = RuleProfile {
         plain_formats: &[],
+        conversations: Conversations::OpenAi,
         weights: WeightScope::Assistant,
         repeated_roles: RepeatedRoles::Warned,
         image_sources: ImageSources::RemoteOrData,
@@ -90,6 +105,11 @@ impl RuleProfile {
         min_examples: 10,
         max_examples: None,
     };
+
+    /// Whether the platform reads Vertex AI's `contents`/`parts` format rather than OpenAI's.
+    pub fn reads_vertex(&self) -> bool {
+        self.conversations == Conversations::Vertex
+    }
 
     /// Whether a weight on a message of `role` is allowed.
     pub fn allows_weight_on(&self, role: &str) -> bool {

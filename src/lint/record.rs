@@ -75,7 +75,10 @@ impl<'a> Record<'a> {
     pub fn with_format(line: &'a Map<String, Value>, format: Format) -> Self {
         let (conversation, prefix) = match format {
             Format::Preference => (line.get("input").and_then(Value::as_object), "/input"),
-            Format::Chat | Format::Reinforcement => (Some(line), ""),
+            Format::Chat
+            | Format::Reinforcement
+            | Format::VertexSupervised
+            | Format::VertexPreference => (Some(line), ""),
             Format::Text | Format::PromptCompletion => (None, ""),
         };
         Self {

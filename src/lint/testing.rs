@@ -1,7 +1,7 @@
 //! Pass/fail harness for rule tests: runs the whole line pipeline on one line.
 
 use super::checker::lint_line;
-use super::{CheckOptions, Rule, RuleProfile, WeightScope};
+use super::{CheckOptions, Conversations, Rule, RuleProfile, WeightScope};
 use crate::dataset::Method;
 
 /// The baseline rules, with a weight taken on any message.
@@ -79,6 +79,42 @@ pub(crate) fn assert_rule_under(profile: RuleProfile, rule: &Rule, pass: &[&str]
         ..supervised()
     };
     assert_rule_with(&options, rule, pass, fail);
+}
+
+/// The rules of a platform that reads Vertex AI's format, as `--provider vertex` has them.
+pub(crate) const VERTEX: RuleProfile = RuleProfile {
+    conversations: Conversations::Vertex,
+    ..RuleProfile::BASELINE
+};
+
+/// [`assert_rule`] with every line's format decided from its keys, by Vertex AI's rules.
+#[track_caller]
+pub(crate) fn assert_rule_vertex(rule: &Rule, pass: &[&str], fail: &[&str]) {
+    let options = CheckOptions {
+        profile: VERTEX,
+        ..CheckOptions::default()
+    };
+    assert_rule_with(&options, rule, pass, fail);
+}
+
+/// Messages of one rule's findings on one line checked by Vertex AI's rules, with the
+/// pointer of each.
+pub(crate) fn vertex_findings(rule: &Rule, line: &str) -> Vec<(String, String)> {
+    let options = CheckOptions {
+        profile: VERTEX,
+        ..CheckOptions::default()
+    };
+    lint_line(line.as_bytes(), false, &options)
+        .findings
+        .iter()
+        .filter(|finding| finding.rule.code == rule.code)
+        .map(|finding| {
+            (
+                finding.pointer.clone().unwrap_or_default(),
+                finding.message.clone(),
+            )
+        })
+        .collect()
 }
 
 #[track_caller]

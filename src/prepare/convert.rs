@@ -1,4 +1,5 @@
-//! `convert`: other common dataset shapes to chat JSONL.
+//! `convert`: other common dataset shapes to chat JSONL, and OpenAI's lines to and from Vertex
+//! AI's (see [`super::vertex`]).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -8,6 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::PrepareError;
 use super::output::{OutputSet, TargetPolicy};
+use super::vertex::{Refusal, from_vertex, to_vertex};
+use crate::lint::vertex::SYSTEM_KEYS;
 
 /// The shapes `convert` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +25,11 @@ pub enum SourceFormat {
     /// `input`), an answer column (`completion`, `assistant`, `answer`, `response` or
     /// `output`), and optionally `system`.
     Csv,
+    /// OpenAI's chat and preference JSONL, written as Vertex AI's (`convert --to vertex`).
+    OpenAi,
+    /// Vertex AI's supervised and preference JSONL, written as OpenAI's (`convert --from
+    /// vertex`).
+    Vertex,
 }
 
 /// A row that could not be converted.
@@ -31,6 +39,10 @@ pub struct Unconverted {
     pub row: u64,
     /// Why.
     pub reason: String,
+    /// The JSON pointer of the value that could not be carried, where one value stops the
+    /// row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
 }
 
 /// What `convert` did.
@@ -60,20 +72,22 @@ pub fn convert(
     let mut writer = OutputSet::create(input, &[output], policy)?;
     let mut report = ConvertReport::default();
     let file = std::fs::File::open(input).map_err(read_error)?;
-    let mut emit = |row: u64, result: Result<Vec<Value>, String>, report: &mut ConvertReport| {
+    let mut emit = |row: u64, result: Result<Value, Refusal>, report: &mut ConvertReport| {
         report.rows += 1;
         match result {
-            Ok(mut messages) => {
-                if let Some(system) = system
-                    && messages.first().and_then(|m| m.get("role")) != Some(&json!("system"))
-                {
-                    messages.insert(0, json!({"role": "system", "content": system}));
+            Ok(mut line) => {
+                if let Some(system) = system {
+                    add_system(&mut line, system);
                 }
                 report.converted += 1;
-                writer.write_line(0, json!({ "messages": messages }).to_string().as_bytes())
+                writer.write_line(0, line.to_string().as_bytes())
             }
-            Err(reason) => {
-                report.unconverted.push(Unconverted { row, reason });
+            Err(Refusal { pointer, reason }) => {
+                report.unconverted.push(Unconverted {
+                    row,
+                    reason,
+                    pointer: (!pointer.is_empty()).then_some(pointer),
+                });
                 Ok(())
             }
         }
@@ -111,6 +125,7 @@ pub fn convert(
                     turns(system_column.map(cell), &cell(prompt), &cell(answer))
                 }
             };
+            let result = result.map(chat_line).map_err(whole_row);
             emit(row, result, &mut report)?;
         }
     } else {
@@ -121,7 +136,7 @@ pub fn convert(
                 Err(error) if error.kind() == std::io::ErrorKind::InvalidData => {
                     emit(
                         row,
-                        Err("the line is not valid UTF-8".to_owned()),
+                        Err(whole_row("the line is not valid UTF-8".to_owned())),
                         &mut report,
                     )?;
                     continue;
@@ -133,19 +148,67 @@ pub fn convert(
                 continue;
             }
             let result = match crate::lint::syntax::read_line(text) {
-                Ok((Value::Object(object), None)) => convert_object(&object, from),
+                Ok((Value::Object(object), None)) => match from {
+                    SourceFormat::OpenAi => to_vertex(&object),
+                    SourceFormat::Vertex => from_vertex(&object),
+                    _ => convert_object(&object, from)
+                        .map(chat_line)
+                        .map_err(whole_row),
+                },
                 // Converting writes the values anew, and these cannot be written as they are.
-                Ok((Value::Object(_), Some(refused))) => Err(format!(
+                Ok((Value::Object(_), Some(refused))) => Err(whole_row(format!(
                     "the line is valid JSON but cannot be converted exactly: {refused}"
-                )),
-                Ok(_) => Err("the line is not a JSON object".to_owned()),
-                Err(reason) => Err(format!("the line is not valid JSON ({reason})")),
+                ))),
+                Ok(_) => Err(whole_row("the line is not a JSON object".to_owned())),
+                Err(reason) => Err(whole_row(format!("the line is not valid JSON ({reason})"))),
             };
             emit(row, result, &mut report)?;
         }
     }
     writer.commit()?;
     Ok(report)
+}
+
+/// A supervised chat line of `messages`.
+fn chat_line(messages: Vec<Value>) -> Value {
+    let mut line = Map::new();
+    line.insert("messages".into(), Value::Array(messages));
+    Value::Object(line)
+}
+
+/// A refusal of the whole row, with no value to point at.
+fn whole_row(reason: String) -> Refusal {
+    Refusal {
+        pointer: String::new(),
+        reason,
+    }
+}
+
+/// Starts the example with `system` unless it has a system message (or instruction) already:
+/// a chat line's first message, a preference line's first input message, a Vertex AI line's
+/// `systemInstruction`.
+fn add_system(line: &mut Value, system: &str) {
+    let Value::Object(line) = line else {
+        return;
+    };
+    if line.contains_key("contents") {
+        if !SYSTEM_KEYS.iter().any(|key| line.contains_key(*key)) {
+            line.insert(
+                "systemInstruction".into(),
+                json!({"parts": [{"text": system}]}),
+            );
+        }
+        return;
+    }
+    let messages = match line.get_mut("input") {
+        Some(input) => input.get_mut("messages"),
+        None => line.get_mut("messages"),
+    };
+    if let Some(Value::Array(messages)) = messages
+        && messages.first().and_then(|m| m.get("role")) != Some(&json!("system"))
+    {
+        messages.insert(0, json!({"role": "system", "content": system}));
+    }
 }
 
 /// A system message (when non-empty), the user's prompt and the assistant's answer.
@@ -233,5 +296,8 @@ fn convert_object(object: &Map<String, Value>, from: SourceFormat) -> Result<Vec
             Ok(messages)
         }
         SourceFormat::Csv => Err("CSV rows are converted by their columns".to_owned()),
+        SourceFormat::OpenAi | SourceFormat::Vertex => {
+            Err("Vertex AI lines are converted as whole lines".to_owned())
+        }
     }
 }

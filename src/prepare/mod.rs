@@ -14,6 +14,7 @@ pub mod normalize;
 pub mod output;
 pub mod pipeline;
 pub mod split;
+pub mod vertex;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -5,9 +5,29 @@ use serde_json::{Map, Value};
 pub use crate::dataset::fingerprint::{exact_fingerprint, prompt_fingerprint};
 
 /// The example's text for near-duplicate detection: every message's role and text, in order;
-/// for the plain formats, the `text`, or the `prompt` and the `completion`.
+/// for the plain formats, the `text`, or the `prompt` and the `completion`; for a Vertex AI
+/// example, the system instruction's text, each turn's role and text, and the completions'.
 pub fn text_of(example: &Map<String, Value>) -> String {
     let mut text = String::new();
+    for key in ["systemInstruction", "system_instruction"] {
+        push_turn(example.get(key), false, &mut text);
+    }
+    for turn in example
+        .get("contents")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        push_turn(Some(turn), true, &mut text);
+    }
+    for item in example
+        .get("completions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        push_turn(item.get("completion"), false, &mut text);
+    }
     for key in ["text", "prompt", "completion"] {
         push_content(example.get(key), &mut text);
     }
@@ -33,6 +53,18 @@ pub fn text_of(example: &Map<String, Value>) -> String {
         }
     }
     text
+}
+
+/// A Vertex AI turn: its role (when `with_role`) and the text of its parts.
+fn push_turn(turn: Option<&Value>, with_role: bool, text: &mut String) {
+    let Some(turn) = turn else {
+        return;
+    };
+    if with_role && let Some(role) = turn.get("role").and_then(Value::as_str) {
+        text.push_str(role);
+        text.push(' ');
+    }
+    push_content(turn.get("parts"), text);
 }
 
 fn push_content(content: Option<&Value>, text: &mut String) {

@@ -2,7 +2,9 @@
 
 use super::Provider;
 use crate::dataset::Format;
-use crate::lint::{ContentForms, ImageSources, RepeatedRoles, RuleProfile, WeightScope};
+use crate::lint::{
+    ContentForms, Conversations, ImageSources, RepeatedRoles, RuleProfile, WeightScope,
+};
 
 /// The environment variables a provider's own tools read, which `finetune` reads too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,13 +151,16 @@ pub struct ProviderFacts {
     pub open_models: Option<OpenModels>,
     /// The day it stops taking new fine-tuning jobs, where announced (YYYY-MM-DD).
     pub stops_new_jobs: Option<&'static str>,
+    /// Whether `finetune` drives its fine-tuning API; where not, the API commands refuse at
+    /// once ([`Provider::api_refusal`]) and only the offline commands apply its rules.
+    pub drives_api: bool,
 }
 
 /// The Azure OpenAI data-plane API version used when `AZURE_OPENAI_API_VERSION` is not set.
 pub const AZURE_API_VERSION: &str = "2024-10-21";
 
 /// Every provider's facts, in [`Provider::ALL`]'s order.
-pub(super) const FACTS: [ProviderFacts; 5] = [
+pub(super) const FACTS: [ProviderFacts; 6] = [
     ProviderFacts {
         id: "openai",
         label: "OpenAI",
@@ -196,6 +201,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         deployment_hint: "",
         open_models: None,
         stops_new_jobs: Some("2027-01-06"),
+        drives_api: true,
     },
     ProviderFacts {
         id: "azure",
@@ -242,6 +248,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         deployment_hint: "deploy the fine-tuned model on the resource (portal or `az cognitiveservices account deployment create`) and give the deployment's name as MODEL",
         open_models: None,
         stops_new_jobs: None,
+        drives_api: true,
     },
     ProviderFacts {
         id: "together",
@@ -279,6 +286,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
             repeated_roles: RepeatedRoles::Rejected,
             image_sources: ImageSources::DataOnly,
             content_forms: ContentForms::Uniform,
+            conversations: Conversations::OpenAi,
             assistant_reasoning: true,
             integer_weights: true,
             weighted_images: false,
@@ -297,6 +305,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
             large: "meta-llama/Llama-3.3-70B-Instruct-Reference",
         }),
         stops_new_jobs: None,
+        drives_api: true,
     },
     ProviderFacts {
         id: "fireworks",
@@ -354,6 +363,7 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
             large: "accounts/fireworks/models/llama-v3p1-70b-instruct",
         }),
         stops_new_jobs: None,
+        drives_api: true,
     },
     ProviderFacts {
         id: "openai-compatible",
@@ -401,6 +411,63 @@ pub(super) const FACTS: [ProviderFacts; 5] = [
         deployment_hint: "",
         open_models: None,
         stops_new_jobs: None,
+        drives_api: true,
+    },
+    ProviderFacts {
+        id: "vertex",
+        label: "Vertex AI",
+        env: EnvVars {
+            // Google's own tools read the service-account key file named here.
+            api_key: "GOOGLE_APPLICATION_CREDENTIALS",
+            base_url: "GOOGLE_VERTEX_BASE_URL",
+            organization: None,
+            project: Some("GOOGLE_CLOUD_PROJECT"),
+            api_version: None,
+        },
+        // Tuning is regional: the locational endpoint of the discovery document's list.
+        default_base_url: Some("https://us-central1-aiplatform.googleapis.com"),
+        base_url_example: "https://us-central1-aiplatform.googleapis.com",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "gemini-2.5-flash",
+        trains_models_of: &[Provider::Vertex],
+        models_are: "a Gemini model",
+        models_plural: "Gemini models",
+        trains_unlisted_models: false,
+        // Gemini's tokenizer is not tiktoken's: counts use the closest encoding.
+        approximate_tokens: true,
+        pricing: Pricing::Reference {
+            note: "Vertex AI bills tuning per training token at Google Cloud's own rates",
+        },
+        publishes_model_limits: false,
+        multipart_uploads: false,
+        pause_resume: false,
+        job_metadata: false,
+        job_seed: false,
+        job_context_length: false,
+        losses: LossSource::Metrics,
+        default_epochs: DefaultEpochs::Heuristic,
+        // https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data
+        // and .../preference-tuning/prepare-data: the `contents`/`parts` format. The docs
+        // recommend starting with about 100 examples but state no minimum, so only an empty
+        // file is refused; "1M text-only examples" is the limits page's maximum.
+        dataset_rules: RuleProfile {
+            conversations: Conversations::Vertex,
+            min_examples: 1,
+            max_examples: Some(1_000_000),
+            ..RuleProfile::BASELINE
+        },
+        job_id: JobIdShape {
+            prefix: "projects/",
+            no_slash: false,
+        },
+        tuning: Tuning::Multiplier,
+        deployments: false,
+        deployment_hint: "",
+        open_models: None,
+        stops_new_jobs: None,
+        drives_api: false,
     },
 ];
 

@@ -35,16 +35,21 @@ pub enum Provider {
     /// what it lacks of OpenAI's optional endpoints is learnt from its answers.
     #[serde(rename = "openai-compatible")]
     OpenAiCompatible,
+    /// Google Vertex AI: Gemini tuning, whose datasets are in its own `contents`/`parts` format.
+    /// `check`, `prepare`, `dedupe`, `split` and `convert` apply its rules; its tuning API is
+    /// not driven yet ([`ProviderFacts::drives_api`]).
+    Vertex,
 }
 
 impl Provider {
     /// Every provider, in the order the documentation lists them.
-    pub const ALL: [Provider; 5] = [
+    pub const ALL: [Provider; 6] = [
         Provider::OpenAi,
         Provider::Azure,
         Provider::Together,
         Provider::Fireworks,
         Provider::OpenAiCompatible,
+        Provider::Vertex,
     ];
 
     /// Everything known about the provider.
@@ -100,6 +105,18 @@ impl Provider {
     /// The dataset rules `check` applies for this provider.
     pub const fn dataset_rules(self) -> crate::lint::RuleProfile {
         self.facts().dataset_rules
+    }
+
+    /// Why the API commands cannot work with this provider, where `finetune` does not drive its
+    /// fine-tuning API: the message they stop with, naming the commands that do apply.
+    pub fn api_refusal(self) -> Option<String> {
+        let facts = self.facts();
+        (!facts.drives_api).then(|| {
+            format!(
+                "finetune does not drive {}'s tuning API yet: `check`, `prepare`, `dedupe`, `split` and `convert` apply its dataset rules with --provider {}; create the tuning job with {}'s own tools",
+                facts.label, facts.id, facts.label
+            )
+        })
     }
 
     /// Whether files above the single-request limit can go through a multipart upload API.

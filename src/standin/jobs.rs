@@ -342,7 +342,8 @@ impl World {
     fn model_name(&self, job: &SimJob) -> String {
         let short = &job.id[job.id.find('-').map_or(0, |i| i + 1)..];
         match self.provider {
-            Provider::OpenAi | Provider::OpenAiCompatible => format!(
+            // The stand-in never routes to a provider whose API is not driven; OpenAI's shape.
+            Provider::OpenAi | Provider::OpenAiCompatible | Provider::Vertex => format!(
                 "ft:{}:standin:{}:{short}",
                 job.model,
                 job.suffix.as_deref().unwrap_or("")
@@ -1174,6 +1175,7 @@ fn study(content: &Arc<Vec<u8>>, key: StudyKey) -> Training {
         tokens: Some(TokenSettings {
             counter: TokenCounter::new(encoding),
             example_token_limit: limit,
+            approximate: false,
         }),
         method: Some(method),
         profile: provider.dataset_rules(),

@@ -18,6 +18,13 @@
 //!
 //! A preference example counts its input as above, plus each output message (3 + role +
 //! content); its trained tokens are the two outputs'.
+//!
+//! A Vertex AI example is counted the same way over its turns: 3 per turn, its role, each
+//! part's text, a function call's or response's name and compact JSON (plus 1), a file or
+//! inline data part at [`GEMINI_MEDIA_TOKENS`]; the system instruction's parts, the tools'
+//! compact JSON and the reply priming once. Trained tokens are those of the `model` turns of
+//! a supervised example, and of the two completions of a preference example. Gemini's
+//! tokenizer is not tiktoken's, so these counts are approximate.
 
 use serde_json::Value;
 
@@ -48,6 +55,12 @@ pub struct ExampleTokens {
     pub parts: Option<[u32; 3]>,
 }
 
+/// Tokens Gemini counts for an image of at most 384 pixels a side, which stands for every
+/// file or inline data part, whose size is not known here
+/// (https://ai.google.dev/gemini-api/docs/tokens: "258 tokens if both dimensions <= 384
+/// pixels").
+pub const GEMINI_MEDIA_TOKENS: u32 = 258;
+
 /// The fields of the plain formats that are trained on.
 const TRAINED_PLAIN_KEYS: &[&str] = &["text", "completion"];
 
@@ -56,6 +69,9 @@ const TRAINED_PLAIN_KEYS: &[&str] = &["text", "completion"];
 pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<ExampleTokens> {
     if record.format().is_plain() {
         return Some(plain_tokens(record, counter));
+    }
+    if record.format().is_vertex() {
+        return vertex_tokens(record, counter);
     }
     let messages = record.messages()?;
     let mut tokens = ExampleTokens {
@@ -127,6 +143,91 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
         tokens.trained = preferred + non_preferred;
     }
     Some(tokens)
+}
+
+fn vertex_tokens(record: &Record<'_>, counter: &TokenCounter) -> Option<ExampleTokens> {
+    let contents = record.line().get("contents")?.as_array()?;
+    let mut tokens = ExampleTokens {
+        total: REPLY_PRIMING,
+        ..ExampleTokens::default()
+    };
+    if let Some(tools) = record.line().get("tools") {
+        tokens.total += counter.count(&tools.to_string());
+    }
+    for key in crate::lint::vertex::SYSTEM_KEYS {
+        if let Some(system) = record.line().get(*key) {
+            tokens.total += vertex_parts_tokens(system, counter);
+        }
+    }
+    let supervised = record.method() == Method::Supervised;
+    for turn in contents {
+        let count = vertex_turn_tokens(turn, counter);
+        tokens.total += count;
+        if supervised && turn.get("role").and_then(Value::as_str) == Some("model") {
+            tokens.trained += count;
+        }
+    }
+    if !supervised {
+        let (mut preferred, mut other) = (0, 0);
+        for item in record
+            .line()
+            .get("completions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let count = item
+                .get("completion")
+                .map_or(0, |turn| vertex_turn_tokens(turn, counter));
+            if item.get("score").and_then(Value::as_f64) == Some(1.0) {
+                preferred += count;
+            } else {
+                other += count;
+            }
+        }
+        tokens.parts = Some([tokens.total, preferred, other]);
+        tokens.total += preferred + other;
+        tokens.trained = preferred + other;
+    }
+    Some(tokens)
+}
+
+/// A turn: 3, its role, and its parts.
+fn vertex_turn_tokens(turn: &Value, counter: &TokenCounter) -> u32 {
+    let role = turn
+        .get("role")
+        .and_then(Value::as_str)
+        .map_or(0, |role| counter.count(role));
+    TOKENS_PER_MESSAGE + role + vertex_parts_tokens(turn, counter)
+}
+
+/// The parts of a turn (or of a system instruction).
+fn vertex_parts_tokens(turn: &Value, counter: &TokenCounter) -> u32 {
+    let parts = turn.get("parts").and_then(Value::as_array);
+    let mut count = 0;
+    for part in parts.into_iter().flatten() {
+        if let Some(text) = part.get("text").and_then(Value::as_str) {
+            count += counter.count(text);
+        }
+        for (key, payload) in [("functionCall", "args"), ("functionResponse", "response")] {
+            if let Some(call) = part.get(key) {
+                let name = call
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map_or(0, |name| counter.count(name));
+                let data = call
+                    .get(payload)
+                    .map_or(0, |value| counter.count(&value.to_string()));
+                count += name + data + TOKENS_PER_CALL;
+            }
+        }
+        for key in ["fileData", "inlineData"] {
+            if part.get(key).is_some() {
+                count += GEMINI_MEDIA_TOKENS;
+            }
+        }
+    }
+    count
 }
 
 fn plain_tokens(record: &Record<'_>, counter: &TokenCounter) -> ExampleTokens {
@@ -235,17 +336,54 @@ mod tests {
         assert!(tokens.total > 765);
     }
 
+    /// The tokens of `line` as an example of `format`.
+    fn counted(
+        line: &str,
+        format: crate::dataset::Format,
+        counter: &TokenCounter,
+    ) -> ExampleTokens {
+        let value: Value = serde_json::from_str(line).unwrap();
+        count_example(
+            &Record::with_format(value.as_object().unwrap(), format),
+            counter,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn vertex_examples_train_the_model_turns_or_the_completions() {
+        let counter = TokenCounter::new(Encoding::O200kBase);
+        let tokens = |line: &str, format| counted(line, format, &counter);
+        let turn =
+            |role: &str, text: &str| TOKENS_PER_MESSAGE + counter.count(role) + counter.count(text);
+        let sft = tokens(
+            r#"{"systemInstruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello there"}]}]}"#,
+            crate::dataset::Format::VertexSupervised,
+        );
+        assert_eq!(sft.trained, turn("model", "Hello there"));
+        assert_eq!(
+            sft.total,
+            REPLY_PRIMING
+                + counter.count("Be brief")
+                + turn("user", "Hi")
+                + turn("model", "Hello there")
+        );
+        let preference = tokens(
+            r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 0, "completion": {"role": "model", "parts": [{"text": "What?"}]}}, {"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello!"}]}}]}"#,
+            crate::dataset::Format::VertexPreference,
+        );
+        let (good, bad) = (turn("model", "Hello!"), turn("model", "What?"));
+        assert_eq!(preference.trained, good + bad);
+        assert_eq!(
+            preference.parts,
+            Some([REPLY_PRIMING + turn("user", "Hi"), good, bad])
+        );
+    }
+
     #[test]
     fn plain_formats_count_their_text_and_train_the_completion() {
         let counter = TokenCounter::new(Encoding::O200kBase);
-        let tokens = |line: &str, format: crate::dataset::Format| {
-            let value: Value = serde_json::from_str(line).unwrap();
-            count_example(
-                &Record::with_format(value.as_object().unwrap(), format),
-                &counter,
-            )
-            .unwrap()
-        };
+        let tokens = |line: &str, format| counted(line, format, &counter);
         let text = tokens(
             r#"{"text": "Once upon a time"}"#,
             crate::dataset::Format::Text,

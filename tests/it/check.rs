@@ -63,17 +63,20 @@ fn expected(name: &str) -> Vec<(Option<u64>, String)> {
         .collect()
 }
 
-const BROKEN: [&str; 4] = [
+const BROKEN: [&str; 5] = [
     "broken",
     "broken-preference",
     "broken-reinforcement",
     "broken-together",
+    "broken-vertex",
 ];
 
 /// The provider whose rules a broken dataset is written against.
 fn provider_of(name: &str) -> &'static str {
     if name.ends_with("-together") {
         "together"
+    } else if name.ends_with("-vertex") {
+        "vertex"
     } else {
         "openai"
     }

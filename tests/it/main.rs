@@ -12,6 +12,7 @@ mod rule;
 mod schema;
 mod standin;
 mod tokens;
+mod vertex;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

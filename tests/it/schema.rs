@@ -15,7 +15,7 @@ use crate::{finetune, project_file, root};
 const STRUCTURAL: &[&str] = &[
     "FT003", "FT101", "FT102", "FT103", "FT104", "FT105", "FT106", "FT107", "FT108", "FT109",
     "FT110", "FT111", "FT113", "FT114", "FT115", "FT116", "FT117", "FT206", "FT207", "FT208",
-    "FT119", "FT211", "FT303",
+    "FT119", "FT211", "FT303", "FT150", "FT151", "FT152", "FT153", "FT154", "FT157", "FT158",
 ];
 
 /// Options that check every line as an example of `method`.
@@ -154,6 +154,28 @@ fn prompt_completion_schema_and_linter_agree_on_structure() {
     );
 }
 
+/// Options that check every line as an example of Vertex AI's `format`, by its rules.
+fn as_vertex(format: Format) -> CheckOptions {
+    CheckOptions {
+        format: Some(format),
+        profile: Provider::Vertex.dataset_rules(),
+        ..CheckOptions::default()
+    }
+}
+
+#[test]
+fn vertex_schema_and_linter_agree_on_structure() {
+    assert_agreement("vertex.schema.json", &as_vertex(Format::VertexSupervised));
+}
+
+#[test]
+fn vertex_preference_schema_and_linter_agree_on_structure() {
+    assert_agreement(
+        "vertex-preference.schema.json",
+        &as_vertex(Format::VertexPreference),
+    );
+}
+
 /// Runs `finetune check --output-format json` with `args` and returns the report.
 fn report(args: &[&str]) -> Value {
     let output = finetune()
@@ -205,6 +227,13 @@ fn every_report_matches_the_report_schema() {
         ],
         &["datasets/broken.jsonl", "--no-tokens"],
         &["datasets/plain-text.jsonl", "--provider", "together"],
+        &[
+            "datasets/vertex.jsonl",
+            "datasets/vertex-preference.jsonl",
+            "datasets/broken-vertex.jsonl",
+            "--provider",
+            "vertex",
+        ],
         &[
             "datasets/prompt-completion.jsonl",
             "datasets/broken-together.jsonl",

@@ -10,6 +10,7 @@ pub mod remote_image_url;
 pub mod special_token;
 pub mod too_many_images;
 pub mod unsupported_image_format;
+pub mod vertex_preference_not_text;
 
 use serde_json::Value;
 

@@ -15,6 +15,11 @@ pub mod tool_call_missing_id;
 pub mod tool_call_missing_name;
 pub mod undefined_tool_call;
 pub mod unmatched_tool_message;
+pub mod vertex_function_part_in_wrong_turn;
+pub mod vertex_last_not_model;
+pub mod vertex_prompt_not_ending_with_user;
+pub mod vertex_roles_not_alternating;
+pub mod vertex_undefined_function;
 
 use serde_json::{Map, Value};
 

@@ -36,6 +36,8 @@ fn noun(format: Format) -> &'static str {
         Format::Reinforcement => "reinforcement",
         Format::Text => "plain-text",
         Format::PromptCompletion => "prompt/completion",
+        Format::VertexSupervised => "Vertex AI supervised",
+        Format::VertexPreference => "Vertex AI preference",
     }
 }
 

@@ -15,7 +15,10 @@ pub static RULE: Rule = Rule {
     docs: r"## What it checks
 The number of examples (non-blank lines) in the file is at least the platform's minimum: 10
 for OpenAI and Azure OpenAI, 1 for Together AI (`MIN_SAMPLES` in the `together` SDK's
-`lib/constants.py`, checked by its `check_file`).
+`lib/constants.py`, checked by its `check_file`), 1 for Vertex AI, whose docs recommend
+starting with about 100 examples but state no minimum
+(https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data),
+so only an empty file is refused there.
 
 ## Why it matters
 The platform refuses to start a fine-tuning job on a training file with fewer examples. An empty

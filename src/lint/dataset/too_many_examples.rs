@@ -13,7 +13,9 @@ pub static RULE: Rule = Rule {
     docs: r"## What it checks
 The number of examples (non-blank lines) in the file is at most the platform's maximum, where
 it states one: 3 million for Fireworks AI (https://docs.fireworks.ai/fine-tuning/fine-tuning-models:
-'Maximum examples: 3 million per dataset'). OpenAI, Azure OpenAI and Together AI state a
+'Maximum examples: 3 million per dataset'); 1 million for Vertex AI, its limit for text-only
+examples (https://cloud.google.com/vertex-ai/generative-ai/docs/models/gemini-supervised-tuning;
+300,000 when the examples are multimodal). OpenAI, Azure OpenAI and Together AI state a
 size limit for the file instead, not a number of examples.
 
 ## Why it matters

@@ -39,6 +39,12 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
                 .to_owned(),
             "move \"messages\" (and \"tools\") into \"input\": {\"messages\": [...]}".to_owned(),
         ),
+        None if record.line().contains_key("contents") => out.at_with_help(
+            &RULE,
+            "",
+            "preference example has \"contents\", Vertex AI's format, not \"input\"".to_owned(),
+            super::missing_messages::VERTEX_HELP.to_owned(),
+        ),
         None => out.at(&RULE, "", "preference example has no \"input\"".to_owned()),
     }
 }

@@ -18,7 +18,8 @@ without it. Files in the legacy `prompt`/`completion` format and misspelt keys (
 
 Where the platform also trains on plain-text (`{"text": …}`) and prompt/completion lines
 (Together AI: `check --provider together`), such lines are checked as those formats instead
-(FT119).
+(FT119). A Vertex AI line (`contents` of `parts`) is reported here, with help naming `finetune
+convert --from vertex`; `check --provider vertex` checks such lines by Vertex AI's rules.
 
 ## Example
 ```json
@@ -26,6 +27,9 @@ Where the platform also trains on plain-text (`{"text": …}`) and prompt/comple
 ```
 "#,
 };
+
+/// The help for a Vertex AI line checked for another platform.
+pub(crate) const VERTEX_HELP: &str = "this is Vertex AI's format: convert it with `finetune convert FILE -o OUT --from vertex`, or check it for Vertex AI with --provider vertex";
 
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     // A preference line without an `input` object is reported by FT115.
@@ -37,7 +41,14 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     }
     let message = "example has no \"messages\" key".to_owned();
     let pointer = record.pointer("");
-    if root.contains_key("prompt") || root.contains_key("completion") {
+    if root.contains_key("contents") {
+        out.at_with_help(
+            &RULE,
+            pointer,
+            "example has \"contents\", Vertex AI's format, not \"messages\"".to_owned(),
+            VERTEX_HELP.to_owned(),
+        );
+    } else if root.contains_key("prompt") || root.contains_key("completion") {
         out.at_with_help(
             &RULE,
             pointer,
@@ -73,7 +84,30 @@ mod tests {
                 "{}",
                 r#"{"prompt": "a", "completion": "b"}"#,
                 r#"{"Messages": []}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}"#,
             ],
+        );
+    }
+
+    #[test]
+    fn a_vertex_line_names_the_conversion() {
+        let line = r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#;
+        let result = crate::lint::checker::lint_line(
+            line.as_bytes(),
+            false,
+            &crate::lint::CheckOptions::default(),
+        );
+        let finding = result
+            .findings
+            .iter()
+            .find(|f| f.rule.code == RULE.code)
+            .unwrap();
+        assert!(
+            finding
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("finetune convert FILE -o OUT --from vertex")
         );
     }
 }

@@ -65,7 +65,8 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             }
         }
         // Every other key of a reinforcement example is a reference field for the graders.
-        Format::Reinforcement => {}
+        // Vertex AI lines have a rule of their own (FT155).
+        Format::Reinforcement | Format::VertexSupervised | Format::VertexPreference => {}
         plain @ (Format::Text | Format::PromptCompletion) => {
             report_unknown(record.line(), "", plain.plain_keys(), &[], out);
         }

@@ -1,0 +1,907 @@
+//! OpenAI's dataset lines to Vertex AI's Gemini tuning lines and back, for `convert --to
+//! vertex` and `convert --from vertex`.
+//!
+//! Supervised chat ↔ supervised `contents`, preference ↔ `contents` + scored `completions`.
+//! Roles: `assistant` ↔ `model`; the first `system` message ↔ `systemInstruction`; text
+//! parts ↔ `text` parts; `image_url` with a `gs://` or `https://` URL ↔ `fileData` (the MIME
+//! type from the extension), a `data:` URL ↔ `inlineData`; `tool_calls` ↔ `functionCall`
+//! parts (arguments as a JSON string ↔ `args` as an object), `tool` messages ↔
+//! `functionResponse` parts in a `user` turn (the function's name found from the call id);
+//! `tools` ↔ `tools[{functionDeclarations}]`. Consecutive messages of one role become one
+//! turn, since Vertex AI's turns alternate. Whatever has no equivalent (a `weight` of 0, a
+//! second system message, a relative image path, …) refuses the line with the pointer of the
+//! value, so nothing is dropped without a word.
+
+use serde_json::{Map, Value, json};
+
+use crate::lint::content::parse_data_url;
+use crate::lint::vertex::SYSTEM_KEYS;
+
+/// Why a line cannot be converted, and the value that stops it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The JSON pointer of the value in the input line.
+    pub pointer: String,
+    /// What cannot be carried, and why.
+    pub reason: String,
+}
+
+fn refuse<T>(pointer: impl Into<String>, reason: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal {
+        pointer: pointer.into(),
+        reason: reason.into(),
+    })
+}
+
+/// The MIME types of image files by extension, for an `image_url` that names a file.
+const IMAGE_EXTENSIONS: &[(&str, &str)] = &[
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("webp", "image/webp"),
+    ("gif", "image/gif"),
+    ("heic", "image/heic"),
+    ("heif", "image/heif"),
+];
+
+/// An OpenAI line (supervised chat or preference) as a Vertex AI line.
+pub fn to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
+    if line.contains_key("input") {
+        return preference_to_vertex(line);
+    }
+    let Some(Value::Array(messages)) = line.get("messages") else {
+        return refuse(
+            "",
+            "the line has no \"messages\" list: only OpenAI chat and preference lines convert to Vertex AI",
+        );
+    };
+    for key in line.keys() {
+        if !["messages", "tools"].contains(&key.as_str()) {
+            return refuse(
+                format!("/{key}"),
+                format!("\"{key}\" has no equivalent in Vertex AI's format"),
+            );
+        }
+    }
+    let conversation = Conversation::from_messages(messages, "/messages")?;
+    let mut out = Map::new();
+    if let Some(system) = conversation.system {
+        out.insert("systemInstruction".into(), system);
+    }
+    out.insert("contents".into(), Value::Array(conversation.turns));
+    if let Some(tools) = line.get("tools") {
+        out.insert("tools".into(), tools_to_vertex(tools, "/tools")?);
+    }
+    Ok(Value::Object(out))
+}
+
+fn preference_to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
+    for key in line.keys() {
+        if !["input", "preferred_output", "non_preferred_output"].contains(&key.as_str()) {
+            return refuse(
+                format!("/{key}"),
+                format!("\"{key}\" has no equivalent in Vertex AI's preference format"),
+            );
+        }
+    }
+    let Some(Value::Object(input)) = line.get("input") else {
+        return refuse("/input", "\"input\" is not an object");
+    };
+    for key in input.keys() {
+        if key != "messages" {
+            return refuse(
+                format!("/input/{key}"),
+                format!(
+                    "\"{key}\" cannot be carried: Vertex AI's preference examples have no tools"
+                ),
+            );
+        }
+    }
+    let Some(Value::Array(messages)) = input.get("messages") else {
+        return refuse("/input/messages", "\"input\" has no \"messages\" list");
+    };
+    let conversation = Conversation::from_messages(messages, "/input/messages")?;
+    let mut completions = Vec::new();
+    for (key, score) in [("preferred_output", 1), ("non_preferred_output", 0)] {
+        let pointer = format!("/{key}");
+        let output = match line.get(key) {
+            Some(Value::Array(output)) if output.len() == 1 => &output[0],
+            _ => return refuse(pointer, format!("\"{key}\" is not a list of one message")),
+        };
+        let turn = Conversation::from_messages(std::slice::from_ref(output), &pointer)?;
+        match turn.turns.as_slice() {
+            [turn] if turn["role"] == "model" && turn_is_text(turn) => {
+                completions.push(json!({"score": score, "completion": turn}));
+            }
+            [turn] if turn["role"] == "model" => {
+                return refuse(
+                    format!("{pointer}/0"),
+                    "Vertex AI's preference completions are text only",
+                );
+            }
+            _ => {
+                return refuse(
+                    format!("{pointer}/0"),
+                    "the output is not an assistant message",
+                );
+            }
+        }
+    }
+    for (index, turn) in conversation.turns.iter().enumerate() {
+        if !turn_is_text(turn) {
+            return refuse(
+                format!("/input/messages/{index}"),
+                "Vertex AI's preference examples take text only: no images and no function calls",
+            );
+        }
+    }
+    let mut out = Map::new();
+    if let Some(system) = conversation.system {
+        out.insert("systemInstruction".into(), system);
+    }
+    out.insert("contents".into(), Value::Array(conversation.turns));
+    out.insert("completions".into(), Value::Array(completions));
+    Ok(Value::Object(out))
+}
+
+/// Whether every part of a turn is text.
+fn turn_is_text(turn: &Value) -> bool {
+    turn["parts"]
+        .as_array()
+        .is_some_and(|parts| parts.iter().all(|part| part.get("text").is_some()))
+}
+
+/// OpenAI messages made Vertex AI turns.
+struct Conversation {
+    system: Option<Value>,
+    turns: Vec<Value>,
+}
+
+impl Conversation {
+    fn from_messages(messages: &[Value], base: &str) -> Result<Self, Refusal> {
+        let mut conversation = Conversation {
+            system: None,
+            turns: Vec::new(),
+        };
+        // The names of the functions called so far, by call id, for the tool messages.
+        let mut calls: Vec<(String, String)> = Vec::new();
+        for (index, message) in messages.iter().enumerate() {
+            let pointer = format!("{base}/{index}");
+            let Value::Object(message) = message else {
+                return refuse(pointer, "the message is not an object");
+            };
+            let role = message.get("role").and_then(Value::as_str).unwrap_or("");
+            let known: &[&str] = match role {
+                "assistant" => &["role", "content", "tool_calls", "weight"],
+                "tool" => &["role", "content", "tool_call_id"],
+                _ => &["role", "content"],
+            };
+            if let Some(key) = message.keys().find(|key| !known.contains(&key.as_str())) {
+                return refuse(
+                    format!("{pointer}/{key}"),
+                    format!(
+                        "\"{key}\" on a {role} message has no equivalent in Vertex AI's format"
+                    ),
+                );
+            }
+            let (turn_role, parts) = match role {
+                "system" if conversation.system.is_none() && conversation.turns.is_empty() => {
+                    let parts = content_parts(message.get("content"), &pointer, false)?;
+                    conversation.system = Some(json!({ "parts": parts }));
+                    continue;
+                }
+                "system" => {
+                    return refuse(
+                        pointer,
+                        "a system message after the first message: Vertex AI has one system instruction, before the conversation",
+                    );
+                }
+                "user" => (
+                    "user",
+                    content_parts(message.get("content"), &pointer, true)?,
+                ),
+                "assistant" => {
+                    if let Some(weight) = message.get("weight")
+                        && weight.as_f64() != Some(1.0)
+                    {
+                        return refuse(
+                            format!("{pointer}/weight"),
+                            format!(
+                                "an assistant message of weight {weight}: Vertex AI trains on every model turn"
+                            ),
+                        );
+                    }
+                    let mut parts = match message.get("content") {
+                        None | Some(Value::Null) => Vec::new(),
+                        content => content_parts(content, &pointer, false)?,
+                    };
+                    parts.extend(calls_to_parts(
+                        message.get("tool_calls"),
+                        &pointer,
+                        &mut calls,
+                    )?);
+                    ("model", parts)
+                }
+                "tool" => ("user", vec![tool_response(message, &pointer, &calls)?]),
+                other => {
+                    return refuse(
+                        format!("{pointer}/role"),
+                        format!("the role {other:?} has no equivalent in Vertex AI's format"),
+                    );
+                }
+            };
+            if parts.is_empty() {
+                return refuse(pointer, "the message has no content to carry");
+            }
+            match conversation.turns.last_mut() {
+                // Vertex AI's turns alternate: a second message of one role joins the turn.
+                Some(last) if last["role"] == turn_role => {
+                    if let Some(existing) = last["parts"].as_array_mut() {
+                        existing.extend(parts);
+                    }
+                }
+                _ => conversation
+                    .turns
+                    .push(json!({"role": turn_role, "parts": parts})),
+            }
+        }
+        Ok(conversation)
+    }
+}
+
+/// A message's `content` as parts; `images` where images may be carried (user messages).
+fn content_parts(
+    content: Option<&Value>,
+    pointer: &str,
+    images: bool,
+) -> Result<Vec<Value>, Refusal> {
+    let pointer = format!("{pointer}/content");
+    match content {
+        Some(Value::String(text)) => Ok(vec![json!({ "text": text })]),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .enumerate()
+            .map(|(index, part)| {
+                let pointer = format!("{pointer}/{index}");
+                match part.get("type").and_then(Value::as_str) {
+                    Some("text") => match part.get("text") {
+                        Some(Value::String(text)) => Ok(json!({ "text": text })),
+                        _ => refuse(pointer, "a text part without a string \"text\""),
+                    },
+                    Some("image_url") if images => image_part(part, &pointer),
+                    Some(kind) => refuse(
+                        pointer,
+                        format!("a {kind} part here has no equivalent in Vertex AI's format"),
+                    ),
+                    None => refuse(pointer, "a content part without a \"type\""),
+                }
+            })
+            .collect(),
+        _ => refuse(
+            pointer,
+            "the content is neither a string nor a list of parts",
+        ),
+    }
+}
+
+/// An `image_url` part as a `fileData` or `inlineData` part.
+fn image_part(part: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let pointer = format!("{pointer}/image_url/url");
+    let Some(url) = part.pointer("/image_url/url").and_then(Value::as_str) else {
+        return refuse(pointer, "an image part without a URL");
+    };
+    if let Some(data) = parse_data_url(url) {
+        if !data.base64 {
+            return refuse(pointer, "a data URL that is not base64");
+        }
+        return Ok(json!({"inlineData": {"mimeType": data.media_type, "data": data.payload}}));
+    }
+    let lower = url.to_ascii_lowercase();
+    if !lower.starts_with("gs://") && !lower.starts_with("https://") {
+        return refuse(
+            pointer,
+            format!("image URL {url:?} is neither gs:// nor https://, which Vertex AI fetches"),
+        );
+    }
+    let path = lower.split(['?', '#']).next().unwrap_or_default();
+    let extension = path.rsplit_once('.').map(|(_, e)| e).unwrap_or_default();
+    let Some((_, mime)) = IMAGE_EXTENSIONS.iter().find(|(e, _)| *e == extension) else {
+        return refuse(
+            pointer,
+            format!("image URL {url:?} has no image file extension to take its MIME type from"),
+        );
+    };
+    Ok(json!({"fileData": {"mimeType": mime, "fileUri": url}}))
+}
+
+/// An assistant's `tool_calls` as `functionCall` parts, remembering each call's name by id.
+fn calls_to_parts(
+    tool_calls: Option<&Value>,
+    pointer: &str,
+    calls: &mut Vec<(String, String)>,
+) -> Result<Vec<Value>, Refusal> {
+    let Some(tool_calls) = tool_calls else {
+        return Ok(Vec::new());
+    };
+    let pointer = format!("{pointer}/tool_calls");
+    let Value::Array(tool_calls) = tool_calls else {
+        return refuse(pointer, "\"tool_calls\" is not a list");
+    };
+    let mut parts = Vec::new();
+    for (index, call) in tool_calls.iter().enumerate() {
+        let pointer = format!("{pointer}/{index}");
+        let name = call.pointer("/function/name").and_then(Value::as_str);
+        let arguments = call.pointer("/function/arguments").and_then(Value::as_str);
+        let (Some(name), Some(arguments)) = (name, arguments) else {
+            return refuse(
+                pointer,
+                "a tool call without a function name and string arguments",
+            );
+        };
+        let Ok(args @ Value::Object(_)) = serde_json::from_str::<Value>(arguments) else {
+            return refuse(
+                format!("{pointer}/function/arguments"),
+                "the arguments are not a JSON object, which Vertex AI's \"args\" must be",
+            );
+        };
+        if let Some(id) = call.get("id").and_then(Value::as_str) {
+            calls.push((id.to_owned(), name.to_owned()));
+        }
+        parts.push(json!({"functionCall": {"name": name, "args": args}}));
+    }
+    Ok(parts)
+}
+
+/// A `tool` message as a `functionResponse` part: the response is the content when it is a
+/// JSON object, else `{"content": …}`.
+fn tool_response(
+    message: &Map<String, Value>,
+    pointer: &str,
+    calls: &[(String, String)],
+) -> Result<Value, Refusal> {
+    let id = message.get("tool_call_id").and_then(Value::as_str);
+    let Some((_, name)) = calls.iter().find(|(call, _)| Some(call.as_str()) == id) else {
+        return refuse(
+            format!("{pointer}/tool_call_id"),
+            "the tool message answers no earlier tool call, so its function's name is unknown",
+        );
+    };
+    let text = match message.get("content") {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Array(parts)) if parts.iter().all(|p| p["type"] == "text") => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<String>(),
+        _ => return refuse(format!("{pointer}/content"), "the tool result is not text"),
+    };
+    let response = match serde_json::from_str::<Value>(&text) {
+        Ok(object @ Value::Object(_)) => object,
+        _ => json!({ "content": text }),
+    };
+    Ok(json!({"functionResponse": {"name": name, "response": response}}))
+}
+
+/// OpenAI's `tools` as Vertex AI's one tool of function declarations.
+fn tools_to_vertex(tools: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let Value::Array(tools) = tools else {
+        return refuse(pointer, "\"tools\" is not a list");
+    };
+    let mut declarations = Vec::new();
+    for (index, tool) in tools.iter().enumerate() {
+        let pointer = format!("{pointer}/{index}");
+        let Some(Value::Object(function)) = tool.get("function") else {
+            return refuse(
+                pointer,
+                "a tool that is not a function has no equivalent in Vertex AI's format",
+            );
+        };
+        let mut declaration = Map::new();
+        for (key, value) in function {
+            match key.as_str() {
+                "name" | "description" => {
+                    declaration.insert(key.clone(), value.clone());
+                }
+                "parameters" => {
+                    declaration.insert(key.clone(), schema_types(value, str::to_ascii_uppercase));
+                }
+                // Vertex AI has no strict mode; a schema followed loosely trains the same.
+                "strict" => {}
+                other => {
+                    return refuse(
+                        format!("{pointer}/function/{other}"),
+                        format!(
+                            "\"{other}\" has no equivalent in a Vertex AI function declaration"
+                        ),
+                    );
+                }
+            }
+        }
+        declarations.push(Value::Object(declaration));
+    }
+    Ok(json!([{ "functionDeclarations": declarations }]))
+}
+
+/// A Vertex AI line (supervised or preference) as an OpenAI line.
+pub fn from_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
+    let preference = line.contains_key("completions");
+    let known: &[&str] = if preference {
+        &[
+            "contents",
+            "completions",
+            "systemInstruction",
+            "system_instruction",
+        ]
+    } else {
+        &[
+            "contents",
+            "systemInstruction",
+            "system_instruction",
+            "tools",
+        ]
+    };
+    if let Some(key) = line.keys().find(|key| !known.contains(&key.as_str())) {
+        return refuse(
+            format!("/{key}"),
+            format!("\"{key}\" has no equivalent in OpenAI's format"),
+        );
+    }
+    let Some(Value::Array(contents)) = line.get("contents") else {
+        return refuse("/contents", "the line has no \"contents\" list");
+    };
+    let mut messages = Vec::new();
+    if let Some((key, system)) = SYSTEM_KEYS
+        .iter()
+        .find_map(|key| line.get(*key).map(|value| (*key, value)))
+    {
+        let pointer = format!("/{key}");
+        let content = text_content(system, &pointer)?;
+        messages.push(json!({"role": "system", "content": content}));
+    }
+    let mut calls = Calls::default();
+    for (index, turn) in contents.iter().enumerate() {
+        messages.extend(turn_to_messages(
+            turn,
+            &format!("/contents/{index}"),
+            &mut calls,
+        )?);
+    }
+    if !preference {
+        let mut out = Map::new();
+        out.insert("messages".into(), Value::Array(messages));
+        if let Some(tools) = line.get("tools") {
+            out.insert("tools".into(), tools_from_vertex(tools)?);
+        }
+        return Ok(Value::Object(out));
+    }
+    let Some(Value::Array(completions)) = line.get("completions") else {
+        return refuse("/completions", "\"completions\" is not a list");
+    };
+    let mut outputs = [None, None];
+    for (index, item) in completions.iter().enumerate() {
+        let pointer = format!("/completions/{index}");
+        let slot = match item.get("score").and_then(Value::as_f64) {
+            Some(score) if (score - 1.0).abs() < f64::EPSILON => 0,
+            Some(score) if score.abs() < f64::EPSILON => 1,
+            _ => {
+                return refuse(
+                    format!("{pointer}/score"),
+                    "a score that is neither 1 nor 0",
+                );
+            }
+        };
+        let Some(turn) = item.get("completion") else {
+            return refuse(pointer, "a completion without its \"completion\" turn");
+        };
+        let mut message = turn_to_messages(turn, &format!("{pointer}/completion"), &mut calls)?;
+        match (message.pop(), message.is_empty()) {
+            (Some(reply), true) if reply["role"] == "assistant" && outputs[slot].is_none() => {
+                outputs[slot] = Some(reply);
+            }
+            _ => return refuse(pointer, "not one model completion of its score"),
+        }
+    }
+    let [Some(preferred), Some(non_preferred)] = outputs else {
+        return refuse(
+            "/completions",
+            "the completions are not one scored 1 and one scored 0",
+        );
+    };
+    Ok(json!({
+        "input": {"messages": messages},
+        "preferred_output": [preferred],
+        "non_preferred_output": [non_preferred],
+    }))
+}
+
+/// The ids given to the calls of a Vertex AI line, so that each response answers its call.
+#[derive(Default)]
+struct Calls {
+    /// Calls not yet answered: (id, function name).
+    pending: Vec<(String, String)>,
+    made: usize,
+}
+
+impl Calls {
+    fn call(&mut self, name: &str, id: Option<&str>) -> String {
+        self.made += 1;
+        let id = id.map_or_else(|| format!("call_{}", self.made), str::to_owned);
+        self.pending.push((id.clone(), name.to_owned()));
+        id
+    }
+
+    /// The id of the first call of `name` not yet answered (or `id` itself, when it is one).
+    fn answer(&mut self, name: &str, id: Option<&str>) -> Option<String> {
+        let at = self
+            .pending
+            .iter()
+            .position(|(call, called)| id.map_or(called == name, |id| call == id))?;
+        Some(self.pending.remove(at).0)
+    }
+}
+
+/// A turn's parts that are all text, as a message's content: a string for one part, text
+/// parts for several.
+fn text_content(turn: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let parts = turn.get("parts").and_then(Value::as_array);
+    let mut texts = Vec::new();
+    for (index, part) in parts.into_iter().flatten().enumerate() {
+        match part.get("text").and_then(Value::as_str) {
+            Some(text) if part.get("thought").is_none() => texts.push(text),
+            _ => {
+                return refuse(
+                    format!("{pointer}/parts/{index}"),
+                    "only text parts can be carried here",
+                );
+            }
+        }
+    }
+    match texts.as_slice() {
+        [] => refuse(pointer, "the turn has no text"),
+        [text] => Ok(json!(text)),
+        several => Ok(Value::Array(
+            several
+                .iter()
+                .map(|text| json!({"type": "text", "text": text}))
+                .collect(),
+        )),
+    }
+}
+
+/// One Vertex AI turn as OpenAI messages: a model turn is one assistant message (its calls
+/// as `tool_calls`); a user turn is its function responses as tool messages, then its other
+/// parts as one user message.
+fn turn_to_messages(turn: &Value, pointer: &str, calls: &mut Calls) -> Result<Vec<Value>, Refusal> {
+    let Some(parts) = turn.get("parts").and_then(Value::as_array) else {
+        return refuse(pointer, "the turn has no \"parts\" list");
+    };
+    let role = turn.get("role").and_then(Value::as_str);
+    let mut messages = Vec::new();
+    let mut content = Vec::new();
+    let mut tool_calls = Vec::new();
+    for (index, part) in parts.iter().enumerate() {
+        let at = format!("{pointer}/parts/{index}");
+        if part.get("thought").is_some() {
+            return refuse(at, "a thought part has no equivalent in OpenAI's format");
+        }
+        match (role, part) {
+            (_, part) if part.get("text").is_some() => match part["text"].as_str() {
+                Some(text) => content.push(json!({"type": "text", "text": text})),
+                None => return refuse(format!("{at}/text"), "\"text\" is not a string"),
+            },
+            (Some("user"), part) if part.get("fileData").is_some() => {
+                content.push(file_to_image(&part["fileData"], &format!("{at}/fileData"))?);
+            }
+            (Some("user"), part) if part.get("inlineData").is_some() => {
+                content.push(inline_to_image(
+                    &part["inlineData"],
+                    &format!("{at}/inlineData"),
+                )?);
+            }
+            (Some("user"), part) if part.get("functionResponse").is_some() => {
+                let response = &part["functionResponse"];
+                let name = response["name"].as_str().unwrap_or_default();
+                let Some(id) = calls.answer(name, response["id"].as_str()) else {
+                    return refuse(
+                        format!("{at}/functionResponse"),
+                        format!("a response of {name:?} that answers no earlier call"),
+                    );
+                };
+                let result = match response.get("response") {
+                    Some(Value::Object(object))
+                        if object.len() == 1
+                            && object.get("content").is_some_and(Value::is_string) =>
+                    {
+                        object["content"].clone()
+                    }
+                    Some(value @ Value::Object(_)) => json!(value.to_string()),
+                    _ => {
+                        return refuse(
+                            format!("{at}/functionResponse/response"),
+                            "the response is not an object",
+                        );
+                    }
+                };
+                messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
+            }
+            (Some("model"), part) if part.get("functionCall").is_some() => {
+                let call = &part["functionCall"];
+                let (Some(name), Some(args @ Value::Object(_))) =
+                    (call["name"].as_str(), call.get("args"))
+                else {
+                    return refuse(
+                        format!("{at}/functionCall"),
+                        "a call without a name and an \"args\" object",
+                    );
+                };
+                let id = calls.call(name, call["id"].as_str());
+                tool_calls.push(json!({
+                    "id": id,
+                    "type": "function",
+                    "function": {"name": name, "arguments": args.to_string()},
+                }));
+            }
+            _ => {
+                return refuse(
+                    at,
+                    format!(
+                        "this part of a {} turn has no equivalent in OpenAI's format",
+                        role.unwrap_or("role-less")
+                    ),
+                );
+            }
+        }
+    }
+    // One text part is written as a string, as OpenAI's own examples are.
+    let content = match content.as_slice() {
+        [single] if single["type"] == "text" => single["text"].clone(),
+        _ => Value::Array(content),
+    };
+    let empty = content.as_array().is_some_and(Vec::is_empty);
+    match role {
+        Some("model") => {
+            let mut message = Map::new();
+            message.insert("role".into(), json!("assistant"));
+            if !empty {
+                message.insert("content".into(), content);
+            }
+            if !tool_calls.is_empty() {
+                message.insert("tool_calls".into(), Value::Array(tool_calls));
+            }
+            messages.push(Value::Object(message));
+        }
+        Some("user") => {
+            if !empty {
+                messages.push(json!({"role": "user", "content": content}));
+            }
+        }
+        _ => {
+            return refuse(
+                format!("{pointer}/role"),
+                "the role is neither user nor model",
+            );
+        }
+    }
+    Ok(messages)
+}
+
+/// A `fileData` part as an `image_url` part: only images at an https:// URL, which OpenAI
+/// downloads (it cannot read Cloud Storage).
+fn file_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let uri = data["fileUri"].as_str().unwrap_or_default();
+    let mime = data["mimeType"].as_str().unwrap_or_default();
+    if !mime.starts_with("image/") {
+        return refuse(
+            format!("{pointer}/mimeType"),
+            format!("a {mime:?} file: OpenAI's fine-tuning takes images only"),
+        );
+    }
+    if !uri.to_ascii_lowercase().starts_with("https://") {
+        return refuse(
+            format!("{pointer}/fileUri"),
+            format!("the file URI {uri:?} is not https://, which OpenAI can download"),
+        );
+    }
+    Ok(json!({"type": "image_url", "image_url": {"url": uri}}))
+}
+
+/// An `inlineData` image as a `data:` URL.
+fn inline_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let mime = data["mimeType"].as_str().unwrap_or_default();
+    let (true, Some(payload)) = (mime.starts_with("image/"), data["data"].as_str()) else {
+        return refuse(
+            pointer,
+            "only inline images, with their data, can be carried",
+        );
+    };
+    Ok(json!({"type": "image_url", "image_url": {"url": format!("data:{mime};base64,{payload}")}}))
+}
+
+/// The JSON types a schema's `type` may name, which Vertex AI's `Schema` writes upper-case
+/// (`OBJECT`, an enum of the discovery document) and JSON Schema lower-case.
+const SCHEMA_TYPES: &[&str] = &[
+    "string", "number", "integer", "boolean", "array", "object", "null",
+];
+
+/// `schema` with every `type` that names a JSON type respelt by `case`.
+fn schema_types(schema: &Value, case: fn(&str) -> String) -> Value {
+    match schema {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let value = match value {
+                        Value::String(name)
+                            if key == "type"
+                                && SCHEMA_TYPES.contains(&name.to_ascii_lowercase().as_str()) =>
+                        {
+                            Value::String(case(name))
+                        }
+                        other => schema_types(other, case),
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|item| schema_types(item, case)).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Vertex AI's `tools` as OpenAI's function tools.
+fn tools_from_vertex(tools: &Value) -> Result<Value, Refusal> {
+    let Value::Array(tools) = tools else {
+        return refuse("/tools", "\"tools\" is not a list");
+    };
+    let mut out = Vec::new();
+    for (index, tool) in tools.iter().enumerate() {
+        let pointer = format!("/tools/{index}");
+        let Some(Value::Object(tool)) = Some(tool) else {
+            return refuse(pointer, "the tool is not an object");
+        };
+        if let Some(key) = tool.keys().find(|key| *key != "functionDeclarations") {
+            return refuse(
+                format!("{pointer}/{key}"),
+                format!("the tool {key:?} has no equivalent in OpenAI's format"),
+            );
+        }
+        let declarations = tool.get("functionDeclarations").and_then(Value::as_array);
+        for (at, declaration) in declarations.into_iter().flatten().enumerate() {
+            let pointer = format!("{pointer}/functionDeclarations/{at}");
+            let Value::Object(declaration) = declaration else {
+                return refuse(pointer, "the declaration is not an object");
+            };
+            if let Some(key) = declaration
+                .keys()
+                .find(|key| !["name", "description", "parameters"].contains(&key.as_str()))
+            {
+                return refuse(
+                    format!("{pointer}/{key}"),
+                    format!("{key:?} has no equivalent in an OpenAI function definition"),
+                );
+            }
+            let mut function = declaration.clone();
+            if let Some(parameters) = function.get_mut("parameters") {
+                *parameters = schema_types(parameters, str::to_ascii_lowercase);
+            }
+            out.push(json!({"type": "function", "function": function}));
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(line: &str) -> Map<String, Value> {
+        serde_json::from_str(line).unwrap()
+    }
+
+    #[test]
+    fn a_chat_with_tools_goes_to_vertex_and_back() {
+        let chat = object(
+            r#"{"messages": [{"role": "system", "content": "Be brief"}, {"role": "user", "content": "Weather in Oslo?"}, {"role": "assistant", "tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "weather", "arguments": "{\"city\": \"Oslo\"}"}}]}, {"role": "tool", "tool_call_id": "call_1", "content": "{\"c\": 3}"}, {"role": "assistant", "content": "3 degrees"}], "tools": [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}]}"#,
+        );
+        let vertex = to_vertex(&chat).unwrap();
+        assert_eq!(
+            vertex,
+            json!({
+                "systemInstruction": {"parts": [{"text": "Be brief"}]},
+                "contents": [
+                    {"role": "user", "parts": [{"text": "Weather in Oslo?"}]},
+                    {"role": "model", "parts": [{"functionCall": {"name": "weather", "args": {"city": "Oslo"}}}]},
+                    {"role": "user", "parts": [{"functionResponse": {"name": "weather", "response": {"c": 3}}}]},
+                    {"role": "model", "parts": [{"text": "3 degrees"}]},
+                ],
+                "tools": [{"functionDeclarations": [{"name": "weather", "parameters": {"type": "OBJECT"}}]}],
+            })
+        );
+        let back = from_vertex(vertex.as_object().unwrap()).unwrap();
+        assert_eq!(
+            back["messages"][2]["tool_calls"][0]["function"]["arguments"],
+            "{\"city\":\"Oslo\"}"
+        );
+        assert_eq!(
+            back["messages"][3],
+            json!({"role": "tool", "tool_call_id": "call_1", "content": "{\"c\":3}"})
+        );
+        assert_eq!(back["tools"], chat["tools"]);
+        assert_eq!(back["messages"][4], chat["messages"][4]);
+    }
+
+    #[test]
+    fn images_become_file_or_inline_data() {
+        let chat = object(
+            r#"{"messages": [{"role": "user", "content": [{"type": "text", "text": "Which?"}, {"type": "image_url", "image_url": {"url": "https://example.com/a.PNG?x=1"}}, {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64,/9j/4A=="}}]}, {"role": "assistant", "content": "The first"}]}"#,
+        );
+        let vertex = to_vertex(&chat).unwrap();
+        assert_eq!(
+            vertex["contents"][0]["parts"][1],
+            json!({"fileData": {"mimeType": "image/png", "fileUri": "https://example.com/a.PNG?x=1"}})
+        );
+        assert_eq!(
+            vertex["contents"][0]["parts"][2],
+            json!({"inlineData": {"mimeType": "image/jpeg", "data": "/9j/4A=="}})
+        );
+        let back = from_vertex(vertex.as_object().unwrap()).unwrap();
+        assert_eq!(back["messages"][0], chat["messages"][0]);
+    }
+
+    #[test]
+    fn what_cannot_be_carried_refuses_the_line_at_its_value() {
+        for (line, pointer) in [
+            (
+                r#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "weight": 0}]}"#,
+                "/messages/1/weight",
+            ),
+            (
+                r#"{"messages": [{"role": "system", "content": "a"}, {"role": "user", "content": "b"}, {"role": "system", "content": "c"}]}"#,
+                "/messages/2",
+            ),
+            (
+                r#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "images/cat.png"}}]}]}"#,
+                "/messages/0/content/0/image_url/url",
+            ),
+            (
+                r#"{"messages": [], "parallel_tool_calls": false}"#,
+                "/parallel_tool_calls",
+            ),
+        ] {
+            assert_eq!(
+                to_vertex(&object(line)).unwrap_err().pointer,
+                pointer,
+                "{line}"
+            );
+        }
+        let vertex = object(
+            r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs://b/cat.png"}}]}, {"role": "model", "parts": [{"text": "A cat"}]}]}"#,
+        );
+        assert_eq!(
+            from_vertex(&vertex).unwrap_err().pointer,
+            "/contents/0/parts/0/fileData/fileUri"
+        );
+    }
+
+    #[test]
+    fn preference_lines_go_both_ways() {
+        let openai = object(
+            r#"{"input": {"messages": [{"role": "user", "content": "Hi"}]}, "preferred_output": [{"role": "assistant", "content": "Hello!"}], "non_preferred_output": [{"role": "assistant", "content": "What?"}]}"#,
+        );
+        let vertex = to_vertex(&openai).unwrap();
+        assert_eq!(
+            vertex,
+            json!({
+                "contents": [{"role": "user", "parts": [{"text": "Hi"}]}],
+                "completions": [
+                    {"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello!"}]}},
+                    {"score": 0, "completion": {"role": "model", "parts": [{"text": "What?"}]}},
+                ],
+            })
+        );
+        assert_eq!(
+            from_vertex(vertex.as_object().unwrap()).unwrap(),
+            Value::Object(openai)
+        );
+    }
+}

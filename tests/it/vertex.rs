@@ -1,0 +1,465 @@
+//! Vertex AI: its datasets checked natively with `--provider vertex`, OpenAI's files pointed to
+//! `convert --to vertex`, Vertex AI's pointed to `convert --from vertex` elsewhere, and the API
+//! commands refused before anything is read or sent.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::finetune;
+
+fn output_text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn json_check(args: &[&str]) -> (i32, Value) {
+    let output = finetune()
+        .arg("check")
+        .args(args)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).expect("one JSON document"),
+    )
+}
+
+#[test]
+fn the_bundled_vertex_dataset_passes_under_vertex() {
+    let assert = finetune()
+        .args(["check", "datasets/vertex.jsonl", "--provider", "vertex"])
+        .assert()
+        .code(0);
+    let text = output_text(&assert.get_output().stdout);
+    assert!(
+        text.starts_with(
+            "datasets/vertex.jsonl: 6 supervised vertex examples, 6 valid, 0 errors, 0 warnings\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("tokens (o200k_base, approximate)"), "{text}");
+    let (code, report) = json_check(&["datasets/vertex.jsonl", "--provider", "vertex"]);
+    assert_eq!(code, 0);
+    let file = &report["files"][0];
+    assert_eq!(file["method"], "supervised");
+    assert_eq!(file["format"], "vertex");
+    assert_eq!(file["estimate"]["model"], "gemini-2.5-flash");
+    // Only the model turns are trained on.
+    let (total, trained) = (
+        file["tokens"]["total"].as_u64().unwrap(),
+        file["tokens"]["assistant"].as_u64().unwrap(),
+    );
+    assert!(trained > 0 && trained < total / 2, "{trained} of {total}");
+}
+
+#[test]
+fn an_openai_file_under_vertex_names_the_conversion() {
+    let (code, report) = json_check(&["datasets/sarcastic.jsonl", "--provider", "vertex"]);
+    assert_eq!(code, 1);
+    let first = &report["files"][0]["diagnostics"][0];
+    assert_eq!(first["code"], "FT156");
+    assert_eq!(first["pointer"], "/messages");
+    assert!(
+        first["help"]
+            .as_str()
+            .unwrap()
+            .contains("finetune convert FILE -o OUT --to vertex"),
+        "{first}"
+    );
+}
+
+#[test]
+fn a_vertex_file_elsewhere_names_the_conversion() {
+    for provider in ["openai", "together", "fireworks"] {
+        let (code, report) = json_check(&["datasets/vertex.jsonl", "--provider", provider]);
+        assert_eq!(code, 1, "{provider}");
+        let first = &report["files"][0]["diagnostics"][0];
+        assert_eq!(first["code"], "FT101", "{provider}");
+        assert!(
+            first["help"]
+                .as_str()
+                .unwrap()
+                .contains("finetune convert FILE -o OUT --from vertex"),
+            "{provider}: {first}"
+        );
+    }
+}
+
+#[test]
+fn the_bundled_vertex_preference_dataset_passes_under_vertex() {
+    let (code, report) = json_check(&["datasets/vertex-preference.jsonl", "--provider", "vertex"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["files"][0]["format"], "vertex-preference");
+    assert_eq!(report["files"][0]["examples"], 12);
+}
+
+#[test]
+fn a_vertex_preference_file_is_checked_as_preference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("preference.jsonl");
+    let line = r#"{"contents": [{"role": "user", "parts": [{"text": "Best lock?"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "A D-lock, plus a cable for the wheels."}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "Any lock."}]}}]}"#;
+    fs::write(&path, format!("{line}\n")).unwrap();
+    let (code, report) = json_check(&[path.to_str().unwrap(), "--provider", "vertex"]);
+    assert_eq!(code, 0, "{report}");
+    let file = &report["files"][0];
+    assert_eq!(file["method"], "dpo");
+    assert_eq!(file["format"], "vertex-preference");
+}
+
+#[test]
+fn api_commands_refuse_vertex_at_once() {
+    let commands: [&[&str]; 6] = [
+        &["list-jobs"],
+        &["list-files"],
+        &["upload-dataset", "datasets/vertex.jsonl"],
+        &["train-model", "datasets/vertex.jsonl"],
+        &[
+            "retrieve-job",
+            "projects/p/locations/us-central1/tuningJobs/1",
+        ],
+        &["wait", "projects/p/locations/us-central1/tuningJobs/1"],
+    ];
+    for args in commands {
+        let output = finetune()
+            .args(args)
+            .args(["--provider", "vertex"])
+            // Nothing may be sent: an address that cannot answer.
+            .args(["--base-url", "http://127.0.0.1:9"])
+            .env("GOOGLE_APPLICATION_CREDENTIALS", "/nonexistent/key.json")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = output_text(&output.stderr);
+        assert!(
+            stderr.contains("finetune does not drive Vertex AI's tuning API yet")
+                && stderr.contains("`check`, `prepare`, `dedupe`, `split` and `convert`"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn the_models_of_vertex_are_listed_offline() {
+    let assert = finetune()
+        .args(["models", "--provider", "vertex"])
+        .assert()
+        .code(0);
+    let text = output_text(&assert.get_output().stdout);
+    assert!(text.contains("gemini-2.5-flash "), "{text}");
+    assert!(text.contains("gemini-2.5-flash-lite"), "{text}");
+    assert!(text.contains("131072"), "{text}");
+}
+
+#[test]
+fn dedupe_and_split_work_on_vertex_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let data = fs::read_to_string(crate::project_file("datasets/vertex.jsonl")).unwrap();
+    let first = data.lines().next().unwrap();
+    // The first example again, keys reordered: the same example.
+    let value: serde_json::Map<String, Value> = serde_json::from_str(first).unwrap();
+    let reordered: serde_json::Map<String, Value> = value.into_iter().rev().collect();
+    fs::write(&input, format!("{data}{}\n", Value::Object(reordered))).unwrap();
+    let (code, report) = json_check(&[input.to_str().unwrap(), "--provider", "vertex"]);
+    assert_eq!(code, 0, "a duplicate is a warning: {report}");
+    let codes: Vec<&str> = report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["FT402"]);
+    let out = dir.path().join("deduped.jsonl");
+    finetune()
+        .arg("dedupe")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&out).unwrap(), data);
+}
+
+/// Converts `input` with `direction` (`--to vertex` or `--from vertex`) into a temporary
+/// folder: the exit code, the JSON report, and the lines written; the input is never modified.
+fn convert(input: &str, direction: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let before = fs::read(crate::project_file(input)).unwrap();
+    let output = finetune()
+        .arg("convert")
+        .arg(input)
+        .arg("-o")
+        .arg(&out)
+        .args(direction)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(fs::read(crate::project_file(input)).unwrap(), before);
+    let written = fs::read_to_string(&out).unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+        written,
+    )
+}
+
+/// Checks `lines` with `args`, asserting no errors.
+fn assert_checks_clean(lines: &str, args: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("converted.jsonl");
+    fs::write(&path, lines).unwrap();
+    let output = finetune()
+        .arg("check")
+        .arg(&path)
+        .args(args)
+        .args(["--ignore", "FT401", "--output-format", "concise"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        output_text(&output.stdout)
+    );
+}
+
+#[test]
+fn convert_to_vertex_and_back_passes_each_check() {
+    for (input, rows, left_out) in [
+        ("datasets/sarcastic.jsonl", 35, &[28_u64, 29][..]),
+        ("datasets/preference.jsonl", 12, &[][..]),
+    ] {
+        let (code, report, vertex) = convert(input, &["--to", "vertex"]);
+        assert_eq!(code, i32::from(!left_out.is_empty()), "{input}");
+        assert_eq!(report["rows"], rows, "{input}");
+        let unconverted: Vec<u64> = report["unconverted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["row"].as_u64().unwrap())
+            .collect();
+        assert_eq!(unconverted, left_out, "{input}");
+        assert_eq!(
+            report["converted"].as_u64().unwrap(),
+            rows - left_out.len() as u64
+        );
+        assert_eq!(
+            vertex.lines().count() as u64,
+            report["converted"].as_u64().unwrap()
+        );
+        assert_checks_clean(&vertex, &["--provider", "vertex"]);
+
+        let dir = tempfile::tempdir().unwrap();
+        let staged = dir.path().join("vertex.jsonl");
+        fs::write(&staged, &vertex).unwrap();
+        let out = dir.path().join("back.jsonl");
+        finetune()
+            .arg("convert")
+            .arg(&staged)
+            .arg("-o")
+            .arg(&out)
+            .args(["--from", "vertex"])
+            .assert()
+            .code(0);
+        assert_checks_clean(&fs::read_to_string(&out).unwrap(), &[]);
+    }
+}
+
+#[test]
+fn weight_zero_is_reported_with_its_line_and_pointer() {
+    let (_, report, _) = convert("datasets/sarcastic.jsonl", &["--to", "vertex"]);
+    let first = &report["unconverted"][0];
+    assert_eq!(first["row"], 28);
+    assert_eq!(first["pointer"], "/messages/2/weight");
+    assert!(
+        first["reason"].as_str().unwrap().contains("weight 0"),
+        "{first}"
+    );
+    let output = finetune()
+        .args(["convert", "datasets/sarcastic.jsonl", "-o"])
+        .arg(tempfile::tempdir().unwrap().path().join("out.jsonl"))
+        .args(["--to", "vertex"])
+        .output()
+        .unwrap();
+    let text = output_text(&output.stdout);
+    assert!(
+        text.contains("datasets/sarcastic.jsonl:28: not converted: an assistant message of weight 0: Vertex AI trains on every model turn (at /messages/2/weight)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("35 rows, 33 converted, 2 not converted"),
+        "{text}"
+    );
+}
+
+#[test]
+fn tool_calls_become_function_calls_and_responses() {
+    let (_, _, vertex) = convert("datasets/sarcastic.jsonl", &["--to", "vertex"]);
+    let calling: Vec<Value> = vertex
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line.get("tools").is_some())
+        .collect();
+    assert!(!calling.is_empty());
+    for line in &calling {
+        let contents = line["contents"].as_array().unwrap();
+        let call = contents
+            .iter()
+            .position(|turn| turn["parts"][0].get("functionCall").is_some())
+            .expect("a model turn calls the function");
+        assert_eq!(contents[call]["role"], "model");
+        assert!(contents[call]["parts"][0]["functionCall"]["args"].is_object());
+        let response = &contents[call + 1];
+        assert_eq!(response["role"], "user");
+        assert_eq!(
+            response["parts"][0]["functionResponse"]["name"],
+            contents[call]["parts"][0]["functionCall"]["name"]
+        );
+        assert!(line["tools"][0]["functionDeclarations"].is_array());
+    }
+}
+
+#[test]
+fn the_bundled_vertex_dataset_converts_to_openai_but_its_cloud_storage_image() {
+    let (code, report, openai) = convert("datasets/vertex.jsonl", &["--from", "vertex"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["converted"], 5);
+    assert_eq!(report["unconverted"][0]["row"], 4);
+    assert_eq!(
+        report["unconverted"][0]["pointer"],
+        "/contents/0/parts/1/fileData/fileUri"
+    );
+    assert_checks_clean(&openai, &[]);
+    // The call and its response keep their pairing through generated ids.
+    let booking: Value = serde_json::from_str(openai.lines().nth(3).unwrap()).unwrap();
+    let call_id = &booking["messages"][2]["tool_calls"][0]["id"];
+    assert_eq!(booking["messages"][3]["tool_call_id"], *call_id);
+    assert_eq!(
+        booking["tools"][0]["function"]["parameters"]["type"],
+        "object"
+    );
+}
+
+#[test]
+fn convert_takes_from_or_to_not_both() {
+    let output = finetune()
+        .args([
+            "convert",
+            "datasets/vertex.jsonl",
+            "-o",
+            "/tmp/never-written.jsonl",
+        ])
+        .args(["--from", "vertex", "--to", "vertex"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!std::path::Path::new("/tmp/never-written.jsonl").exists());
+}
+
+#[test]
+fn leakage_and_same_prompt_copies_are_found_in_vertex_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fs::read_to_string(crate::project_file("datasets/vertex.jsonl")).unwrap();
+    let first = data.lines().next().unwrap();
+    let validation = dir.path().join("validation.jsonl");
+    fs::write(&validation, format!("{first}\n")).unwrap();
+    let (code, report) = json_check(&[
+        "datasets/vertex.jsonl",
+        "--provider",
+        "vertex",
+        "--validation",
+        validation.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let codes: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|file| file["diagnostics"].as_array().unwrap())
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"FT405"), "{report}");
+
+    // The same question answered differently: one prompt.
+    let reanswered = first.replace("Every 150 to 300 km", "Every 200 km");
+    assert_ne!(reanswered, first);
+    let input = dir.path().join("in.jsonl");
+    fs::write(&input, format!("{data}{reanswered}\n")).unwrap();
+    let out = dir.path().join("out.jsonl");
+    finetune()
+        .arg("dedupe")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--by", "prompt", "--near", "off"])
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&out).unwrap(), data);
+}
+
+#[test]
+fn openai_s_wind_down_does_not_send_an_openai_file_to_vertex() {
+    let output = finetune()
+        .env("FINETUNE_TODAY", "2027-01-10")
+        .args(["check", "datasets/sarcastic.jsonl"])
+        .output()
+        .unwrap();
+    let text = output_text(&output.stderr) + &output_text(&output.stdout);
+    assert!(text.contains("the same dataset trains on"), "{text}");
+    assert!(text.contains("--provider together"), "{text}");
+    assert!(!text.contains("--provider vertex"), "{text}");
+}
+
+#[test]
+fn prepare_splits_a_vertex_file_into_checked_sides() {
+    let (_, _, vertex) = convert("datasets/sarcastic.jsonl", &["--to", "vertex"]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("data.jsonl");
+    fs::write(&input, &vertex).unwrap();
+    let output = finetune()
+        .arg("prepare")
+        .arg(&input)
+        .args(["--provider", "vertex"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        output_text(&output.stderr)
+    );
+    let train = fs::read_to_string(dir.path().join("data.train.jsonl")).unwrap();
+    let validation = fs::read_to_string(dir.path().join("data.validation.jsonl")).unwrap();
+    assert_eq!(train.lines().count() + validation.lines().count(), 33);
+    assert_checks_clean(&train, &["--provider", "vertex"]);
+    assert_checks_clean(&validation, &["--provider", "vertex"]);
+}
+
+#[test]
+fn convert_to_vertex_with_a_system_text_gives_each_line_an_instruction() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("chat.jsonl");
+    fs::write(
+        &input,
+        "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello\"}]}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("vertex.jsonl");
+    finetune()
+        .arg("convert")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--to", "vertex", "--system", "Be brief."])
+        .assert()
+        .code(0);
+    let line: Value = serde_json::from_str(fs::read_to_string(&out).unwrap().trim()).unwrap();
+    assert_eq!(
+        line["systemInstruction"],
+        serde_json::json!({"parts": [{"text": "Be brief."}]})
+    );
+}

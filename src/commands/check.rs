@@ -758,8 +758,9 @@ fn write_tokens(
         )?;
     }
     let source = match estimate.epochs_source {
-        EpochSource::Auto => "auto",
-        EpochSource::User => "--epochs",
+        EpochSource::Auto => Some("auto"),
+        EpochSource::User => Some("--epochs"),
+        EpochSource::Unpublished => None,
     };
     let method = method.as_str();
     let price = match (
@@ -790,14 +791,23 @@ fn write_tokens(
             thousands(non_preferred),
         )?;
     }
-    writeln!(
-        out,
-        "  estimate for {}: {} ({source}) × {} billed tokens per epoch = {} tokens{price}",
-        estimate.model,
-        plural(estimate.epochs.into(), "epoch"),
-        thousands(estimate.billed_tokens_per_epoch),
-        thousands(estimate.billed_tokens),
-    )
+    match source {
+        Some(source) => writeln!(
+            out,
+            "  estimate for {}: {} ({source}) × {} billed tokens per epoch = {} tokens{price}",
+            estimate.model,
+            plural(estimate.epochs.into(), "epoch"),
+            thousands(estimate.billed_tokens_per_epoch),
+            thousands(estimate.billed_tokens),
+        ),
+        None => writeln!(
+            out,
+            "  estimate for {}: {} billed tokens per epoch; {} picks the number of epochs by a rule it does not publish (--epochs N counts them){price}",
+            estimate.model,
+            thousands(estimate.billed_tokens_per_epoch),
+            model.provider.label(),
+        ),
+    }
 }
 
 pub(crate) fn dollars(amount: f64) -> String {

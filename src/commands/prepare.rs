@@ -9,6 +9,7 @@ use crate::cli::{DedupeBy, PrepareArgs, Printer, TableFormat};
 use crate::commands::check::{dollars, plural, thousands};
 use crate::commands::split::output_paths;
 use crate::commands::{ExitStatus, prepare_failure, price_table};
+use crate::cost::EpochSource;
 use crate::cost::Estimate;
 use crate::diagnostic::concise;
 use crate::lint::{CheckOptions, TokenSettings};
@@ -170,14 +171,23 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             || "cost unknown (no per-token price for this method)".to_owned(),
             dollars,
         );
-        writeln!(
-            out,
-            "  estimate for {} on the train file: {} epochs × {} billed tokens = {} tokens, {cost}",
-            estimate.model,
-            estimate.epochs,
-            thousands(estimate.billed_tokens_per_epoch),
-            thousands(estimate.billed_tokens),
-        )?;
+        if estimate.epochs_source == EpochSource::Unpublished {
+            writeln!(
+                out,
+                "  estimate for {} on the train file: {} billed tokens per epoch (the provider picks the epochs), {cost}",
+                estimate.model,
+                thousands(estimate.billed_tokens_per_epoch),
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  estimate for {} on the train file: {} epochs × {} billed tokens = {} tokens, {cost}",
+                estimate.model,
+                estimate.epochs,
+                thousands(estimate.billed_tokens_per_epoch),
+                thousands(estimate.billed_tokens),
+            )?;
+        }
     }
     let remaining = report.train.errors.len() + report.validation.errors.len();
     if remaining > 0 {

@@ -28,6 +28,8 @@ pub enum EpochSource {
     Auto,
     /// `--epochs`.
     User,
+    /// The platform picks them by a rule it does not publish; the estimate counts one pass.
+    Unpublished,
 }
 
 /// The platform's heuristic: 3 epochs, raised so that small datasets are seen about 100 times

@@ -19,7 +19,7 @@ use crate::provider::DefaultEpochs;
 pub struct Estimate {
     /// The model's canonical name.
     pub model: String,
-    /// Epochs the job will run.
+    /// Epochs the job will run; one where the platform picks them by an unpublished rule.
     pub epochs: u32,
     /// Whether the epochs come from the platform's heuristic or from `--epochs`.
     pub epochs_source: EpochSource,
@@ -52,6 +52,7 @@ impl Estimate {
             Epochs::Auto => match model.provider.facts().default_epochs {
                 DefaultEpochs::Fixed(n) => (n, EpochSource::Auto),
                 DefaultEpochs::Heuristic => (auto_epochs(examples), EpochSource::Auto),
+                DefaultEpochs::Unpublished => (1, EpochSource::Unpublished),
             },
         };
         let billed_tokens = billed_tokens_per_epoch * u64::from(epochs);
@@ -67,7 +68,10 @@ impl Estimate {
             billed_tokens_per_epoch,
             billed_tokens,
             price_per_million_usd: price,
-            cost_usd: price.map(|price| billed_tokens as f64 * price / 1e6),
+            // Without the number of passes, a price per token gives no cost.
+            cost_usd: price
+                .filter(|_| epochs_source != EpochSource::Unpublished)
+                .map(|price| billed_tokens as f64 * price / 1e6),
             price_per_hour_usd: hourly,
         }
     }

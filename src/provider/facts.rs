@@ -51,6 +51,9 @@ pub enum DefaultEpochs {
     Heuristic,
     /// A fixed number.
     Fixed(u32),
+    /// Picked by the platform by a rule it does not publish: an estimate counts one pass and
+    /// says so.
+    Unpublished,
 }
 
 /// Which hyperparameters beyond epochs, batch size and seed a job request takes.
@@ -447,7 +450,8 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
         job_seed: false,
         job_context_length: false,
         losses: LossSource::Metrics,
-        default_epochs: DefaultEpochs::Heuristic,
+        // `epochCount` is optional and Vertex AI's docs give no default nor a rule for one.
+        default_epochs: DefaultEpochs::Unpublished,
         // https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data
         // and .../preference-tuning/prepare-data: the `contents`/`parts` format. The docs
         // recommend starting with about 100 examples but state no minimum, so only an empty

@@ -45,6 +45,13 @@ fn the_bundled_vertex_dataset_passes_under_vertex() {
     assert_eq!(file["method"], "supervised");
     assert_eq!(file["format"], "vertex");
     assert_eq!(file["estimate"]["model"], "gemini-2.5-flash");
+    // Vertex AI picks the epochs by a rule it does not publish: one pass is counted, and said.
+    assert_eq!(file["estimate"]["epochs_source"], "unpublished");
+    assert_eq!(file["estimate"]["epochs"], 1);
+    assert!(
+        text.contains("Vertex AI picks the number of epochs by a rule it does not publish"),
+        "{text}"
+    );
     // Only the model turns are trained on.
     let (total, trained) = (
         file["tokens"]["total"].as_u64().unwrap(),

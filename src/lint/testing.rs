@@ -97,6 +97,19 @@ pub(crate) fn assert_rule_vertex(rule: &Rule, pass: &[&str], fail: &[&str]) {
     assert_rule_with(&options, rule, pass, fail);
 }
 
+/// The codes every rule reports for one line checked by Vertex AI's rules, in report order.
+pub(crate) fn vertex_codes(line: &str) -> Vec<&'static str> {
+    let options = CheckOptions {
+        profile: VERTEX,
+        ..CheckOptions::default()
+    };
+    lint_line(line.as_bytes(), false, &options)
+        .findings
+        .iter()
+        .map(|finding| finding.rule.code)
+        .collect()
+}
+
 /// Messages of one rule's findings on one line checked by Vertex AI's rules, with the
 /// pointer of each.
 pub(crate) fn vertex_findings(rule: &Rule, line: &str) -> Vec<(String, String)> {

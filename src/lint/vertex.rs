@@ -13,6 +13,10 @@ use super::{Findings, Record, Rule, type_name};
 /// The roles of a turn of `contents`.
 pub const ROLES: &[&str] = &["user", "model"];
 
+/// The role of a turn of `contents` that has none (`GoogleCloudAiplatformV1Content.role`:
+/// "If not set, the service will default to 'user'").
+pub const DEFAULT_ROLE: &str = "user";
+
 /// The keys of a part that carry its data; a part has exactly one of them.
 pub const PART_DATA_KEYS: &[&str] = &[
     "text",
@@ -28,6 +32,121 @@ pub const PART_OTHER_KEYS: &[&str] = &["thought", "thoughtSignature", "videoMeta
 /// The two spellings of the system instruction: the docs' examples use both, and proto JSON
 /// accepts both.
 pub const SYSTEM_KEYS: &[&str] = &["systemInstruction", "system_instruction"];
+
+/// Every field of the format whose name has two words, as (lowerCamelCase, snake_case): proto
+/// JSON reads both spellings of a field, so the rules and `convert --from vertex` accept both.
+pub const SPELLINGS: &[(&str, &str)] = &[
+    ("systemInstruction", "system_instruction"),
+    ("toolConfig", "tool_config"),
+    ("fileData", "file_data"),
+    ("inlineData", "inline_data"),
+    ("functionCall", "function_call"),
+    ("functionResponse", "function_response"),
+    ("thoughtSignature", "thought_signature"),
+    ("videoMetadata", "video_metadata"),
+    ("mimeType", "mime_type"),
+    ("fileUri", "file_uri"),
+    ("displayName", "display_name"),
+    ("functionDeclarations", "function_declarations"),
+    ("parametersJsonSchema", "parameters_json_schema"),
+    ("responseJsonSchema", "response_json_schema"),
+];
+
+/// The lowerCamelCase spelling of `key`: itself, unless it is the snake_case one of
+/// [`SPELLINGS`].
+pub fn camel_case(key: &str) -> &str {
+    SPELLINGS
+        .iter()
+        .find(|(_, snake)| *snake == key)
+        .map_or(key, |(camel, _)| camel)
+}
+
+/// The field `camel` of `object` under either of its spellings, with the key it is written
+/// with (the lowerCamelCase one first).
+pub fn field<'a>(object: &'a Map<String, Value>, camel: &str) -> Option<(&'a str, &'a Value)> {
+    if let Some((key, value)) = object.get_key_value(camel) {
+        return Some((key.as_str(), value));
+    }
+    let (_, snake) = SPELLINGS.iter().find(|(name, _)| *name == camel)?;
+    object
+        .get_key_value(*snake)
+        .map(|(key, value)| (key.as_str(), value))
+}
+
+/// The value of the field `camel` of `object`, under either spelling.
+pub fn get<'a>(object: &'a Map<String, Value>, camel: &str) -> Option<&'a Value> {
+    field(object, camel).map(|(_, value)| value)
+}
+
+/// The fields of `object` written in both spellings, as (lowerCamelCase, snake_case).
+pub fn spelled_twice(
+    object: &Map<String, Value>,
+) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+    SPELLINGS
+        .iter()
+        .copied()
+        .filter(|(camel, snake)| object.contains_key(*camel) && object.contains_key(*snake))
+}
+
+/// Every object of a Vertex AI line where proto JSON reads a field of two words (the line,
+/// turns, parts and their data, tools and their declarations), with its pointer; for the
+/// fields spelled both ways.
+pub fn structural_objects(line: &Map<String, Value>) -> Vec<(String, &Map<String, Value>)> {
+    let mut objects = vec![(String::new(), line)];
+    let mut turns = Vec::new();
+    if let Some((key, Value::Object(system))) = field(line, "systemInstruction") {
+        turns.push((format!("/{key}"), system));
+    }
+    let list = |key: &str| {
+        line.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+    };
+    for (index, turn) in list("contents").enumerate() {
+        if let Value::Object(turn) = turn {
+            turns.push((format!("/contents/{index}"), turn));
+        }
+    }
+    for (index, item) in list("completions").enumerate() {
+        if let Some(Value::Object(turn)) = item.get("completion") {
+            turns.push((format!("/completions/{index}/completion"), turn));
+        }
+    }
+    for (pointer, turn) in turns {
+        objects.push((pointer.clone(), turn));
+        let parts = turn
+            .get("parts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
+        for (index, part) in parts.enumerate() {
+            let Value::Object(part) = part else { continue };
+            let pointer = format!("{pointer}/parts/{index}");
+            for (key, value) in part {
+                if let Value::Object(data) = value
+                    && PART_DATA_KEYS.contains(&camel_case(key))
+                {
+                    objects.push((format!("{pointer}/{key}"), data));
+                }
+            }
+            objects.push((pointer, part));
+        }
+    }
+    for (index, tool) in list("tools").enumerate() {
+        let Value::Object(tool) = tool else { continue };
+        let pointer = format!("/tools/{index}");
+        if let Some((key, Value::Array(declarations))) = field(tool, "functionDeclarations") {
+            for (at, declaration) in declarations.iter().enumerate() {
+                if let Value::Object(declaration) = declaration {
+                    objects.push((format!("{pointer}/{key}/{at}"), declaration));
+                }
+            }
+        }
+        objects.push((pointer, tool));
+    }
+    objects
+}
 
 /// The top-level keys of a supervised line.
 pub const SUPERVISED_KEYS: &[&str] = &[
@@ -76,9 +195,22 @@ pub struct Turn<'a> {
 }
 
 impl<'a> Turn<'a> {
-    /// Its `role`, when a string.
+    /// Its `role`, when a string; a turn of `contents` without one is a `user` turn, as
+    /// `GoogleCloudAiplatformV1Content` defaults it.
     pub fn role(&self) -> Option<&'a str> {
-        self.object.get("role").and_then(Value::as_str)
+        match self.object.get("role") {
+            None if self.place == TurnPlace::Contents => Some(DEFAULT_ROLE),
+            role => role.and_then(Value::as_str),
+        }
+    }
+
+    /// The pointer of its `role`, or of the turn when it has none.
+    pub fn role_pointer(&self) -> String {
+        if self.object.contains_key("role") {
+            format!("{}/role", self.pointer)
+        } else {
+            self.pointer.clone()
+        }
     }
 
     /// Its parts that are objects, with their pointers.
@@ -106,10 +238,8 @@ pub fn contents<'a>(record: &Record<'a>) -> Option<&'a [Value]> {
 }
 
 /// The key of the system instruction and its value, where the line has one.
-pub fn system_instruction<'a>(record: &Record<'a>) -> Option<(&'static str, &'a Value)> {
-    SYSTEM_KEYS
-        .iter()
-        .find_map(|key| record.line().get(*key).map(|value| (*key, value)))
+pub fn system_instruction<'a>(record: &Record<'a>) -> Option<(&'a str, &'a Value)> {
+    field(record.line(), "systemInstruction")
 }
 
 /// The turns of `contents` that are objects.
@@ -163,12 +293,12 @@ pub fn all_turns<'a>(record: &Record<'a>) -> Vec<Turn<'a>> {
     turns
 }
 
-/// The data keys a part has, in [`PART_DATA_KEYS`]' order.
-pub fn data_keys(part: &Map<String, Value>) -> Vec<&'static str> {
+/// The data fields a part has, in [`PART_DATA_KEYS`]' order, each as (its lowerCamelCase
+/// name, the key it is written with).
+pub fn data_keys(part: &Map<String, Value>) -> Vec<(&'static str, &str)> {
     PART_DATA_KEYS
         .iter()
-        .copied()
-        .filter(|key| part.contains_key(*key))
+        .filter_map(|camel| field(part, camel).map(|(key, _)| (*camel, key)))
         .collect()
 }
 
@@ -180,7 +310,7 @@ pub fn declared_functions<'a>(record: &Record<'a>) -> Vec<&'a str> {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|tool| tool.get("functionDeclarations")?.as_array())
+        .filter_map(|tool| get(tool.as_object()?, "functionDeclarations")?.as_array())
         .flatten()
         .filter_map(|declaration| declaration.get("name")?.as_str())
         .collect()

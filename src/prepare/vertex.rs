@@ -15,7 +15,9 @@
 use serde_json::{Map, Value, json};
 
 use crate::lint::content::parse_data_url;
-use crate::lint::vertex::SYSTEM_KEYS;
+use crate::lint::vertex::{
+    DEFAULT_ROLE, camel_case, field, get, spelled_twice, structural_objects,
+};
 
 /// Why a line cannot be converted, and the value that stops it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -401,8 +403,10 @@ fn tools_to_vertex(tools: &Value, pointer: &str) -> Result<Value, Refusal> {
                 "name" | "description" => {
                     declaration.insert(key.clone(), value.clone());
                 }
+                // `parametersJsonSchema` takes JSON Schema as it is, where `parameters` (Vertex
+                // AI's `Schema`) cannot say `"type": ["integer", "null"]` and more.
                 "parameters" => {
-                    declaration.insert(key.clone(), schema_types(value, str::to_ascii_uppercase));
+                    declaration.insert("parametersJsonSchema".into(), value.clone());
                 }
                 // Vertex AI has no strict mode; a schema followed loosely trains the same.
                 "strict" => {}
@@ -423,36 +427,35 @@ fn tools_to_vertex(tools: &Value, pointer: &str) -> Result<Value, Refusal> {
 
 /// A Vertex AI line (supervised or preference) as an OpenAI line.
 pub fn from_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
+    for (pointer, object) in structural_objects(line) {
+        if let Some((camel, snake)) = spelled_twice(object).next() {
+            return refuse(
+                format!("{pointer}/{snake}"),
+                format!(
+                    "\"{camel}\" and \"{snake}\" are the same field, given twice: which one Vertex AI reads is not known"
+                ),
+            );
+        }
+    }
     let preference = line.contains_key("completions");
     let known: &[&str] = if preference {
-        &[
-            "contents",
-            "completions",
-            "systemInstruction",
-            "system_instruction",
-        ]
+        &["contents", "completions", "systemInstruction"]
     } else {
-        &[
-            "contents",
-            "systemInstruction",
-            "system_instruction",
-            "tools",
-        ]
+        &["contents", "systemInstruction", "tools"]
     };
-    if let Some(key) = line.keys().find(|key| !known.contains(&key.as_str())) {
-        return refuse(
-            format!("/{key}"),
-            format!("\"{key}\" has no equivalent in OpenAI's format"),
-        );
+    if let Some(key) = line.keys().find(|key| !known.contains(&camel_case(key))) {
+        let reason = if ["messages", "input"].contains(&key.as_str()) {
+            format!("\"{key}\" is OpenAI's format already: the line is not Vertex AI's")
+        } else {
+            format!("\"{key}\" has no equivalent in OpenAI's format")
+        };
+        return refuse(format!("/{key}"), reason);
     }
     let Some(Value::Array(contents)) = line.get("contents") else {
         return refuse("/contents", "the line has no \"contents\" list");
     };
     let mut messages = Vec::new();
-    if let Some((key, system)) = SYSTEM_KEYS
-        .iter()
-        .find_map(|key| line.get(*key).map(|value| (*key, value)))
-    {
+    if let Some((key, system)) = field(line, "systemInstruction") {
         let pointer = format!("/{key}");
         let content = text_content(system, &pointer)?;
         messages.push(json!({"role": "system", "content": content}));
@@ -574,35 +577,43 @@ fn turn_to_messages(turn: &Value, pointer: &str, calls: &mut Calls) -> Result<Ve
     let Some(parts) = turn.get("parts").and_then(Value::as_array) else {
         return refuse(pointer, "the turn has no \"parts\" list");
     };
-    let role = turn.get("role").and_then(Value::as_str);
+    // A turn without a role is a user turn (`Content.role` defaults to "user").
+    let role = match turn.get("role") {
+        None => Some(DEFAULT_ROLE),
+        role => role.and_then(Value::as_str),
+    };
     let mut messages = Vec::new();
     let mut content = Vec::new();
     let mut tool_calls = Vec::new();
     for (index, part) in parts.iter().enumerate() {
         let at = format!("{pointer}/parts/{index}");
+        let Value::Object(part) = part else {
+            return refuse(at, "the part is not an object");
+        };
         if part.get("thought").is_some() {
             return refuse(at, "a thought part has no equivalent in OpenAI's format");
         }
+        let data =
+            |camel: &str| field(part, camel).map(|(key, value)| (format!("{at}/{key}"), value));
         match (role, part) {
             (_, part) if part.get("text").is_some() => match part["text"].as_str() {
                 Some(text) => content.push(json!({"type": "text", "text": text})),
                 None => return refuse(format!("{at}/text"), "\"text\" is not a string"),
             },
-            (Some("user"), part) if part.get("fileData").is_some() => {
-                content.push(file_to_image(&part["fileData"], &format!("{at}/fileData"))?);
+            (Some("user"), _) if data("fileData").is_some() => {
+                let (at, value) = data("fileData").unwrap_or_default();
+                content.push(file_to_image(value, &at)?);
             }
-            (Some("user"), part) if part.get("inlineData").is_some() => {
-                content.push(inline_to_image(
-                    &part["inlineData"],
-                    &format!("{at}/inlineData"),
-                )?);
+            (Some("user"), _) if data("inlineData").is_some() => {
+                let (at, value) = data("inlineData").unwrap_or_default();
+                content.push(inline_to_image(value, &at)?);
             }
-            (Some("user"), part) if part.get("functionResponse").is_some() => {
-                let response = &part["functionResponse"];
+            (Some("user"), _) if data("functionResponse").is_some() => {
+                let (at, response) = data("functionResponse").unwrap_or_default();
                 let name = response["name"].as_str().unwrap_or_default();
                 let Some(id) = calls.answer(name, response["id"].as_str()) else {
                     return refuse(
-                        format!("{at}/functionResponse"),
+                        at,
                         format!("a response of {name:?} that answers no earlier call"),
                     );
                 };
@@ -615,23 +626,19 @@ fn turn_to_messages(turn: &Value, pointer: &str, calls: &mut Calls) -> Result<Ve
                     }
                     Some(value @ Value::Object(_)) => json!(value.to_string()),
                     _ => {
-                        return refuse(
-                            format!("{at}/functionResponse/response"),
-                            "the response is not an object",
-                        );
+                        return refuse(format!("{at}/response"), "the response is not an object");
                     }
                 };
                 messages.push(json!({"role": "tool", "tool_call_id": id, "content": result}));
             }
-            (Some("model"), part) if part.get("functionCall").is_some() => {
-                let call = &part["functionCall"];
-                let (Some(name), Some(args @ Value::Object(_))) =
-                    (call["name"].as_str(), call.get("args"))
+            (Some("model"), _) if data("functionCall").is_some() => {
+                let (at, call) = data("functionCall").unwrap_or_default();
+                // `FunctionCall.args` is optional: a call without it takes no arguments.
+                let no_args = json!({});
+                let (Some(name), args @ Value::Object(_)) =
+                    (call["name"].as_str(), call.get("args").unwrap_or(&no_args))
                 else {
-                    return refuse(
-                        format!("{at}/functionCall"),
-                        "a call without a name and an \"args\" object",
-                    );
+                    return refuse(at, "a call without a name and an \"args\" object");
                 };
                 let id = calls.call(name, call["id"].as_str());
                 tool_calls.push(json!({
@@ -687,17 +694,25 @@ fn turn_to_messages(turn: &Value, pointer: &str, calls: &mut Calls) -> Result<Ve
 /// A `fileData` part as an `image_url` part: only images at an https:// URL, which OpenAI
 /// downloads (it cannot read Cloud Storage).
 fn file_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
-    let uri = data["fileUri"].as_str().unwrap_or_default();
-    let mime = data["mimeType"].as_str().unwrap_or_default();
+    let text = |camel: &str| {
+        let found = data.as_object().and_then(|data| field(data, camel));
+        let key = found.map_or(camel, |(key, _)| key);
+        let value = found
+            .and_then(|(_, value)| value.as_str())
+            .unwrap_or_default();
+        (format!("{pointer}/{key}"), value)
+    };
+    let (uri_at, uri) = text("fileUri");
+    let (mime_at, mime) = text("mimeType");
     if !mime.starts_with("image/") {
         return refuse(
-            format!("{pointer}/mimeType"),
+            mime_at,
             format!("a {mime:?} file: OpenAI's fine-tuning takes images only"),
         );
     }
     if !uri.to_ascii_lowercase().starts_with("https://") {
         return refuse(
-            format!("{pointer}/fileUri"),
+            uri_at,
             format!("the file URI {uri:?} is not https://, which OpenAI can download"),
         );
     }
@@ -706,7 +721,11 @@ fn file_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
 
 /// An `inlineData` image as a `data:` URL.
 fn inline_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
-    let mime = data["mimeType"].as_str().unwrap_or_default();
+    let mime = data
+        .as_object()
+        .and_then(|data| get(data, "mimeType"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let (true, Some(payload)) = (mime.starts_with("image/"), data["data"].as_str()) else {
         return refuse(
             pointer,
@@ -759,30 +778,40 @@ fn tools_from_vertex(tools: &Value) -> Result<Value, Refusal> {
         let Some(Value::Object(tool)) = Some(tool) else {
             return refuse(pointer, "the tool is not an object");
         };
-        if let Some(key) = tool.keys().find(|key| *key != "functionDeclarations") {
+        if let Some(key) = tool
+            .keys()
+            .find(|key| camel_case(key) != "functionDeclarations")
+        {
             return refuse(
                 format!("{pointer}/{key}"),
                 format!("the tool {key:?} has no equivalent in OpenAI's format"),
             );
         }
-        let declarations = tool.get("functionDeclarations").and_then(Value::as_array);
-        for (at, declaration) in declarations.into_iter().flatten().enumerate() {
-            let pointer = format!("{pointer}/functionDeclarations/{at}");
+        let (key, declarations) = field(tool, "functionDeclarations").unwrap_or_default();
+        for (at, declaration) in declarations.as_array().into_iter().flatten().enumerate() {
+            let pointer = format!("{pointer}/{key}/{at}");
             let Value::Object(declaration) = declaration else {
                 return refuse(pointer, "the declaration is not an object");
             };
-            if let Some(key) = declaration
-                .keys()
-                .find(|key| !["name", "description", "parameters"].contains(&key.as_str()))
-            {
-                return refuse(
-                    format!("{pointer}/{key}"),
-                    format!("{key:?} has no equivalent in an OpenAI function definition"),
-                );
-            }
-            let mut function = declaration.clone();
-            if let Some(parameters) = function.get_mut("parameters") {
-                *parameters = schema_types(parameters, str::to_ascii_lowercase);
+            let mut function = Map::new();
+            for (key, value) in declaration {
+                match camel_case(key) {
+                    "name" | "description" => {
+                        function.insert(key.clone(), value.clone());
+                    }
+                    "parameters" => {
+                        function.insert(key.clone(), schema_types(value, str::to_ascii_lowercase));
+                    }
+                    "parametersJsonSchema" => {
+                        function.insert("parameters".into(), value.clone());
+                    }
+                    _ => {
+                        return refuse(
+                            format!("{pointer}/{key}"),
+                            format!("{key:?} has no equivalent in an OpenAI function definition"),
+                        );
+                    }
+                }
             }
             out.push(json!({"type": "function", "function": function}));
         }
@@ -814,7 +843,7 @@ mod tests {
                     {"role": "user", "parts": [{"functionResponse": {"name": "weather", "response": {"c": 3}}}]},
                     {"role": "model", "parts": [{"text": "3 degrees"}]},
                 ],
-                "tools": [{"functionDeclarations": [{"name": "weather", "parameters": {"type": "OBJECT"}}]}],
+                "tools": [{"functionDeclarations": [{"name": "weather", "parametersJsonSchema": {"type": "object"}}]}],
             })
         );
         let back = from_vertex(vertex.as_object().unwrap()).unwrap();
@@ -903,5 +932,72 @@ mod tests {
             from_vertex(vertex.as_object().unwrap()).unwrap(),
             Value::Object(openai)
         );
+    }
+
+    #[test]
+    fn a_call_without_args_and_a_turn_without_a_role_convert() {
+        let vertex = object(
+            r#"{"contents": [{"parts": [{"text": "Time?"}]}, {"role": "model", "parts": [{"functionCall": {"name": "now"}}]}, {"role": "user", "parts": [{"functionResponse": {"name": "now", "response": {"t": "12:00"}}}]}, {"role": "model", "parts": [{"text": "Noon"}]}], "tools": [{"functionDeclarations": [{"name": "now"}]}]}"#,
+        );
+        let openai = from_vertex(&vertex).unwrap();
+        assert_eq!(
+            openai["messages"][0],
+            json!({"role": "user", "content": "Time?"})
+        );
+        assert_eq!(
+            openai["messages"][1]["tool_calls"][0]["function"],
+            json!({"name": "now", "arguments": "{}"})
+        );
+    }
+
+    #[test]
+    fn snake_case_fields_convert_as_their_camel_case_twins() {
+        let snake = object(
+            r#"{"system_instruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "Which?"}, {"file_data": {"mime_type": "image/png", "file_uri": "https://example.com/a.png"}}, {"inline_data": {"mime_type": "image/jpeg", "data": "/9j/4A=="}}]}, {"role": "model", "parts": [{"function_call": {"name": "pick", "args": {"n": 1}}}]}, {"role": "user", "parts": [{"function_response": {"name": "pick", "response": {"ok": true}}}]}, {"role": "model", "parts": [{"text": "The first"}]}], "tools": [{"function_declarations": [{"name": "pick", "parameters_json_schema": {"type": "object"}}]}]}"#,
+        );
+        let camel = object(
+            r#"{"systemInstruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "Which?"}, {"fileData": {"mimeType": "image/png", "fileUri": "https://example.com/a.png"}}, {"inlineData": {"mimeType": "image/jpeg", "data": "/9j/4A=="}}]}, {"role": "model", "parts": [{"functionCall": {"name": "pick", "args": {"n": 1}}}]}, {"role": "user", "parts": [{"functionResponse": {"name": "pick", "response": {"ok": true}}}]}, {"role": "model", "parts": [{"text": "The first"}]}], "tools": [{"functionDeclarations": [{"name": "pick", "parametersJsonSchema": {"type": "object"}}]}]}"#,
+        );
+        let converted = from_vertex(&snake).unwrap();
+        assert_eq!(converted, from_vertex(&camel).unwrap());
+        assert_eq!(
+            converted["tools"][0]["function"]["parameters"],
+            json!({"type": "object"})
+        );
+    }
+
+    #[test]
+    fn a_field_given_in_both_spellings_is_refused_at_the_second() {
+        for (line, pointer) in [
+            (
+                r#"{"systemInstruction": {"parts": [{"text": "a"}]}, "system_instruction": {"parts": [{"text": "b"}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+                "/system_instruction",
+            ),
+            (
+                r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "file_uri": "https://e.com/a.png", "fileUri": "https://e.com/b.png"}}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+                "/contents/0/parts/0/fileData/file_uri",
+            ),
+        ] {
+            assert_eq!(
+                from_vertex(&object(line)).unwrap_err().pointer,
+                pointer,
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_nullable_parameter_goes_to_vertex_as_json_schema_unchanged() {
+        let parameters = json!({"type": "object", "properties": {"n": {"type": ["integer", "null"]}}, "required": ["n"]});
+        let chat = object(&format!(
+            r#"{{"messages": [{{"role": "user", "content": "Count"}}, {{"role": "assistant", "tool_calls": [{{"id": "c", "type": "function", "function": {{"name": "count", "arguments": "{{\"n\": null}}"}}}}]}}, {{"role": "tool", "tool_call_id": "c", "content": "3"}}, {{"role": "assistant", "content": "3"}}], "tools": [{{"type": "function", "function": {{"name": "count", "parameters": {parameters}}}}}]}}"#
+        ));
+        let vertex = to_vertex(&chat).unwrap();
+        assert_eq!(
+            vertex["tools"],
+            json!([{"functionDeclarations": [{"name": "count", "parametersJsonSchema": parameters}]}])
+        );
+        let back = from_vertex(vertex.as_object().unwrap()).unwrap();
+        assert_eq!(back["tools"], chat["tools"]);
     }
 }

@@ -205,12 +205,12 @@ fn vertex_turn_tokens(turn: &Value, counter: &TokenCounter) -> u32 {
 fn vertex_parts_tokens(turn: &Value, counter: &TokenCounter) -> u32 {
     let parts = turn.get("parts").and_then(Value::as_array);
     let mut count = 0;
-    for part in parts.into_iter().flatten() {
+    for part in parts.into_iter().flatten().filter_map(Value::as_object) {
         if let Some(text) = part.get("text").and_then(Value::as_str) {
             count += counter.count(text);
         }
         for (key, payload) in [("functionCall", "args"), ("functionResponse", "response")] {
-            if let Some(call) = part.get(key) {
+            if let Some(call) = crate::lint::vertex::get(part, key) {
                 let name = call
                     .get("name")
                     .and_then(Value::as_str)
@@ -222,7 +222,7 @@ fn vertex_parts_tokens(turn: &Value, counter: &TokenCounter) -> u32 {
             }
         }
         for key in ["fileData", "inlineData"] {
-            if part.get(key).is_some() {
+            if crate::lint::vertex::get(part, key).is_some() {
                 count += GEMINI_MEDIA_TOKENS;
             }
         }

@@ -470,3 +470,97 @@ fn convert_to_vertex_with_a_system_text_gives_each_line_an_instruction() {
         serde_json::json!({"parts": [{"text": "Be brief."}]})
     );
 }
+
+/// Converts `lines` (written to a temporary file) with `direction`: the exit code, the JSON
+/// report, and the lines written.
+fn convert_lines(lines: &str, direction: &[&str]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (dir.path().join("in.jsonl"), dir.path().join("out.jsonl"));
+    fs::write(&input, lines).unwrap();
+    let output = finetune()
+        .arg("convert")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(direction)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+        fs::read_to_string(&out).unwrap_or_default(),
+    )
+}
+
+/// The codes of the diagnostics of `check --provider vertex` on `lines`, with its exit code.
+fn vertex_codes(lines: &str) -> (i32, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.jsonl");
+    fs::write(&path, lines).unwrap();
+    let (code, report) = json_check(&[path.to_str().unwrap(), "--provider", "vertex"]);
+    let codes = report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    (code, codes)
+}
+
+#[test]
+fn lines_vertex_ai_accepts_pass_check_and_convert() {
+    // A call without `args`, a turn without a role (a warning: read as a user turn) and every
+    // field in proto JSON's snake_case spelling.
+    let lines = concat!(
+        r#"{"contents": [{"role": "user", "parts": [{"text": "Time?"}]}, {"role": "model", "parts": [{"functionCall": {"name": "now"}}]}, {"role": "user", "parts": [{"functionResponse": {"name": "now", "response": {"t": "12:00"}}}]}, {"role": "model", "parts": [{"text": "Noon"}]}], "tools": [{"functionDeclarations": [{"name": "now"}]}]}"#,
+        "\n",
+        r#"{"contents": [{"parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+        "\n",
+        r#"{"system_instruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "Which?"}, {"file_data": {"mime_type": "image/png", "file_uri": "https://example.com/a.png"}}, {"inline_data": {"mime_type": "image/jpeg", "data": "/9j/4A=="}}]}, {"role": "model", "parts": [{"function_call": {"name": "pick", "args": {"n": 1}}}]}, {"role": "user", "parts": [{"function_response": {"name": "pick", "response": {"ok": true}}}]}, {"role": "model", "parts": [{"text": "The first"}]}], "tools": [{"function_declarations": [{"name": "pick"}]}]}"#,
+        "\n",
+    );
+    assert_eq!(vertex_codes(lines), (0, vec!["FT159".to_owned()]));
+    let (code, report, written) = convert_lines(lines, &["--from", "vertex"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["converted"], 3);
+    assert_checks_clean(&written, &[]);
+}
+
+#[test]
+fn a_field_in_both_spellings_and_inline_data_not_in_base64_are_errors() {
+    let twice = r#"{"systemInstruction": {"parts": [{"text": "Be brief"}]}, "system_instruction": {"parts": [{"text": "Be thorough"}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#;
+    assert_eq!(
+        vertex_codes(&format!("{twice}\n")),
+        (1, vec!["FT160".to_owned()])
+    );
+    let not_base64 = r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": "not base64!"}}]}, {"role": "model", "parts": [{"text": "A cat"}]}]}"#;
+    assert_eq!(
+        vertex_codes(&format!("{not_base64}\n")),
+        (1, vec!["FT153".to_owned()])
+    );
+    let (_, report, _) = convert_lines(&format!("{twice}\n"), &["--from", "vertex"]);
+    assert_eq!(report["converted"], 0, "{report}");
+    assert_eq!(report["unconverted"][0]["pointer"], "/system_instruction");
+}
+
+#[test]
+fn an_openai_nullable_parameter_converts_to_a_declaration_vertex_ai_reads() {
+    let line = r#"{"messages": [{"role": "user", "content": "Count"}, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "count", "arguments": "{\"n\": null}"}}]}, {"role": "tool", "tool_call_id": "c", "content": "3"}, {"role": "assistant", "content": "3"}], "tools": [{"type": "function", "function": {"name": "count", "parameters": {"type": "object", "properties": {"n": {"type": ["integer", "null"]}}}}}]}"#;
+    let (code, report, written) = convert_lines(&format!("{line}\n"), &["--to", "vertex"]);
+    assert_eq!(code, 0, "{report}");
+    let vertex: Value = serde_json::from_str(written.trim()).unwrap();
+    let declaration = &vertex["tools"][0]["functionDeclarations"][0];
+    assert_eq!(
+        declaration["parametersJsonSchema"]["properties"]["n"]["type"],
+        serde_json::json!(["integer", "null"])
+    );
+    assert!(declaration.get("parameters").is_none(), "{declaration}");
+    assert_checks_clean(&written, &["--provider", "vertex"]);
+    // The same list of types in Vertex AI's own `Schema` is an error.
+    let schema = r#"{"contents": [{"role": "user", "parts": [{"text": "Count"}]}, {"role": "model", "parts": [{"text": "3"}]}], "tools": [{"functionDeclarations": [{"name": "count", "parameters": {"type": "OBJECT", "properties": {"n": {"type": ["INTEGER", "NULL"]}}}}]}]}"#;
+    assert_eq!(
+        vertex_codes(&format!("{schema}\n")),
+        (1, vec!["FT158".to_owned()])
+    );
+}

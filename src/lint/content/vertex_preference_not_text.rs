@@ -1,22 +1,27 @@
 use crate::diagnostic::Severity;
-use crate::lint::vertex::all_turns;
-use crate::lint::{Family, Findings, Record, Rule};
+use crate::lint::vertex::{all_turns, field};
+use crate::lint::{Family, Findings, Record, Rule, with_article};
+
+/// The parts a preference example may not hold: files, inline data and function calling.
+const NOT_TEXT: [&str; 4] = ["fileData", "inlineData", "functionCall", "functionResponse"];
 
 pub static RULE: Rule = Rule {
     code: "FT350",
     name: "vertex-preference-not-text",
     family: Family::Content,
     severity: Severity::Error,
-    summary: "a Vertex AI preference example holds a `fileData` or `inlineData` part",
-    help: "keep preference examples to text parts; tune on images or files with supervised tuning",
+    summary: "a Vertex AI preference example holds a `fileData`, `inlineData`, `functionCall` or `functionResponse` part",
+    help: "keep preference examples to text parts; tune on images, files or function calls with supervised tuning",
     docs: r#"## What it checks
 Checked with `--provider vertex` on a preference line: no part of the prompt or of the
-completions is `fileData` or `inlineData`. Preference tuning takes text only: "no multimodal
-data"
+completions is `fileData`, `inlineData`, `functionCall` or `functionResponse` (in either
+spelling). Preference tuning takes text only: its data page says the format doesn't support
+multi-modal data, and its examples hold text parts alone
 (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/preference-tuning/prepare-data).
 
 ## Why it matters
-Vertex AI rejects a preference dataset with images, audio, video or documents in it.
+Vertex AI rejects a preference dataset with images, audio, video or documents in it; function
+calls and responses are not text either.
 
 ## Example
 ```json
@@ -28,12 +33,15 @@ Vertex AI rejects a preference dataset with images, audio, video or documents in
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for turn in all_turns(record) {
         for (pointer, part) in turn.parts() {
-            for key in ["fileData", "inlineData"] {
-                if part.contains_key(key) {
+            for camel in NOT_TEXT {
+                if let Some((key, _)) = field(part, camel) {
                     out.at(
                         &RULE,
                         format!("{pointer}/{key}"),
-                        format!("a {key} part in a preference example, which takes text only"),
+                        format!(
+                            "{} part in a preference example, which takes text only",
+                            with_article(key)
+                        ),
                     );
                 }
             }
@@ -44,7 +52,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule_vertex;
+    use crate::lint::testing::{assert_rule_vertex, vertex_findings};
 
     #[test]
     fn pass_and_fail() {
@@ -57,7 +65,21 @@ mod tests {
             ],
             &[
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs://b/cat.png"}}]}], "completions": []}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"functionCall": {"name": "f"}}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "No"}]}}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"function_response": {"name": "f", "response": {}}}]}], "completions": []}"#,
             ],
+        );
+    }
+
+    #[test]
+    fn names_the_part_with_its_article() {
+        let found = vertex_findings(
+            &RULE,
+            r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": ""}}]}], "completions": []}"#,
+        );
+        assert_eq!(
+            found[0].1,
+            "an inlineData part in a preference example, which takes text only"
         );
     }
 }

@@ -1,6 +1,6 @@
 use crate::diagnostic::Severity;
-use crate::lint::vertex::content_turns;
-use crate::lint::{Family, Findings, Record, Rule};
+use crate::lint::vertex::{content_turns, field};
+use crate::lint::{Family, Findings, Record, Rule, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT251",
@@ -36,12 +36,12 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
                 "model" => Some("functionResponse"),
                 _ => None,
             }
-            .filter(|key| part.contains_key(*key));
-            if let Some(key) = misplaced {
+            .and_then(|camel| field(part, camel));
+            if let Some((key, _)) = misplaced {
                 out.at(
                     &RULE,
                     format!("{pointer}/{key}"),
-                    format!("a {key} part in a {role} turn"),
+                    format!("{} part in a {role} turn", with_article(key)),
                 );
             }
         }

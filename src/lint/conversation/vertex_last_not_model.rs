@@ -35,7 +35,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     if last.role() == Some("user") {
         out.at(
             &RULE,
-            format!("{}/role", last.pointer),
+            last.role_pointer(),
             "the conversation ends with a user turn, not a model turn".to_owned(),
         );
     }

@@ -34,7 +34,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     {
         out.at(
             &RULE,
-            format!("{}/role", last.pointer),
+            last.role_pointer(),
             format!("the prompt ends with a {role} turn, not a user turn"),
         );
     }

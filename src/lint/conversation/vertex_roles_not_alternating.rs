@@ -35,7 +35,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         {
             out.at(
                 &RULE,
-                format!("{}/role", pair[1].pointer),
+                pair[1].role_pointer(),
                 format!("a {role} turn follows another {role} turn"),
             );
         }

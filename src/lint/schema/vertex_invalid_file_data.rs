@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
-use crate::lint::vertex::all_turns;
+use crate::lint::vertex::{all_turns, field};
 use crate::lint::{Family, Findings, Record, Rule, quote, type_name};
 
 pub static RULE: Rule = Rule {
@@ -12,9 +12,10 @@ pub static RULE: Rule = Rule {
     summary: "a Vertex AI `fileData` part lacks `fileUri` or `mimeType`, or its URI is neither gs:// nor http(s)://",
     help: "write {\"fileData\": {\"mimeType\": \"image/jpeg\", \"fileUri\": \"gs://BUCKET/PATH\"}} (or a public https:// URL)",
     docs: r#"## What it checks
-Checked with `--provider vertex`: a `fileData` part is an object with string `fileUri` and
-`mimeType` (`GoogleCloudAiplatformV1FileData`), and `fileUri` is a Cloud Storage URI
-(`gs://…`) or a publicly available HTTP(S) URL, the two the tuning docs accept
+Checked with `--provider vertex`: a `fileData` (or `file_data`) part is an object with
+non-empty string `fileUri` and `mimeType` (`GoogleCloudAiplatformV1FileData`; `file_uri` and
+`mime_type` in snake_case), and `fileUri` is a Cloud Storage URI naming its bucket
+(`gs://BUCKET/…`) or a publicly available HTTP(S) URL naming its host, the two the tuning docs accept
 (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/function-calling,
 https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data).
 
@@ -35,41 +36,63 @@ const SCHEMES: &[&str] = &["gs://", "https://", "http://"];
 pub fn check(record: &Record<'_>, out: &mut Findings) {
     for turn in all_turns(record) {
         for (pointer, part) in turn.parts() {
-            let Some(value) = part.get("fileData") else {
+            let Some((key, value)) = field(part, "fileData") else {
                 continue;
             };
-            let pointer = format!("{pointer}/fileData");
+            let pointer = format!("{pointer}/{key}");
             let Value::Object(data) = value else {
                 out.at(
                     &RULE,
                     pointer,
-                    format!("\"fileData\" is {}, not an object", type_name(value)),
+                    format!("\"{key}\" is {}, not an object", type_name(value)),
                 );
                 continue;
             };
-            for field in ["fileUri", "mimeType"] {
-                match data.get(field) {
-                    Some(Value::String(_)) => {}
+            for name in ["fileUri", "mimeType"] {
+                match field(data, name) {
+                    Some((field, Value::String(text))) if text.trim().is_empty() => out.at(
+                        &RULE,
+                        format!("{pointer}/{field}"),
+                        format!("\"{field}\" is empty"),
+                    ),
+                    Some((_, Value::String(_))) => {}
                     None => out.at(
                         &RULE,
                         pointer.clone(),
-                        format!("\"fileData\" has no \"{field}\""),
+                        format!("\"{key}\" has no \"{name}\""),
                     ),
-                    Some(other) => out.at(
+                    Some((field, other)) => out.at(
                         &RULE,
                         format!("{pointer}/{field}"),
                         format!("\"{field}\" is {}, not a string", type_name(other)),
                     ),
                 }
             }
-            if let Some(uri) = data.get("fileUri").and_then(Value::as_str)
-                && !SCHEMES.iter().any(|scheme| uri.starts_with(scheme))
+            if let Some((field, Value::String(uri))) = field(data, "fileUri")
+                && !uri.trim().is_empty()
             {
-                out.at(
-                    &RULE,
-                    format!("{pointer}/fileUri"),
-                    format!("file URI {} is neither gs:// nor http(s)://", quote(uri)),
-                );
+                let at = format!("{pointer}/{field}");
+                match SCHEMES.iter().find(|scheme| uri.starts_with(**scheme)) {
+                    None => out.at(
+                        &RULE,
+                        at,
+                        format!("file URI {} is neither gs:// nor http(s)://", quote(uri)),
+                    ),
+                    Some(scheme)
+                        if uri[scheme.len()..]
+                            .split('/')
+                            .next()
+                            .is_none_or(str::is_empty) =>
+                    {
+                        let whose = if *scheme == "gs://" { "bucket" } else { "host" };
+                        out.at(
+                            &RULE,
+                            at,
+                            format!("file URI {} names no {whose}", quote(uri)),
+                        );
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }
@@ -87,12 +110,17 @@ mod tests {
             &[
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs://bucket/cat.png"}}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "application/pdf", "fileUri": "https://example.com/a.pdf"}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"file_data": {"mime_type": "image/png", "file_uri": "gs://bucket/cat.png"}}]}]}"#,
             ],
             &[
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png"}}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": {"fileUri": "gs://bucket/cat.png"}}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "cat.png"}}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"fileData": "gs://bucket/cat.png"}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"file_data": {"mime_type": "image/png", "file_uri": "cat.png"}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "", "fileUri": "gs://bucket/cat.png"}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs://"}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"fileData": {"mimeType": "image/png", "fileUri": "gs:///cat.png"}}]}]}"#,
             ],
         );
     }

@@ -4,7 +4,7 @@ use crate::dataset::Format;
 use crate::diagnostic::Severity;
 use crate::lint::vertex::{
     COMPLETION_KEYS, PART_DATA_KEYS, PART_OTHER_KEYS, PREFERENCE_KEYS, SUPERVISED_KEYS, TURN_KEYS,
-    all_turns,
+    all_turns, camel_case,
 };
 use crate::lint::{Family, Findings, Record, Rule, escape_pointer_token, quote};
 
@@ -21,10 +21,12 @@ Checked with `--provider vertex`: the keys of a supervised line are among `conte
 preference line among `contents`, `completions` and the system instruction; a turn has `role`
 and `parts`; a part has one of `text`, `fileData`, `inlineData`, `functionCall`,
 `functionResponse`, and optionally `thought`, `thoughtSignature`, `videoMetadata`
-(`GoogleCloudAiplatformV1Part`); a completion has `score` and `completion`.
+(`GoogleCloudAiplatformV1Part`); a completion has `score` and `completion`. A key of two words
+may be spelt in lowerCamelCase or snake_case (`fileData` or `file_data`), as proto JSON reads
+both; FT160 reports a field spelt both ways.
 
 ## Why it matters
-A key Vertex AI does not read is dropped without a word: a misspelt `file_data` or an OpenAI
+A key Vertex AI does not read is dropped without a word: a misspelt `fileDate` or an OpenAI
 `content` key means the data you meant to train on is not there.
 
 ## Example
@@ -45,9 +47,8 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         report(turn.object, &turn.pointer, TURN_KEYS, out);
         for (pointer, part) in turn.parts() {
             for key in part.keys() {
-                if !PART_DATA_KEYS.contains(&key.as_str())
-                    && !PART_OTHER_KEYS.contains(&key.as_str())
-                {
+                let camel = camel_case(key);
+                if !PART_DATA_KEYS.contains(&camel) && !PART_OTHER_KEYS.contains(&camel) {
                     unknown(key, &pointer, out);
                 }
             }
@@ -64,7 +65,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 
 fn report(object: &Map<String, Value>, pointer: &str, known: &[&str], out: &mut Findings) {
     for key in object.keys() {
-        if !known.contains(&key.as_str()) {
+        if !known.contains(&camel_case(key)) {
             unknown(key, pointer, out);
         }
     }
@@ -90,11 +91,12 @@ mod tests {
             &[
                 r#"{"systemInstruction": {"role": "system", "parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "tools": []}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello"}]}}]}"#,
+                r#"{"system_instruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"file_data": {"mime_type": "image/png", "file_uri": "gs://b/c.png"}}, {"inline_data": {"mime_type": "image/png", "data": ""}}]}, {"role": "model", "parts": [{"function_call": {"name": "f"}, "thought_signature": "x"}]}, {"role": "user", "parts": [{"function_response": {"name": "f", "response": {}}}]}], "tools": [{"function_declarations": [{"name": "f"}]}], "tool_config": {}}"#,
             ],
             &[
                 r#"{"contents": [], "id": 7}"#,
                 r#"{"contents": [{"role": "user", "content": "Hi", "parts": [{"text": "Hi"}]}]}"#,
-                r#"{"contents": [{"role": "user", "parts": [{"file_data": {}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"fileDate": {}}]}]}"#,
                 r#"{"contents": [], "completions": [{"score": 1, "reason": "x", "completion": {}}]}"#,
             ],
         );

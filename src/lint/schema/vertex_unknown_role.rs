@@ -7,13 +7,13 @@ pub static RULE: Rule = Rule {
     name: "vertex-unknown-role",
     family: Family::Schema,
     severity: Severity::Error,
-    summary: "a Vertex AI turn's `role` is missing or not `user` or `model`",
+    summary: "a Vertex AI turn's `role` is not `user` or `model`",
     help: "give each turn \"role\": \"user\" (the prompt, function responses) or \"model\" (the reply, function calls)",
     docs: r#"## What it checks
-Checked with `--provider vertex`: every turn of `contents` has `role` `user` or `model`
+Checked with `--provider vertex`: the `role` of every turn of `contents` is `user` or `model`
 (`GoogleCloudAiplatformV1Content`: "The producer of the content. Must be either 'user' or
-'model'"). The system instruction's `role` is ignored by Vertex AI and not checked here;
-completions have rule FT157.
+'model'"). A turn without a role is read as `user` (FT159 warns about it). The system
+instruction's `role` is ignored by Vertex AI and not checked here; completions have rule FT157.
 
 ## Why it matters
 Vertex AI trains on `model` turns and conditions on `user` turns; OpenAI's `assistant`,
@@ -32,13 +32,8 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
         if turn.place != TurnPlace::Contents {
             continue;
         }
-        match turn.object.get("role") {
-            None => out.at(
-                &RULE,
-                turn.pointer.clone(),
-                "turn has no \"role\"".to_owned(),
-            ),
-            Some(role) => match role.as_str() {
+        if let Some(role) = turn.object.get("role") {
+            match role.as_str() {
                 Some(name) if ROLES.contains(&name) => {}
                 Some(name) => {
                     let help = match name {
@@ -62,7 +57,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
                     format!("{}/role", turn.pointer),
                     format!("\"role\" is {role}, not a string"),
                 ),
-            },
+            }
         }
     }
 }
@@ -79,9 +74,9 @@ mod tests {
             &[
                 r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
                 r#"{"systemInstruction": {"role": "system", "parts": [{"text": "Be brief"}]}, "contents": []}"#,
+                r#"{"contents": [{"parts": [{"text": "Hi"}]}]}"#,
             ],
             &[
-                r#"{"contents": [{"parts": [{"text": "Hi"}]}]}"#,
                 r#"{"contents": [{"role": "assistant", "parts": [{"text": "Hi"}]}]}"#,
                 r#"{"contents": [{"role": 1, "parts": [{"text": "Hi"}]}]}"#,
             ],

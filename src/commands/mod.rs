@@ -53,7 +53,8 @@ fn price_table(
 fn prepare_failure(error: &crate::prepare::PrepareError, printer: &mut Printer) -> ExitStatus {
     printer.error(&error.to_string());
     match error {
-        crate::prepare::PrepareError::InvalidLine { .. } => ExitStatus::Failure,
+        crate::prepare::PrepareError::InvalidLine { .. }
+        | crate::prepare::PrepareError::NothingToConvert { .. } => ExitStatus::Failure,
         _ => ExitStatus::Error,
     }
 }

@@ -10,7 +10,11 @@ use serde_json::{Map, Value, json};
 use super::PrepareError;
 use super::output::{OutputSet, TargetPolicy};
 use super::vertex::{Refusal, from_vertex, to_vertex};
+use crate::diagnostic::Severity;
+use crate::lint::checker::lint_line;
 use crate::lint::vertex::SYSTEM_KEYS;
+use crate::lint::{CheckOptions, RuleProfile};
+use crate::provider::Provider;
 
 /// The shapes `convert` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,15 +76,23 @@ pub fn convert(
     let mut writer = OutputSet::create(input, &[output], policy)?;
     let mut report = ConvertReport::default();
     let file = std::fs::File::open(input).map_err(read_error)?;
+    let target = target_rules(from);
     let mut emit = |row: u64, result: Result<Value, Refusal>, report: &mut ConvertReport| {
         report.rows += 1;
+        let result = result.and_then(|mut line| {
+            if let Some(system) = system {
+                add_system(&mut line, system);
+            }
+            let text = line.to_string();
+            match target {
+                Some(target) => passes(&text, target).map(|()| text),
+                None => Ok(text),
+            }
+        });
         match result {
-            Ok(mut line) => {
-                if let Some(system) = system {
-                    add_system(&mut line, system);
-                }
+            Ok(line) => {
                 report.converted += 1;
-                writer.write_line(0, line.to_string().as_bytes())
+                writer.write_line(0, line.as_bytes())
             }
             Err(Refusal { pointer, reason }) => {
                 report.unconverted.push(Unconverted {
@@ -165,8 +177,51 @@ pub fn convert(
             emit(row, result, &mut report)?;
         }
     }
+    if report.rows == 0 {
+        // Nothing is written: an empty output would pass for a converted file.
+        return Err(PrepareError::NothingToConvert {
+            path: input.to_owned(),
+        });
+    }
     writer.commit()?;
     Ok(report)
+}
+
+/// The rules a line converted from `from` is held to, with the command that applies them:
+/// Vertex AI's for `--to vertex`, OpenAI's for `--from vertex`.
+fn target_rules(from: SourceFormat) -> Option<(RuleProfile, &'static str)> {
+    match from {
+        SourceFormat::OpenAi => Some((Provider::Vertex.dataset_rules(), "check --provider vertex")),
+        SourceFormat::Vertex => Some((Provider::OpenAi.dataset_rules(), "check")),
+        _ => None,
+    }
+}
+
+/// Refuses a converted line that the target's `check` would report an error on, so that
+/// convert never writes a line its target rejects.
+fn passes(line: &str, (rules, command): (RuleProfile, &str)) -> Result<(), Refusal> {
+    let options = CheckOptions {
+        profile: rules,
+        ..CheckOptions::default()
+    };
+    let result = lint_line(line.as_bytes(), false, &options);
+    let Some(error) = result
+        .findings
+        .iter()
+        .find(|finding| finding.rule.severity == Severity::Error)
+    else {
+        return Ok(());
+    };
+    let at = error
+        .pointer
+        .as_deref()
+        .filter(|pointer| !pointer.is_empty())
+        .map(|pointer| format!(" at {pointer} of the converted line"))
+        .unwrap_or_default();
+    Err(whole_row(format!(
+        "the converted line would fail `{command}`: {} {}{at}",
+        error.rule.code, error.message
+    )))
 }
 
 /// A supervised chat line of `messages`.

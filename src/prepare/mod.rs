@@ -65,6 +65,12 @@ pub enum PrepareError {
     /// The requested split leaves a side too small.
     #[error("{0}")]
     Split(String),
+    /// The input holds no row to convert (it is empty, or blank lines only).
+    #[error("{} has no rows to convert: it is empty", path.display())]
+    NothingToConvert {
+        /// The input.
+        path: PathBuf,
+    },
 }
 
 /// What deduplication and splitting keep of one example: hashes, not text.

@@ -58,6 +58,11 @@ pub fn to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
         );
     };
     for key in line.keys() {
+        // `parallel_tool_calls` says whether a reply may make several calls at once; where
+        // none does, leaving it out loses nothing.
+        if key == "parallel_tool_calls" && !makes_parallel_calls(messages) {
+            continue;
+        }
         if !["messages", "tools"].contains(&key.as_str()) {
             return refuse(
                 format!("/{key}"),
@@ -66,15 +71,79 @@ pub fn to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
         }
     }
     let conversation = Conversation::from_messages(messages, "/messages")?;
+    match conversation.turns.last() {
+        None => {
+            return refuse(
+                "/messages",
+                "the line has no user or assistant message: Vertex AI's \"contents\" cannot be empty (FT150)",
+            );
+        }
+        Some(last) if last["role"] != "model" => {
+            return refuse(
+                format!("/messages/{}", messages.len() - 1),
+                "the conversation does not end with an assistant message: Vertex AI's supervised examples end with a model turn (FT252)",
+            );
+        }
+        Some(_) => {}
+    }
     let mut out = Map::new();
     if let Some(system) = conversation.system {
         out.insert("systemInstruction".into(), system);
     }
+    let tools = match line.get("tools") {
+        Some(tools) => Some(tools_to_vertex(tools, "/tools")?),
+        None => None,
+    };
+    refuse_undeclared_calls(messages, tools.as_ref())?;
     out.insert("contents".into(), Value::Array(conversation.turns));
-    if let Some(tools) = line.get("tools") {
-        out.insert("tools".into(), tools_to_vertex(tools, "/tools")?);
+    if let Some(tools) = tools {
+        out.insert("tools".into(), tools);
     }
     Ok(Value::Object(out))
+}
+
+/// Refuses a tool call of a function that `tools` (Vertex AI's, converted) does not declare:
+/// Vertex AI rejects such a call (FT253), and no declaration can be made up for it.
+fn refuse_undeclared_calls(messages: &[Value], tools: Option<&Value>) -> Result<(), Refusal> {
+    let declared: Vec<&str> = tools
+        .and_then(|tools| tools.pointer("/0/functionDeclarations"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|declaration| declaration["name"].as_str())
+        .collect();
+    for (index, message) in messages.iter().enumerate() {
+        let calls = message.get("tool_calls").and_then(Value::as_array);
+        for (at, call) in calls.into_iter().flatten().enumerate() {
+            let name = call.pointer("/function/name").and_then(Value::as_str);
+            if let Some(name) = name.filter(|name| !declared.contains(name)) {
+                let reason = if tools.is_none() {
+                    format!(
+                        "a call of {name:?} in a line without \"tools\": Vertex AI needs every called function declared (FT253)"
+                    )
+                } else {
+                    format!(
+                        "a call of {name:?}, which \"tools\" does not declare: Vertex AI needs every called function declared (FT253)"
+                    )
+                };
+                return refuse(
+                    format!("/messages/{index}/tool_calls/{at}/function/name"),
+                    reason,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a message of `messages` makes more than one tool call.
+fn makes_parallel_calls(messages: &[Value]) -> bool {
+    messages.iter().any(|message| {
+        message
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .is_some_and(|calls| calls.len() > 1)
+    })
 }
 
 fn preference_to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
@@ -128,6 +197,16 @@ fn preference_to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
                 );
             }
         }
+    }
+    if conversation
+        .turns
+        .last()
+        .is_none_or(|turn| turn["role"] != "user")
+    {
+        return refuse(
+            "/input/messages",
+            "the prompt does not end with a user message: Vertex AI's preference prompts do (FT254)",
+        );
     }
     for (index, turn) in conversation.turns.iter().enumerate() {
         if !turn_is_text(turn) {
@@ -893,8 +972,25 @@ mod tests {
                 "/messages/0/content/0/image_url/url",
             ),
             (
-                r#"{"messages": [], "parallel_tool_calls": false}"#,
+                r#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}, {"id": "2", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}], "parallel_tool_calls": true}"#,
                 "/parallel_tool_calls",
+            ),
+            (r#"{"messages": []}"#, "/messages"),
+            (
+                r#"{"messages": [{"role": "system", "content": "a"}]}"#,
+                "/messages",
+            ),
+            (
+                r#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]}"#,
+                "/messages/2",
+            ),
+            (
+                r#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "tool_calls": [{"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "1", "content": "x"}, {"role": "assistant", "content": "b"}]}"#,
+                "/messages/1/tool_calls/0/function/name",
+            ),
+            (
+                r#"{"input": {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}, "preferred_output": [{"role": "assistant", "content": "c"}], "non_preferred_output": [{"role": "assistant", "content": "d"}]}"#,
+                "/input/messages",
             ),
         ] {
             assert_eq!(
@@ -999,5 +1095,16 @@ mod tests {
         );
         let back = from_vertex(vertex.as_object().unwrap()).unwrap();
         assert_eq!(back["tools"], chat["tools"]);
+    }
+
+    #[test]
+    fn parallel_tool_calls_without_parallel_calls_is_left_behind() {
+        let chat = object(
+            r#"{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "parallel_tool_calls": false}"#,
+        );
+        assert_eq!(
+            to_vertex(&chat).unwrap(),
+            json!({"contents": [{"role": "user", "parts": [{"text": "a"}]}, {"role": "model", "parts": [{"text": "b"}]}]})
+        );
     }
 }

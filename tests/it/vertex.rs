@@ -473,7 +473,7 @@ fn convert_to_vertex_with_a_system_text_gives_each_line_an_instruction() {
 
 /// Converts `lines` (written to a temporary file) with `direction`: the exit code, the JSON
 /// report, and the lines written.
-fn convert_lines(lines: &str, direction: &[&str]) -> (i32, Value, String) {
+fn convert_lines(lines: impl AsRef<[u8]>, direction: &[&str]) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let (input, out) = (dir.path().join("in.jsonl"), dir.path().join("out.jsonl"));
     fs::write(&input, lines).unwrap();
@@ -539,7 +539,7 @@ fn a_field_in_both_spellings_and_inline_data_not_in_base64_are_errors() {
         vertex_codes(&format!("{not_base64}\n")),
         (1, vec!["FT153".to_owned()])
     );
-    let (_, report, _) = convert_lines(&format!("{twice}\n"), &["--from", "vertex"]);
+    let (_, report, _) = convert_lines(format!("{twice}\n"), &["--from", "vertex"]);
     assert_eq!(report["converted"], 0, "{report}");
     assert_eq!(report["unconverted"][0]["pointer"], "/system_instruction");
 }
@@ -547,7 +547,7 @@ fn a_field_in_both_spellings_and_inline_data_not_in_base64_are_errors() {
 #[test]
 fn an_openai_nullable_parameter_converts_to_a_declaration_vertex_ai_reads() {
     let line = r#"{"messages": [{"role": "user", "content": "Count"}, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "count", "arguments": "{\"n\": null}"}}]}, {"role": "tool", "tool_call_id": "c", "content": "3"}, {"role": "assistant", "content": "3"}], "tools": [{"type": "function", "function": {"name": "count", "parameters": {"type": "object", "properties": {"n": {"type": ["integer", "null"]}}}}}]}"#;
-    let (code, report, written) = convert_lines(&format!("{line}\n"), &["--to", "vertex"]);
+    let (code, report, written) = convert_lines(format!("{line}\n"), &["--to", "vertex"]);
     assert_eq!(code, 0, "{report}");
     let vertex: Value = serde_json::from_str(written.trim()).unwrap();
     let declaration = &vertex["tools"][0]["functionDeclarations"][0];
@@ -563,4 +563,126 @@ fn an_openai_nullable_parameter_converts_to_a_declaration_vertex_ai_reads() {
         vertex_codes(&format!("{schema}\n")),
         (1, vec!["FT158".to_owned()])
     );
+}
+
+/// Lines OpenAI's check or Vertex AI's takes, but whose conversion the other rejects.
+const CONVERSION_EDGES: &str = concat!(
+    r#"{"messages": []}"#,
+    "\n",
+    r#"{"messages": [{"role": "system", "content": "Be brief"}]}"#,
+    "\n",
+    r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Thanks"}]}"#,
+    "\n",
+    r#"{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "weather", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c", "content": "sunny"}, {"role": "assistant", "content": "Sunny"}]}"#,
+    "\n",
+    r#"{"input": {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}, "preferred_output": [{"role": "assistant", "content": "Bye"}], "non_preferred_output": [{"role": "assistant", "content": "What?"}]}"#,
+    "\n",
+    r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}], "parallel_tool_calls": false}"#,
+    "\n",
+    r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}]}"#,
+    "\n",
+    r#"{"contents": [{"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+    "\n",
+    r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+    "\n",
+);
+
+/// Checks `lines` with `args`, asserting that `check` reports no error on any line.
+fn assert_no_errors(lines: &str, args: &[&str], origin: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("converted.jsonl");
+    fs::write(&path, lines).unwrap();
+    let mut all = vec![path.to_str().unwrap()];
+    all.extend(args);
+    let (_, report) = json_check(&all);
+    let errors: Vec<&Value> = report["files"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        // The whole-file rules (FT4xx: too few examples, a file mixing the input's formats)
+        // are about the input, not about one converted line.
+        .filter(|d| d["severity"] == "error" && !d["code"].as_str().unwrap().starts_with("FT4"))
+        .collect();
+    assert!(errors.is_empty(), "{origin} {args:?}: {errors:?}\n{lines}");
+}
+
+#[test]
+fn convert_never_writes_a_line_its_target_rejects() {
+    let mut inputs: Vec<(String, Vec<u8>)> = fs::read_dir(crate::project_file("datasets"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "jsonl"))
+        .map(|path| (path.display().to_string(), fs::read(&path).unwrap()))
+        .collect();
+    inputs.sort();
+    inputs.push(("the edge cases".to_owned(), CONVERSION_EDGES.into()));
+    let mut converted = 0;
+    for (origin, lines) in &inputs {
+        for (direction, target) in [
+            (&["--to", "vertex"], &["--provider", "vertex"][..]),
+            (&["--from", "vertex"], &[][..]),
+        ] {
+            let (_, report, written) = convert_lines(lines, direction);
+            converted += report["converted"].as_u64().unwrap();
+            if !written.is_empty() {
+                assert_no_errors(&written, target, origin);
+            }
+            for row in report["unconverted"].as_array().unwrap() {
+                assert!(row["row"].as_u64().is_some(), "{origin}: {row}");
+            }
+        }
+    }
+    assert!(converted > 50, "{converted} lines converted in all");
+    // The edge cases are left out, each with the value that stops it.
+    let (code, report, written) = convert_lines(CONVERSION_EDGES, &["--to", "vertex"]);
+    assert_eq!(code, 1);
+    let left_out: Vec<(u64, &str)> = report["unconverted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["row"].as_u64().unwrap(),
+                row["pointer"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        left_out,
+        [
+            (1, "/messages"),
+            (2, "/messages"),
+            (3, "/messages/2"),
+            (4, "/messages/1/tool_calls/0/function/name"),
+            (5, "/input/messages"),
+            (7, ""),
+            (8, ""),
+            (9, ""),
+        ]
+    );
+    assert_eq!(written.lines().count(), 1, "{written}");
+}
+
+#[test]
+fn converting_an_empty_file_is_an_error_that_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, out) = (dir.path().join("empty.jsonl"), dir.path().join("out.jsonl"));
+    fs::write(&input, "\n").unwrap();
+    for direction in [["--to", "vertex"], ["--from", "vertex"]] {
+        let output = finetune()
+            .arg("convert")
+            .arg(&input)
+            .arg("-o")
+            .arg(&out)
+            .args(direction)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let text = output_text(&output.stderr);
+        assert!(
+            text.contains("empty.jsonl has no rows to convert: it is empty"),
+            "{text}"
+        );
+        assert!(!out.exists(), "nothing is written");
+    }
 }

@@ -11,7 +11,7 @@ use crate::dataset::{Format, Method};
 use crate::diagnostic::json::{FileReport, Report, Tokens};
 use crate::diagnostic::{Diagnostic, concise, github, human::HumanRenderer, sarif};
 use crate::lint::content::example_too_long;
-use crate::lint::dataset::train_validation_leakage;
+use crate::lint::dataset::{too_many_examples, train_validation_leakage};
 use crate::lint::syntax::unreadable_input;
 use crate::lint::{
     CheckError, CheckOptions, DiagnosticSink, FileSummary, RuleFilter, TokenSettings, TokenSummary,
@@ -160,7 +160,7 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         && reports.len() == 2
         && !failed
     {
-        let leaks = match leakage_diagnostics(train, validation, &options) {
+        let mut found = match leakage_diagnostics(train, validation, &options) {
             Ok(leaks) => leaks,
             Err(error) => {
                 let message = format!("train/validation leakage not checked: {error}");
@@ -171,7 +171,15 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             }
         };
         let (summary, report, _) = &mut reports[1];
-        for diagnostic in leaks {
+        if let Some(maximum) = options.profile.max_validation_examples
+            && options.filter.is_enabled(&too_many_examples::RULE)
+        {
+            found.extend(too_many_examples::validation_diagnostic(
+                summary.examples,
+                maximum,
+            ));
+        }
+        for diagnostic in found {
             if diagnostic.is_error() {
                 summary.errors += 1;
                 report.errors += 1;

@@ -65,6 +65,7 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             seed: args.split.seed,
             near: args.split.near.0,
             min_examples: args.provider.dataset_rules().min_examples,
+            max_validation: args.provider.dataset_rules().max_validation_examples,
         },
         stratify_by: args.split.stratify_by.clone(),
         drop_invalid: args.drop_invalid,
@@ -164,6 +165,13 @@ pub fn run(args: &PrepareArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
             side.path.display(),
             plural(side.lines.len() as u64, "example"),
             thousands(tokens)
+        )?;
+    }
+    if let Some(asked) = report.validation_capped_from {
+        writeln!(
+            out,
+            "{}",
+            super::split::capped_note(asked, report.validation.lines.len())
         )?;
     }
     if let Some(estimate) = &estimate {

@@ -37,6 +37,7 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         seed: args.split.seed,
         near: args.split.near.0,
         min_examples: args.provider.dataset_rules().min_examples,
+        max_validation: args.provider.dataset_rules().max_validation_examples,
     };
     let report = match split(&sketches.examples, options, &FileWords(&args.file)) {
         Ok(report) => report,
@@ -88,6 +89,9 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         validation_file.display(),
         report.validation.len()
     )?;
+    if let Some(asked) = report.validation_capped_from {
+        writeln!(out, "{}", capped_note(asked, report.validation.len()))?;
+    }
     if report.duplicate_groups > 0 {
         writeln!(
             out,
@@ -96,6 +100,13 @@ pub fn run(args: &SplitArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
         )?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// The line that says the validation side was capped at the platform's maximum.
+pub(crate) fn capped_note(asked: u64, kept: usize) -> String {
+    format!(
+        "  validation capped at {kept} examples, the platform's maximum, instead of the {asked} asked for; the rest train"
+    )
 }
 
 /// `DIR/NAME.train.jsonl` and `DIR/NAME.validation.jsonl`, NAME being the input's stem.

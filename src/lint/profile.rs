@@ -87,6 +87,10 @@ pub struct RuleProfile {
     pub min_examples: u64,
     /// The most examples a training file may have, where the platform states a number (FT406).
     pub max_examples: Option<u64>,
+    /// The most examples a validation file may have, where the platform states a number:
+    /// `check --validation` reports a larger one (FT406), and `prepare`/`split` cap the
+    /// validation side at it.
+    pub max_validation_examples: Option<u64>,
 }
 
 impl RuleProfile {
@@ -104,6 +108,7 @@ impl RuleProfile {
         weighted_images: true,
         min_examples: 10,
         max_examples: None,
+        max_validation_examples: None,
     };
 
     /// Whether the platform reads Vertex AI's `contents`/`parts` format rather than OpenAI's.

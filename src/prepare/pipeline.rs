@@ -63,6 +63,10 @@ pub struct PrepareReport {
     pub train: Side,
     /// The validation file.
     pub validation: Side,
+    /// The validation size asked for, where it was over the platform's maximum and the side
+    /// was capped at that.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_capped_from: Option<u64>,
 }
 
 /// Why `prepare` refused the input: the file has errors (and `drop_invalid` is off), or
@@ -154,6 +158,7 @@ pub fn prepare(input: &Path, options: &PrepareOptions) -> Result<Prepared, Prepa
             errors,
         })
     };
+    let validation_capped_from = sides.validation_capped_from;
     let train = side(&options.train_path, sides.train)?;
     let validation = side(&options.validation_path, sides.validation)?;
     let lines_in = duplicates.lines_in + invalid_lines.len() as u64;
@@ -164,5 +169,6 @@ pub fn prepare(input: &Path, options: &PrepareOptions) -> Result<Prepared, Prepa
         duplicates,
         train,
         validation,
+        validation_capped_from,
     })))
 }

@@ -27,6 +27,9 @@ pub struct SplitOptions {
     pub near: Option<f64>,
     /// The fewest examples either side may have: the platform's minimum.
     pub min_examples: u64,
+    /// The most examples the validation side may have, where the platform states a number:
+    /// a larger size asked for is capped at it.
+    pub max_validation: Option<u64>,
 }
 
 /// The lines of each side, in input order.
@@ -38,6 +41,10 @@ pub struct SplitReport {
     pub validation: Vec<u64>,
     /// Groups of duplicates (exact or near) kept on one side.
     pub duplicate_groups: usize,
+    /// The validation size asked for, where it was over the platform's maximum and the side
+    /// was capped at that.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_capped_from: Option<u64>,
 }
 
 /// A deterministic generator for the shuffle (splitmix64), the same on every platform.
@@ -72,6 +79,13 @@ pub fn split(
         #[allow(clippy::cast_sign_loss)]
         ValidationSize::Fraction(share) => (n as f64 * share).round() as u64,
     };
+    let validation_capped_from = options
+        .max_validation
+        .filter(|maximum| wanted > *maximum)
+        .map(|_| wanted);
+    let wanted = options
+        .max_validation
+        .map_or(wanted, |maximum| wanted.min(maximum));
     let min = options.min_examples;
     let too_small = |validation: u64| {
         format!(
@@ -124,6 +138,7 @@ pub fn split(
         train,
         validation,
         duplicate_groups,
+        validation_capped_from,
     })
 }
 
@@ -212,6 +227,7 @@ mod tests {
             seed,
             near: Some(0.9),
             min_examples: crate::lint::dataset::too_few_examples::MIN_EXAMPLES,
+            max_validation: None,
         }
     }
 

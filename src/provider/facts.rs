@@ -295,6 +295,7 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
             weighted_images: false,
             min_examples: 1,
             max_examples: None,
+            max_validation_examples: None,
         },
         job_id: JobIdShape {
             prefix: "ft-",
@@ -455,11 +456,14 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
         // https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data
         // and .../preference-tuning/prepare-data: the `contents`/`parts` format. The docs
         // recommend starting with about 100 examples but state no minimum, so only an empty
-        // file is refused; "1M text-only examples" is the limits page's maximum.
+        // file is refused; "1M text-only examples" is the limits page's maximum, and 5,000
+        // its maximum validation dataset size
+        // (https://cloud.google.com/vertex-ai/generative-ai/docs/models/gemini-supervised-tuning).
         dataset_rules: RuleProfile {
             conversations: Conversations::Vertex,
             min_examples: 1,
             max_examples: Some(1_000_000),
+            max_validation_examples: Some(5_000),
             ..RuleProfile::BASELINE
         },
         job_id: JobIdShape {

@@ -113,7 +113,7 @@ impl Provider {
         let facts = self.facts();
         (!facts.drives_api).then(|| {
             format!(
-                "finetune does not drive {}'s tuning API yet: `check`, `prepare`, `dedupe`, `split` and `convert` apply its dataset rules with --provider {}; create the tuning job with {}'s own tools",
+                "finetune does not drive {}'s tuning API yet: `check`, `prepare` and `split` apply its dataset rules with --provider {}, `dedupe` and `convert` read its lines as they are; create the tuning job with {}'s own tools",
                 facts.label, facts.id, facts.label
             )
         })

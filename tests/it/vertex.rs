@@ -140,7 +140,7 @@ fn api_commands_refuse_vertex_at_once() {
         let stderr = output_text(&output.stderr);
         assert!(
             stderr.contains("finetune does not drive Vertex AI's tuning API yet")
-                && stderr.contains("`check`, `prepare`, `dedupe`, `split` and `convert`"),
+                && stderr.contains("`check`, `prepare` and `split` apply its dataset rules with --provider vertex, `dedupe` and `convert` read its lines as they are"),
             "{args:?}: {stderr}"
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
@@ -179,14 +179,21 @@ fn dedupe_and_split_work_on_vertex_lines() {
         .map(|d| d["code"].as_str().unwrap())
         .collect();
     assert_eq!(codes, ["FT402"]);
+    // `dedupe` needs no --provider: the format comes from each line.
     let out = dir.path().join("deduped.jsonl");
-    finetune()
+    let assert = finetune()
         .arg("dedupe")
         .arg(&input)
         .arg("-o")
         .arg(&out)
         .assert()
         .success();
+    let copy = data.lines().count() + 1;
+    let text = output_text(&assert.get_output().stdout);
+    assert!(
+        text.contains(&format!("line {copy} duplicates line 1")),
+        "{text}"
+    );
     assert_eq!(fs::read_to_string(&out).unwrap(), data);
 }
 
@@ -684,5 +691,89 @@ fn converting_an_empty_file_is_an_error_that_names_it() {
             "{text}"
         );
         assert!(!out.exists(), "nothing is written");
+    }
+}
+
+/// `n` distinct Vertex AI supervised lines, the `offset`th on.
+fn distinct_vertex_lines(offset: usize, n: usize) -> String {
+    const WORDS: [&str; 16] = [
+        "amber", "basil", "cedar", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
+        "juniper", "kelp", "lumen", "maple", "nectar", "onyx", "pepper",
+    ];
+    (offset..offset + n)
+        .map(|i| {
+            let words: Vec<&str> = (0..6).map(|d| WORDS[(i >> (4 * d)) % 16]).collect();
+            format!(
+                r#"{{"contents": [{{"role": "user", "parts": [{{"text": "Describe {i}: {}"}}]}}, {{"role": "model", "parts": [{{"text": "It is {i}, {}."}}]}}]}}"#,
+                words.join(" "),
+                words.iter().rev().copied().collect::<Vec<_>>().join(" and ")
+            ) + "\n"
+        })
+        .collect()
+}
+
+#[test]
+fn vertex_ai_validates_on_at_most_5000_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, validation) = (dir.path().join("train.jsonl"), dir.path().join("val.jsonl"));
+    fs::write(&train, distinct_vertex_lines(0, 20)).unwrap();
+    fs::write(&validation, distinct_vertex_lines(100, 5_001)).unwrap();
+    let (code, report) = json_check(&[
+        train.to_str().unwrap(),
+        "--validation",
+        validation.to_str().unwrap(),
+        "--provider",
+        "vertex",
+    ]);
+    assert_eq!(code, 1, "{report}");
+    let found: Vec<&Value> = report["files"][1]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "FT406")
+        .collect();
+    assert_eq!(found.len(), 1, "{report}");
+    assert_eq!(
+        found[0]["message"],
+        "validation file has 5001 examples; the platform validates on at most 5000"
+    );
+    // OpenAI states no such limit.
+    let (code, _) = json_check(&[
+        train.to_str().unwrap(),
+        "--validation",
+        validation.to_str().unwrap(),
+        "--ignore",
+        "FT101",
+    ]);
+    assert_ne!(code, 2);
+
+    // split and prepare cap the validation side, and say so.
+    let input = dir.path().join("all.jsonl");
+    fs::write(&input, distinct_vertex_lines(0, 5_200)).unwrap();
+    for command in ["split", "prepare"] {
+        let out = dir.path().join(command);
+        fs::create_dir(&out).unwrap();
+        let assert = finetune()
+            .arg(command)
+            .arg(&input)
+            .args([
+                "--provider",
+                "vertex",
+                "--validation",
+                "5100",
+                "--output-dir",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        let text = output_text(&assert.get_output().stdout);
+        assert!(
+            text.contains("validation capped at 5000 examples, the platform's maximum, instead of the 5100 asked for"),
+            "{command}: {text}"
+        );
+        let written = fs::read_to_string(out.join("all.validation.jsonl")).unwrap();
+        assert_eq!(written.lines().count(), 5_000, "{command}");
+        let trained = fs::read_to_string(out.join("all.train.jsonl")).unwrap();
+        assert_eq!(trained.lines().count(), 200, "{command}");
     }
 }

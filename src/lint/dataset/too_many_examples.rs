@@ -16,7 +16,9 @@ it states one: 3 million for Fireworks AI (https://docs.fireworks.ai/fine-tuning
 'Maximum examples: 3 million per dataset'); 1 million for Vertex AI, its limit for text-only
 examples (https://cloud.google.com/vertex-ai/generative-ai/docs/models/gemini-supervised-tuning;
 300,000 when the examples are multimodal). OpenAI, Azure OpenAI and Together AI state a
-size limit for the file instead, not a number of examples.
+size limit for the file instead, not a number of examples. With `check TRAIN --validation
+VALIDATION`, the validation file is held to the platform's maximum for validation where it
+states one: 5,000 examples for Vertex AI (the same limits page).
 
 ## Why it matters
 The platform refuses the dataset after the upload, so the time and the transfer are lost.
@@ -25,6 +27,22 @@ The platform refuses the dataset after the upload, so the time and the transfer 
 A file of 3,000,001 examples, checked for Fireworks AI.
 ",
 };
+
+/// The file-level diagnostic when a validation file's `examples` are over the platform's
+/// `maximum` for validation.
+pub fn validation_diagnostic(examples: u64, maximum: u64) -> Option<Diagnostic> {
+    (examples > maximum).then(|| Diagnostic {
+        help: format!(
+            "keep at most {maximum} examples for validation; `finetune split` and `prepare` cap the validation side at the platform's maximum"
+        ),
+        ..RULE.diagnostic(
+            None,
+            format!(
+                "validation file has {examples} examples; the platform validates on at most {maximum}"
+            ),
+        )
+    })
+}
 
 /// The file-level diagnostic when `examples` is over `maximum`.
 pub fn diagnostic(examples: u64, maximum: u64) -> Option<Diagnostic> {
@@ -39,6 +57,15 @@ pub fn diagnostic(examples: u64, maximum: u64) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_validation_file_has_its_own_maximum() {
+        assert!(validation_diagnostic(5_000, 5_000).is_none());
+        assert_eq!(
+            validation_diagnostic(5_001, 5_000).unwrap().message,
+            "validation file has 5001 examples; the platform validates on at most 5000"
+        );
+    }
 
     #[test]
     fn edges() {

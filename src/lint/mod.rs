@@ -366,6 +366,11 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
         content::vertex_preference_not_text::check,
         VERTEX_PREFERENCE,
     ),
+    (content::empty_content::check_vertex, VERTEX),
+    (
+        content::identical_preference_outputs::check_vertex,
+        VERTEX_PREFERENCE,
+    ),
 ];
 
 /// Looks a rule up by its code (`FT103`, case-insensitive) or its name (`unknown-role`).

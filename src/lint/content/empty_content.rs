@@ -1,4 +1,7 @@
+use serde_json::Value;
+
 use crate::diagnostic::Severity;
+use crate::lint::vertex::{TurnPlace, all_turns};
 use crate::lint::{Family, Findings, Record, Rule};
 
 pub static RULE: Rule = Rule {
@@ -10,7 +13,8 @@ pub static RULE: Rule = Rule {
     help: "write the message's text, or remove the message",
     docs: r#"## What it checks
 String content and text parts hold something other than white space. An assistant message that
-makes tool calls may have empty content.
+makes tool calls may have empty content. With `--provider vertex`, every `text` part of a
+Vertex AI line (the system instruction, the turns and the completions) likewise.
 
 ## Why it matters
 The platform accepts it, but an empty user turn is a lost prompt, and an empty assistant reply
@@ -49,6 +53,33 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     }
 }
 
+/// The same check on the `text` parts of a Vertex AI line.
+pub fn check_vertex(record: &Record<'_>, out: &mut Findings) {
+    for turn in all_turns(record) {
+        let whose = match turn.place {
+            TurnPlace::System => "the system instruction's".to_owned(),
+            TurnPlace::Contents => format!("{} turn", turn.role().unwrap_or("a")),
+            TurnPlace::Completion => "a completion's".to_owned(),
+        };
+        for (pointer, part) in turn.parts() {
+            if let Some(Value::String(text)) = part.get("text")
+                && text.trim().is_empty()
+            {
+                let what = if text.is_empty() {
+                    "empty"
+                } else {
+                    "only white space"
+                };
+                out.at(
+                    &RULE,
+                    format!("{pointer}/text"),
+                    format!("{whose} text is {what}"),
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::RULE;
@@ -67,6 +98,32 @@ mod tests {
                 r#"{"messages": [{"role": "assistant", "content": " \n\t"}]}"#,
                 r#"{"messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]}"#,
             ],
+        );
+    }
+
+    #[test]
+    fn vertex_text_parts() {
+        use crate::lint::testing::{assert_rule_vertex, vertex_findings};
+        assert_rule_vertex(
+            &RULE,
+            &[
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+            ],
+            &[
+                r#"{"contents": [{"role": "user", "parts": [{"text": ""}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+                r#"{"systemInstruction": {"parts": [{"text": " "}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "\n"}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "No"}]}}]}"#,
+            ],
+        );
+        assert_eq!(
+            vertex_findings(
+                &RULE,
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "  "}]}]}"#
+            ),
+            [(
+                "/contents/1/parts/0/text".to_owned(),
+                "model turn text is only white space".to_owned()
+            )]
         );
     }
 }

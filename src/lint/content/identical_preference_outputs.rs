@@ -9,7 +9,8 @@ pub static RULE: Rule = Rule {
     summary: "a preference example's two outputs are the same",
     help: "make the non-preferred output the worse answer you want the model to move away from, or drop the example",
     docs: r#"## What it checks
-`preferred_output` and `non_preferred_output` differ.
+`preferred_output` and `non_preferred_output` differ; with `--provider vertex`, the parts of
+a Vertex AI preference line's two `completions` differ.
 
 ## Why it matters
 DPO learns from the difference between the two outputs. Identical outputs teach nothing but are
@@ -38,6 +39,27 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     }
 }
 
+/// The same check on the two `completions` of a Vertex AI preference line.
+pub fn check_vertex(record: &Record<'_>, out: &mut Findings) {
+    let parts = |index: usize| {
+        record
+            .line()
+            .get("completions")?
+            .get(index)?
+            .get("completion")?
+            .get("parts")
+    };
+    if let (Some(first), Some(second)) = (parts(0), parts(1))
+        && first == second
+    {
+        out.at(
+            &RULE,
+            "/completions/1/completion/parts",
+            "the two completions have the same parts".to_owned(),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::RULE;
@@ -54,6 +76,19 @@ mod tests {
             ],
             &[
                 r#"{"input": {"messages": []}, "preferred_output": [{"role": "assistant", "content": "a"}], "non_preferred_output": [{"content": "a", "role": "assistant"}]}"#,
+            ],
+        );
+    }
+
+    #[test]
+    fn vertex_completions() {
+        crate::lint::testing::assert_rule_vertex(
+            &RULE,
+            &[
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello"}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "What?"}]}}]}"#,
+            ],
+            &[
+                r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello"}]}}, {"score": 0, "completion": {"role": "model", "parts": [{"text": "Hello"}]}}]}"#,
             ],
         );
     }

@@ -23,7 +23,10 @@ and `parts`; a part has one of `text`, `fileData`, `inlineData`, `functionCall`,
 `functionResponse`, and optionally `thought`, `thoughtSignature`, `videoMetadata`
 (`GoogleCloudAiplatformV1Part`); a completion has `score` and `completion`. A key of two words
 may be spelt in lowerCamelCase or snake_case (`fileData` or `file_data`), as proto JSON reads
-both; FT160 reports a field spelt both ways.
+both; FT160 reports a field spelt both ways. A part marked `"thought": true` is reported too:
+`GoogleCloudAiplatformV1Part` has the field, for the thoughts a thinking model returns, but the
+tuning docs list only text, file, inline data and function parts for a dataset, and `finetune
+convert --from vertex` leaves such a line out.
 
 ## Why it matters
 A key Vertex AI does not read is dropped without a word: a misspelt `fileDate` or an OpenAI
@@ -46,6 +49,14 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     for turn in all_turns(record) {
         report(turn.object, &turn.pointer, TURN_KEYS, out);
         for (pointer, part) in turn.parts() {
+            if part.get("thought") == Some(&Value::Bool(true)) {
+                out.at_with_help(
+                    &RULE,
+                    format!("{pointer}/thought"),
+                    "a thought part (\"thought\": true): Vertex AI's tuning data describes no model thoughts".to_owned(),
+                    "remove the part, or write its text into the model's reply if the model is to learn it".to_owned(),
+                );
+            }
             for key in part.keys() {
                 let camel = camel_case(key);
                 if !PART_DATA_KEYS.contains(&camel) && !PART_OTHER_KEYS.contains(&camel) {
@@ -95,6 +106,7 @@ mod tests {
             ],
             &[
                 r#"{"contents": [], "id": 7}"#,
+                r#"{"contents": [{"role": "model", "parts": [{"text": "Let me think", "thought": true}, {"text": "Hi"}]}]}"#,
                 r#"{"contents": [{"role": "user", "content": "Hi", "parts": [{"text": "Hi"}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"fileDate": {}}]}]}"#,
                 r#"{"contents": [], "completions": [{"score": 1, "reason": "x", "completion": {}}]}"#,

@@ -185,15 +185,21 @@ impl Format {
 
 impl Format {
     /// The format of a parsed line for a platform that reads Vertex AI's format: a line with
-    /// OpenAI's keys (`messages`, `input`, …) and no `contents` is of OpenAI's format (which
+    /// OpenAI's keys (`messages`, `input`, `text`, `prompt`, …) and no `contents` is of OpenAI's format (which
     /// such a platform rejects); any other is a Vertex line, of preference when `method` says
     /// so or the line has `completions`.
     pub fn detect_vertex(line: &Map<String, Value>, method: Option<Method>) -> Self {
+        let plain = [Format::Text, Format::PromptCompletion];
         let openai = !line.contains_key("contents")
             && (line.contains_key("messages")
-                || PREFERENCE_KEYS.iter().any(|key| line.contains_key(*key)));
+                || PREFERENCE_KEYS.iter().any(|key| line.contains_key(*key))
+                || plain
+                    .iter()
+                    .flat_map(|format| format.plain_keys())
+                    .any(|key| line.contains_key(*key)));
         match method {
-            _ if openai => Self::detect(line, method, &[]),
+            // OpenAI's plain lines are told apart too, so that FT156 can name their format.
+            _ if openai => Self::detect(line, method, &plain),
             // Vertex AI has no reinforcement format.
             Some(Method::Reinforcement) => Format::Reinforcement,
             Some(Method::Dpo) => Format::VertexPreference,

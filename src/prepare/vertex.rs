@@ -1,7 +1,8 @@
 //! OpenAI's dataset lines to Vertex AI's Gemini tuning lines and back, for `convert --to
 //! vertex` and `convert --from vertex`.
 //!
-//! Supervised chat ↔ supervised `contents`, preference ↔ `contents` + scored `completions`.
+//! Supervised chat ↔ supervised `contents`, preference ↔ `contents` + scored `completions`;
+//! a legacy prompt/completion line → a user turn and a model turn.
 //! Roles: `assistant` ↔ `model`; the first `system` message ↔ `systemInstruction`; text
 //! parts ↔ `text` parts; `image_url` with a `gs://` or `https://` URL ↔ `fileData` (the MIME
 //! type from the extension), a `data:` URL ↔ `inlineData`; `tool_calls` ↔ `functionCall`
@@ -50,6 +51,9 @@ const IMAGE_EXTENSIONS: &[(&str, &str)] = &[
 pub fn to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
     if line.contains_key("input") {
         return preference_to_vertex(line);
+    }
+    if !line.contains_key("messages") && line.contains_key("prompt") {
+        return prompt_completion_to_vertex(line);
     }
     let Some(Value::Array(messages)) = line.get("messages") else {
         return refuse(
@@ -134,6 +138,29 @@ fn refuse_undeclared_calls(messages: &[Value], tools: Option<&Value>) -> Result<
         }
     }
     Ok(())
+}
+
+/// A legacy `{"prompt", "completion"}` line as a user turn and a model turn.
+fn prompt_completion_to_vertex(line: &Map<String, Value>) -> Result<Value, Refusal> {
+    if let Some(key) = line
+        .keys()
+        .find(|key| !["prompt", "completion"].contains(&key.as_str()))
+    {
+        return refuse(
+            format!("/{key}"),
+            format!("\"{key}\" has no equivalent in Vertex AI's format"),
+        );
+    }
+    let mut turns = Vec::new();
+    for (key, role) in [("prompt", "user"), ("completion", "model")] {
+        match line.get(key) {
+            Some(Value::String(text)) => {
+                turns.push(json!({"role": role, "parts": [{ "text": text }]}));
+            }
+            _ => return refuse(format!("/{key}"), format!("\"{key}\" is not a string")),
+        }
+    }
+    Ok(json!({ "contents": turns }))
 }
 
 /// Whether a message of `messages` makes more than one tool call.
@@ -1105,6 +1132,20 @@ mod tests {
         assert_eq!(
             to_vertex(&chat).unwrap(),
             json!({"contents": [{"role": "user", "parts": [{"text": "a"}]}, {"role": "model", "parts": [{"text": "b"}]}]})
+        );
+    }
+
+    #[test]
+    fn a_prompt_and_completion_become_a_user_and_a_model_turn() {
+        assert_eq!(
+            to_vertex(&object(r#"{"prompt": "Hi", "completion": "Hello"}"#)).unwrap(),
+            json!({"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "model", "parts": [{"text": "Hello"}]}]})
+        );
+        assert_eq!(
+            to_vertex(&object(r#"{"prompt": "Hi"}"#))
+                .unwrap_err()
+                .pointer,
+            "/completion"
         );
     }
 }

@@ -1,3 +1,4 @@
+use crate::dataset::Format;
 use crate::diagnostic::Severity;
 use crate::lint::{Family, Findings, Record, Rule};
 
@@ -11,7 +12,8 @@ pub static RULE: Rule = Rule {
     docs: r#"## What it checks
 Checked with `--provider vertex`: no line is in OpenAI's formats (`messages`, the preference
 `input`/`preferred_output`/`non_preferred_output`, or the plain `text` and
-`prompt`/`completion` lines). Vertex AI's Gemini tuning reads `contents` of `user` and `model`
+`prompt`/`completion` lines). `finetune convert --to vertex` rewrites every one of them but the
+plain `text` lines, which hold no prompt and no reply to make turns of. Vertex AI's Gemini tuning reads `contents` of `user` and `model`
 turns made of `parts`, and `contents` with two scored `completions` for preference tuning
 (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data,
 https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/preference-tuning/prepare-data).
@@ -36,21 +38,33 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
     if !record.profile().reads_vertex() {
         return;
     }
-    let (pointer, what) = if record.line().contains_key("messages") {
+    let line = record.line();
+    let (pointer, what) = if line.contains_key("messages") {
         ("/messages", "\"messages\"")
-    } else if record.line().contains_key("input") {
+    } else if line.contains_key("input") {
         ("/input", "\"input\"")
+    } else if line.contains_key("prompt") {
+        ("/prompt", "\"prompt\"")
+    } else if line.contains_key("text") {
+        ("/text", "\"text\"")
     } else {
         ("", "OpenAI's keys")
     };
-    out.at(
-        &RULE,
-        pointer,
-        format!(
-            "line is in OpenAI's {} format ({what}), not Vertex AI's \"contents\"",
-            record.format().as_str()
-        ),
+    let message = format!(
+        "line is in OpenAI's {} format ({what}), not Vertex AI's \"contents\"",
+        record.format().as_str()
     );
+    if record.format() == Format::Text {
+        // A plain text has no prompt and no reply: there is nothing to convert it to.
+        out.at_with_help(
+            &RULE,
+            pointer,
+            message,
+            "Vertex AI tunes on conversations only: write the example as \"contents\" of a user turn and a model turn".to_owned(),
+        );
+    } else {
+        out.at(&RULE, pointer, message);
+    }
 }
 
 #[cfg(test)]
@@ -66,8 +80,31 @@ mod tests {
             &[
                 r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}"#,
                 r#"{"input": {"messages": []}, "preferred_output": [], "non_preferred_output": []}"#,
+                r#"{"prompt": "Hi", "completion": "Hello"}"#,
+                r#"{"text": "Once upon a time"}"#,
             ],
         );
+    }
+
+    #[test]
+    fn plain_lines_are_named_and_nothing_else_is_reported() {
+        use crate::lint::testing::{vertex_codes, vertex_findings};
+        for (line, pointer, format) in [
+            (
+                r#"{"prompt": "Hi", "completion": "Hello"}"#,
+                "/prompt",
+                "prompt-completion",
+            ),
+            (r#"{"text": "Once upon a time"}"#, "/text", "text"),
+        ] {
+            assert_eq!(vertex_codes(line), ["FT156"], "{line}");
+            let found = vertex_findings(&RULE, line);
+            assert_eq!(found[0].0, pointer);
+            assert!(
+                found[0].1.contains(&format!("OpenAI's {format} format")),
+                "{found:?}"
+            );
+        }
     }
 
     #[test]

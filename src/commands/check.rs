@@ -40,6 +40,15 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
+    if args.method.method() == Some(Method::Reinforcement)
+        && !args.provider.dataset_rules().reinforcement
+    {
+        printer.error(&format!(
+            "--method reinforcement: {} has no reinforcement tuning; use --method supervised, dpo or auto",
+            args.provider.label()
+        ));
+        return Ok(ExitStatus::Error);
+    }
     let name = ModelSetting::resolve(args.model.as_deref(), args.provider).name;
     let model = match price_table(args.pricing.as_deref())
         .map_err(|error| error.to_string())

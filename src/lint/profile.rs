@@ -59,6 +59,8 @@ pub enum Conversations {
 }
 
 /// The dataset rules of one training platform.
+// Each bool is one independent capability of the platform, not a state machine.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleProfile {
     /// The plain formats ([`Format::Text`], [`Format::PromptCompletion`]) the platform trains
@@ -91,6 +93,9 @@ pub struct RuleProfile {
     /// `check --validation` reports a larger one (FT406), and `prepare`/`split` cap the
     /// validation side at it.
     pub max_validation_examples: Option<u64>,
+    /// Whether the platform has a reinforcement method; where not, `--method reinforcement`
+    /// is a usage error.
+    pub reinforcement: bool,
 }
 
 impl RuleProfile {
@@ -109,6 +114,7 @@ impl RuleProfile {
         min_examples: 10,
         max_examples: None,
         max_validation_examples: None,
+        reinforcement: true,
     };
 
     /// Whether the platform reads Vertex AI's `contents`/`parts` format rather than OpenAI's.

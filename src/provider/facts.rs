@@ -296,6 +296,7 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
             min_examples: 1,
             max_examples: None,
             max_validation_examples: None,
+            reinforcement: true,
         },
         job_id: JobIdShape {
             prefix: "ft-",
@@ -464,6 +465,8 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
             min_examples: 1,
             max_examples: Some(1_000_000),
             max_validation_examples: Some(5_000),
+            // Supervised and preference tuning only.
+            reinforcement: false,
             ..RuleProfile::BASELINE
         },
         job_id: JobIdShape {

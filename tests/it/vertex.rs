@@ -777,3 +777,25 @@ fn vertex_ai_validates_on_at_most_5000_examples() {
         assert_eq!(trained.lines().count(), 200, "{command}");
     }
 }
+
+#[test]
+fn reinforcement_under_vertex_is_a_usage_error() {
+    let output = finetune()
+        .args([
+            "check",
+            "datasets/vertex.jsonl",
+            "--provider",
+            "vertex",
+            "--method",
+            "reinforcement",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let text = output_text(&output.stderr);
+    assert!(
+        text.contains("--method reinforcement: Vertex AI has no reinforcement tuning; use --method supervised, dpo or auto"),
+        "{text}"
+    );
+}

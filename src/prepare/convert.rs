@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::PrepareError;
 use super::output::{OutputSet, TargetPolicy};
-use super::vertex::{Refusal, from_vertex, to_vertex};
+use super::vertex::{Refusal, from_vertex, inexact_number, to_vertex};
 use crate::diagnostic::Severity;
 use crate::lint::checker::lint_line;
 use crate::lint::vertex::SYSTEM_KEYS;
@@ -161,6 +161,13 @@ pub fn convert(
             }
             let result = match crate::lint::syntax::read_line(text) {
                 Ok((Value::Object(object), None)) => match from {
+                    SourceFormat::OpenAi | SourceFormat::Vertex
+                        if let Some(number) = inexact_number(text) =>
+                    {
+                        Err(whole_row(format!(
+                            "the line holds the number {number}, which a double cannot hold exactly: converted, it would change"
+                        )))
+                    }
                     SourceFormat::OpenAi => to_vertex(&object),
                     SourceFormat::Vertex => from_vertex(&object),
                     _ => convert_object(&object, from)

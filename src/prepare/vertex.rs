@@ -19,6 +19,7 @@ use crate::lint::content::parse_data_url;
 use crate::lint::vertex::{
     DEFAULT_ROLE, camel_case, field, get, spelled_twice, structural_objects,
 };
+use crate::lint::with_article;
 
 /// Why a line cannot be converted, and the value that stops it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -288,7 +289,8 @@ impl Conversation {
                 return refuse(
                     format!("{pointer}/{key}"),
                     format!(
-                        "\"{key}\" on a {role} message has no equivalent in Vertex AI's format"
+                        "\"{key}\" on {} message has no equivalent in Vertex AI's format",
+                        with_article(role)
                     ),
                 );
             }
@@ -379,7 +381,10 @@ fn content_parts(
                     Some("image_url") if images => image_part(part, &pointer),
                     Some(kind) => refuse(
                         pointer,
-                        format!("a {kind} part here has no equivalent in Vertex AI's format"),
+                        format!(
+                            "{} part here has no equivalent in Vertex AI's format",
+                            with_article(kind)
+                        ),
                     ),
                     None => refuse(pointer, "a content part without a \"type\""),
                 }
@@ -394,6 +399,17 @@ fn content_parts(
 
 /// An `image_url` part as a `fileData` or `inlineData` part.
 fn image_part(part: &Value, pointer: &str) -> Result<Value, Refusal> {
+    // Vertex AI's parts have no per-image detail; only the default carries over unchanged.
+    if let Some(detail) = part.pointer("/image_url/detail")
+        && detail != "auto"
+    {
+        return refuse(
+            format!("{pointer}/image_url/detail"),
+            format!(
+                "an image \"detail\" of {detail}: Vertex AI's file and inline parts have no detail setting"
+            ),
+        );
+    }
     let pointer = format!("{pointer}/image_url/url");
     let Some(url) = part.pointer("/image_url/url").and_then(Value::as_str) else {
         return refuse(pointer, "an image part without a URL");
@@ -405,10 +421,14 @@ fn image_part(part: &Value, pointer: &str) -> Result<Value, Refusal> {
         return Ok(json!({"inlineData": {"mimeType": data.media_type, "data": data.payload}}));
     }
     let lower = url.to_ascii_lowercase();
-    if !lower.starts_with("gs://") && !lower.starts_with("https://") {
+    // The schemes FT154 accepts: Cloud Storage or a public HTTP(S) URL.
+    if !["gs://", "https://", "http://"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+    {
         return refuse(
             pointer,
-            format!("image URL {url:?} is neither gs:// nor https://, which Vertex AI fetches"),
+            format!("image URL {url:?} is neither gs:// nor http(s)://, which Vertex AI fetches"),
         );
     }
     let path = lower.split(['?', '#']).next().unwrap_or_default();
@@ -452,12 +472,71 @@ fn calls_to_parts(
                 "the arguments are not a JSON object, which Vertex AI's \"args\" must be",
             );
         };
+        if let Some(number) = inexact_number(arguments) {
+            return refuse(
+                format!("{pointer}/function/arguments"),
+                format!(
+                    "the arguments hold the number {number}, which a double cannot hold exactly: written as an object it would change"
+                ),
+            );
+        }
         if let Some(id) = call.get("id").and_then(Value::as_str) {
             calls.push((id.to_owned(), name.to_owned()));
         }
         parts.push(json!({"functionCall": {"name": name, "args": args}}));
     }
     Ok(parts)
+}
+
+/// The most significant digits a double carries exactly.
+const DOUBLE_DIGITS: usize = 17;
+
+/// The first number of the JSON `text` that a double (what `args` is read into) cannot hold
+/// exactly: an integer beyond 64 bits, or a decimal of more than [`DOUBLE_DIGITS`] significant
+/// digits.
+pub(crate) fn inexact_number(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let (mut at, mut in_string, mut escaped) = (0, false, false);
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            at += 1;
+            continue;
+        }
+        if byte == b'"' {
+            in_string = true;
+            at += 1;
+            continue;
+        }
+        if byte != b'-' && !byte.is_ascii_digit() {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len()
+            && matches!(bytes[at], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        {
+            at += 1;
+        }
+        let literal = &text[start..at];
+        let exact = if literal.contains(['.', 'e', 'E']) {
+            let mantissa = literal.split(['e', 'E']).next().unwrap_or_default();
+            let digits = mantissa.trim_start_matches('-').replace('.', "");
+            digits.trim_start_matches('0').trim_end_matches('0').len() <= DOUBLE_DIGITS
+        } else {
+            literal.parse::<i64>().is_ok() || literal.parse::<u64>().is_ok()
+        };
+        if !exact {
+            return Some(literal);
+        }
+    }
+    None
 }
 
 /// A `tool` message as a `functionResponse` part: the response is the content when it is a
@@ -1146,6 +1225,78 @@ mod tests {
                 .unwrap_err()
                 .pointer,
             "/completion"
+        );
+    }
+
+    #[test]
+    fn what_would_change_on_the_way_is_refused() {
+        for (line, pointer) in [
+            (
+                r#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://e.com/a.png", "detail": "low"}}]}, {"role": "assistant", "content": "A cat"}]}"#,
+                "/messages/0/content/0/image_url/detail",
+            ),
+            (
+                r#"{"messages": [{"role": "user", "content": "n?"}, {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{\"n\": 12345678901234567890123}"}}]}, {"role": "tool", "tool_call_id": "c", "content": "ok"}, {"role": "assistant", "content": "done"}], "tools": [{"type": "function", "function": {"name": "f"}}]}"#,
+                "/messages/1/tool_calls/0/function/arguments",
+            ),
+        ] {
+            assert_eq!(
+                to_vertex(&object(line)).unwrap_err().pointer,
+                pointer,
+                "{line}"
+            );
+        }
+        let http = object(
+            r#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://e.com/a.png", "detail": "auto"}}]}, {"role": "assistant", "content": "A cat"}]}"#,
+        );
+        assert_eq!(
+            to_vertex(&http).unwrap()["contents"][0]["parts"][0],
+            json!({"fileData": {"mimeType": "image/png", "fileUri": "http://e.com/a.png"}})
+        );
+    }
+
+    #[test]
+    fn numbers_a_double_holds_exactly_are_kept() {
+        assert_eq!(
+            inexact_number(
+                r#"{"a": 1, "b": -9223372036854775808, "c": 18446744073709551615, "d": 0.1, "e": 1e300, "s": "123456789012345678901234567890"}"#
+            ),
+            None
+        );
+        assert_eq!(
+            inexact_number(r#"{"a": 12345678901234567890123}"#),
+            Some("12345678901234567890123")
+        );
+        assert_eq!(
+            inexact_number(r#"{"a": 3.14159265358979323846}"#),
+            Some("3.14159265358979323846")
+        );
+        assert_eq!(
+            inexact_number(r#"{"a": "\"", "b": 99999999999999999999}"#),
+            Some("99999999999999999999")
+        );
+    }
+
+    #[test]
+    fn refusals_read_as_english() {
+        let audio = object(
+            r#"{"messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "", "format": "wav"}}]}, {"role": "assistant", "content": "Hi"}]}"#,
+        );
+        assert_eq!(
+            to_vertex(&audio).unwrap_err().reason,
+            "an input_audio part here has no equivalent in Vertex AI's format"
+        );
+        let name = object(
+            r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello", "name": "bot"}]}"#,
+        );
+        assert_eq!(
+            to_vertex(&name).unwrap_err().reason,
+            "\"name\" on an assistant message has no equivalent in Vertex AI's format"
+        );
+        let openai = object(r#"{"messages": [{"role": "user", "content": "Hi"}]}"#);
+        assert_eq!(
+            from_vertex(&openai).unwrap_err().reason,
+            "\"messages\" is OpenAI's format already: the line is not Vertex AI's"
         );
     }
 }

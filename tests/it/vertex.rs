@@ -799,3 +799,18 @@ fn reinforcement_under_vertex_is_a_usage_error() {
         "{text}"
     );
 }
+
+#[test]
+fn a_number_a_double_cannot_hold_is_left_out_not_rounded() {
+    let line = r#"{"contents": [{"role": "user", "parts": [{"text": "n?"}]}, {"role": "model", "parts": [{"functionCall": {"name": "f", "args": {"n": 12345678901234567890123}}}]}, {"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {"ok": true}}}]}, {"role": "model", "parts": [{"text": "done"}]}], "tools": [{"functionDeclarations": [{"name": "f"}]}]}"#;
+    let (code, report, written) = convert_lines(format!("{line}\n"), &["--from", "vertex"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(written.is_empty(), "{written}");
+    assert!(
+        report["unconverted"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the number 12345678901234567890123"),
+        "{report}"
+    );
+}

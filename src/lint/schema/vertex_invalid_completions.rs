@@ -55,8 +55,9 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             &RULE,
             "/completions",
             format!(
-                "\"completions\" has {} items; exactly 2 are needed",
-                completions.len()
+                "\"completions\" has {} item{}; exactly 2 are needed",
+                completions.len(),
+                if completions.len() == 1 { "" } else { "s" }
             ),
         );
     }
@@ -118,7 +119,19 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::lint::testing::assert_rule_vertex;
+    use crate::lint::testing::{assert_rule_vertex, vertex_findings};
+
+    #[test]
+    fn counts_in_english() {
+        let found = vertex_findings(
+            &RULE,
+            r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello!"}]}}]}"#,
+        );
+        assert_eq!(
+            found[0].1,
+            "\"completions\" has 1 item; exactly 2 are needed"
+        );
+    }
 
     #[test]
     fn pass_and_fail() {

@@ -1,5 +1,5 @@
 //! A parsed line seen as a Vertex AI (Gemini tuning) example: its turns and parts, with their
-//! JSON pointers, for the rules of that format (FT150–FT158, FT250–FT254, FT350).
+//! JSON pointers, for the rules of that format (FT150–FT160, FT250–FT254, FT350).
 //!
 //! A supervised line is `{"systemInstruction": Content, "contents": [Content], "tools":
 //! [Tool]}`; a preference line `{"contents": [Content], "completions": [{"score": 0|1,

@@ -65,8 +65,8 @@ pub fn run(args: &ConvertArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
     }
     writeln!(
         out,
-        "{path}: {} rows, {} converted, {} not converted; wrote {}",
-        report.rows,
+        "{path}: {}, {} converted, {} not converted; wrote {}",
+        crate::commands::check::plural(report.rows, "row"),
         report.converted,
         report.unconverted.len(),
         args.output.display()

@@ -52,6 +52,19 @@ pub const SPELLINGS: &[(&str, &str)] = &[
     ("responseJsonSchema", "response_json_schema"),
 ];
 
+/// The bytes of a `bytes` field (`Blob.data`, `format: byte`) as protobuf's JSON mapping reads
+/// them: standard or URL-safe base64, padded or not.
+pub fn decode_bytes(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::Engine as _;
+    use base64::alphabet::{STANDARD, URL_SAFE};
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    GeneralPurpose::new(&STANDARD, config)
+        .decode(text)
+        .or_else(|_| GeneralPurpose::new(&URL_SAFE, config).decode(text))
+}
+
 /// The lowerCamelCase spelling of `key`: itself, unless it is the snake_case one of
 /// [`SPELLINGS`].
 pub fn camel_case(key: &str) -> &str {

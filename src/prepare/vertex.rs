@@ -13,11 +13,12 @@
 //! second system message, a relative image path, …) refuses the line with the pointer of the
 //! value, so nothing is dropped without a word.
 
+use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use crate::lint::content::parse_data_url;
 use crate::lint::vertex::{
-    DEFAULT_ROLE, camel_case, field, get, spelled_twice, structural_objects,
+    DEFAULT_ROLE, camel_case, decode_bytes, field, get, spelled_twice, structural_objects,
 };
 use crate::lint::with_article;
 
@@ -727,6 +728,12 @@ impl Calls {
     }
 }
 
+/// Whether a part is the model's thinking (`"thought": true`); `"thought": false` is an
+/// ordinary part.
+fn is_thought(part: &Value) -> bool {
+    part.get("thought").and_then(Value::as_bool) == Some(true)
+}
+
 /// A turn's parts that are all text, as a message's content: a string for one part, text
 /// parts for several.
 fn text_content(turn: &Value, pointer: &str) -> Result<Value, Refusal> {
@@ -734,7 +741,7 @@ fn text_content(turn: &Value, pointer: &str) -> Result<Value, Refusal> {
     let mut texts = Vec::new();
     for (index, part) in parts.into_iter().flatten().enumerate() {
         match part.get("text").and_then(Value::as_str) {
-            Some(text) if part.get("thought").is_none() => texts.push(text),
+            Some(text) if !is_thought(part) => texts.push(text),
             _ => {
                 return refuse(
                     format!("{pointer}/parts/{index}"),
@@ -775,7 +782,7 @@ fn turn_to_messages(turn: &Value, pointer: &str, calls: &mut Calls) -> Result<Ve
         let Value::Object(part) = part else {
             return refuse(at, "the part is not an object");
         };
-        if part.get("thought").is_some() {
+        if is_thought(&Value::Object(part.clone())) {
             return refuse(at, "a thought part has no equivalent in OpenAI's format");
         }
         let data =
@@ -890,10 +897,12 @@ fn file_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
     let (uri_at, uri) = text("fileUri");
     let (mime_at, mime) = text("mimeType");
     if !mime.starts_with("image/") {
-        return refuse(
-            mime_at,
-            format!("a {mime:?} file: OpenAI's fine-tuning takes images only"),
-        );
+        return refuse(mime_at, {
+            // The article goes by the type's sound: "an \"application/pdf\" file".
+            let article = with_article(mime);
+            let article = article.split(' ').next().unwrap_or("a");
+            format!("{article} {mime:?} file: OpenAI's fine-tuning takes images only")
+        });
     }
     if !uri.to_ascii_lowercase().starts_with("https://") {
         return refuse(
@@ -917,6 +926,11 @@ fn inline_to_image(data: &Value, pointer: &str) -> Result<Value, Refusal> {
             "only inline images, with their data, can be carried",
         );
     };
+    // Vertex AI reads bytes URL-safe or unpadded too; a data URL takes standard base64.
+    let Ok(bytes) = decode_bytes(payload) else {
+        return refuse(format!("{pointer}/data"), "the data is not base64");
+    };
+    let payload = base64::engine::general_purpose::STANDARD.encode(bytes);
     Ok(json!({"type": "image_url", "image_url": {"url": format!("data:{mime};base64,{payload}")}}))
 }
 
@@ -926,30 +940,142 @@ const SCHEMA_TYPES: &[&str] = &[
     "string", "number", "integer", "boolean", "array", "object", "null",
 ];
 
-/// `schema` with every `type` that names a JSON type respelt by `case`.
-fn schema_types(schema: &Value, case: fn(&str) -> String) -> Value {
-    match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| {
-                    let value = match value {
-                        Value::String(name)
-                            if key == "type"
-                                && SCHEMA_TYPES.contains(&name.to_ascii_lowercase().as_str()) =>
-                        {
-                            Value::String(case(name))
-                        }
-                        other => schema_types(other, case),
-                    };
-                    (key.clone(), value)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|item| schema_types(item, case)).collect())
+/// The fields of Vertex AI's `Schema` that are int64, which proto JSON writes as strings and
+/// JSON Schema takes as integers.
+const SCHEMA_COUNTS: &[&str] = &[
+    "minItems",
+    "maxItems",
+    "minLength",
+    "maxLength",
+    "minProperties",
+    "maxProperties",
+];
+
+/// The fields of Vertex AI's `Schema` that JSON Schema spells and reads the same way.
+const SCHEMA_AS_IS: &[&str] = &[
+    "description",
+    "title",
+    "default",
+    "enum",
+    "required",
+    "minimum",
+    "maximum",
+    "pattern",
+    "format",
+];
+
+/// `key` in lowerCamelCase (`min_items` → `minItems`): proto JSON takes both spellings of a
+/// `Schema` field.
+fn schema_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
         }
-        other => other.clone(),
     }
+    out
+}
+
+/// Vertex AI's `Schema` (a declaration's `parameters`) as the JSON Schema an OpenAI function
+/// takes, field by field; what JSON Schema cannot say refuses the line at its value.
+fn json_schema(schema: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let Value::Object(map) = schema else {
+        return refuse(pointer, "the schema is not an object");
+    };
+    let mut out = Map::new();
+    let mut nullable = false;
+    for (key, value) in map {
+        let at = format!("{pointer}/{}", crate::lint::escape_pointer_token(key));
+        let name = schema_key(key);
+        match (name.as_str(), value) {
+            ("type", Value::String(kind)) => {
+                let lower = kind.to_ascii_lowercase();
+                if !SCHEMA_TYPES.contains(&lower.as_str()) {
+                    return refuse(
+                        at,
+                        format!("the type {kind:?} has no equivalent in JSON Schema"),
+                    );
+                }
+                out.insert(name, Value::String(lower));
+            }
+            ("nullable", Value::Bool(flag)) => nullable = *flag,
+            (count, _) if SCHEMA_COUNTS.contains(&count) => {
+                let number = match value {
+                    Value::Number(n) => n.as_u64(),
+                    Value::String(text) => text.parse::<u64>().ok(),
+                    _ => None,
+                };
+                let Some(number) = number else {
+                    return refuse(at, format!("{key:?} is not a count"));
+                };
+                out.insert(name, json!(number));
+            }
+            ("ref", Value::String(target)) => {
+                let target = target
+                    .strip_prefix("#/defs/")
+                    .map_or_else(|| target.clone(), |rest| format!("#/$defs/{rest}"));
+                out.insert("$ref".into(), Value::String(target));
+            }
+            ("defs" | "properties", Value::Object(schemas)) => {
+                let mut translated = Map::new();
+                for (each, schema) in schemas {
+                    let inner = format!("{at}/{}", crate::lint::escape_pointer_token(each));
+                    translated.insert(each.clone(), json_schema(schema, &inner)?);
+                }
+                let name = if name == "defs" {
+                    "$defs".to_owned()
+                } else {
+                    name
+                };
+                out.insert(name, Value::Object(translated));
+            }
+            ("items", _) | ("additionalProperties", Value::Object(_)) => {
+                out.insert(name, json_schema(value, &at)?);
+            }
+            ("additionalProperties", Value::Bool(_)) => {
+                out.insert(name, value.clone());
+            }
+            ("anyOf", Value::Array(schemas)) => {
+                let translated = schemas
+                    .iter()
+                    .enumerate()
+                    .map(|(index, schema)| json_schema(schema, &format!("{at}/{index}")))
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.insert(name, Value::Array(translated));
+            }
+            // Vertex AI marks a string enum with `format: "enum"`; JSON Schema has `enum` alone.
+            ("format", Value::String(format)) if format == "enum" => {}
+            ("example", _) => {
+                out.insert("examples".into(), json!([value]));
+            }
+            (as_is, _) if SCHEMA_AS_IS.contains(&as_is) => {
+                out.insert(name, value.clone());
+            }
+            _ => {
+                return refuse(
+                    at,
+                    format!("the schema field {key:?} has no equivalent in JSON Schema"),
+                );
+            }
+        }
+    }
+    if nullable {
+        match out.get_mut("type") {
+            Some(kind @ Value::String(_)) => *kind = json!([kind.clone(), "null"]),
+            _ => {
+                if let Some(Value::Array(any_of)) = out.get_mut("anyOf") {
+                    any_of.push(json!({"type": "null"}));
+                }
+            }
+        }
+    }
+    Ok(Value::Object(out))
 }
 
 /// Vertex AI's `tools` as OpenAI's function tools.
@@ -985,7 +1111,10 @@ fn tools_from_vertex(tools: &Value) -> Result<Value, Refusal> {
                         function.insert(key.clone(), value.clone());
                     }
                     "parameters" => {
-                        function.insert(key.clone(), schema_types(value, str::to_ascii_lowercase));
+                        function.insert(
+                            "parameters".into(),
+                            json_schema(value, &format!("{pointer}/{key}"))?,
+                        );
                     }
                     "parametersJsonSchema" => {
                         function.insert("parameters".into(), value.clone());
@@ -1297,6 +1426,75 @@ mod tests {
         assert_eq!(
             from_vertex(&openai).unwrap_err().reason,
             "\"messages\" is OpenAI's format already: the line is not Vertex AI's"
+        );
+    }
+
+    /// A Vertex AI line whose one declared function has `parameters`.
+    fn with_parameters(parameters: &Value) -> String {
+        format!(
+            r#"{{"contents": [{{"role": "user", "parts": [{{"text": "Book it"}}]}}, {{"role": "model", "parts": [{{"functionCall": {{"name": "book", "args": {{}}}}}}]}}, {{"role": "user", "parts": [{{"functionResponse": {{"name": "book", "response": {{"ok": true}}}}}}]}}, {{"role": "model", "parts": [{{"text": "Booked"}}]}}], "tools": [{{"functionDeclarations": [{{"name": "book", "parameters": {parameters}}}]}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_vertex_schema_becomes_the_json_schema_it_means() {
+        let parameters = json!({
+            "type": "OBJECT",
+            "properties": {
+                "nights": {"type": "INTEGER", "nullable": true, "example": 2},
+                "guests": {"type": "ARRAY", "items": {"ref": "#/defs/Guest"}, "min_items": "1", "maxItems": "4"},
+                "room": {"type": "STRING", "format": "enum", "enum": ["single", "double"]},
+            },
+            "required": ["guests"],
+            "defs": {"Guest": {"type": "OBJECT", "properties": {"name": {"type": "STRING", "maxLength": "80"}}}},
+        });
+        let converted = from_vertex(&object(&with_parameters(&parameters))).unwrap();
+        assert_eq!(
+            converted["tools"][0]["function"]["parameters"],
+            json!({
+                "type": "object",
+                "properties": {
+                    "nights": {"type": ["integer", "null"], "examples": [2]},
+                    "guests": {"type": "array", "items": {"$ref": "#/$defs/Guest"}, "minItems": 1, "maxItems": 4},
+                    "room": {"type": "string", "enum": ["single", "double"]},
+                },
+                "required": ["guests"],
+                "$defs": {"Guest": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 80}}}},
+            })
+        );
+    }
+
+    #[test]
+    fn schema_fields_json_schema_cannot_say_refuse_the_line_at_their_value() {
+        for (parameters, pointer) in [
+            (
+                json!({"type": "OBJECT", "properties": {"a": {"type": "TYPE_UNSPECIFIED"}}}),
+                "/tools/0/functionDeclarations/0/parameters/properties/a/type",
+            ),
+            (
+                json!({"type": "OBJECT", "propertyOrdering": ["a"], "properties": {"a": {"type": "STRING"}}}),
+                "/tools/0/functionDeclarations/0/parameters/propertyOrdering",
+            ),
+            (
+                json!({"type": "OBJECT", "properties": {"a": {"type": "STRING", "maxLength": "many"}}}),
+                "/tools/0/functionDeclarations/0/parameters/properties/a/maxLength",
+            ),
+        ] {
+            let refusal = from_vertex(&object(&with_parameters(&parameters))).unwrap_err();
+            assert_eq!(refusal.pointer, pointer, "{refusal:?}");
+        }
+    }
+
+    #[test]
+    fn a_part_marked_not_a_thought_converts_and_inline_bytes_are_respelt() {
+        let converted = from_vertex(&object(
+            r#"{"contents": [{"role": "user", "parts": [{"text": "What is it?"}, {"inlineData": {"mimeType": "image/png", "data": "iVBO-w0_Kgo"}}]}, {"role": "model", "parts": [{"text": "A key", "thought": false}]}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(converted["messages"][1]["content"], "A key");
+        assert_eq!(
+            converted["messages"][0]["content"][1]["image_url"]["url"],
+            "data:image/png;base64,iVBO+w0/Kgo="
         );
     }
 }

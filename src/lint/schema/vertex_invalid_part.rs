@@ -1,5 +1,3 @@
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
@@ -16,7 +14,8 @@ pub static RULE: Rule = Rule {
     docs: r#"## What it checks
 Checked with `--provider vertex`: every part of every turn is an object with exactly one of
 `text` (a string), `fileData` (rule FT154), `inlineData` (a `mimeType` string and `data` in
-standard base64, as `GoogleCloudAiplatformV1Blob.data` is `format: byte`), `functionCall` (a
+base64, as `GoogleCloudAiplatformV1Blob.data` is `format: byte`: standard or URL-safe, padded
+or not, as protobuf's JSON mapping reads bytes), `functionCall` (a
 string `name` and, optionally, an `args` object: a call without arguments) and
 `functionResponse` (a string `name` and a `response` object). Each field may be spelt in
 lowerCamelCase (`inlineData`, `mimeType`) or snake_case (`inline_data`, `mime_type`), as proto
@@ -64,7 +63,7 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 enum Wanted {
     /// A string, required.
     String,
-    /// Standard base64 (`Blob.data` has `format: byte`), required.
+    /// Base64 (`Blob.data` has `format: byte`), standard or URL-safe, padded or not; required.
     Base64,
     /// An object, required.
     Object,
@@ -99,7 +98,7 @@ fn check_data(camel: &str, key: &str, value: &Value, pointer: &str, out: &mut Fi
                     | (Some((_, Value::Object(_))), Wanted::Object | Wanted::OptionalObject)
                     | (Some((_, Value::String(_))), Wanted::String) => {}
                     (Some((field, Value::String(text))), Wanted::Base64) => {
-                        if let Err(error) = STANDARD.decode(text) {
+                        if let Err(error) = super::super::vertex::decode_bytes(text) {
                             out.at(
                                 &RULE,
                                 at(field),
@@ -154,6 +153,9 @@ mod tests {
                 r#"{"contents": [{"role": "model", "parts": [{"functionCall": {"name": "f", "args": {"x": 1}}}]}, {"role": "user", "parts": [{"functionResponse": {"name": "f", "response": {"y": 2}}}]}]}"#,
                 // `FunctionCall.args` is optional: a call without arguments.
                 r#"{"contents": [{"role": "model", "parts": [{"functionCall": {"name": "now"}}]}]}"#,
+                // Protobuf's JSON mapping reads bytes unpadded and URL-safe too.
+                r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo"}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": "iVBO-w0_Kgo="}}]}]}"#,
                 // Proto JSON's snake_case spellings.
                 r#"{"contents": [{"role": "user", "parts": [{"inline_data": {"mime_type": "image/png", "data": "iVBORw0KGgo="}}]}, {"role": "model", "parts": [{"function_call": {"name": "f", "args": {}}}]}, {"role": "user", "parts": [{"function_response": {"name": "f", "response": {}}}]}]}"#,
             ],

@@ -94,6 +94,12 @@ fn check_data(camel: &str, key: &str, value: &Value, pointer: &str, out: &mut Fi
                 let found = field(data, name);
                 let at = |field: &str| format!("{pointer}/{field}");
                 match (found, wanted) {
+                    // A blob with no type or no bytes, or a call of no name, holds nothing.
+                    (Some((field, Value::String(text))), Wanted::String | Wanted::Base64)
+                        if text.trim().is_empty() =>
+                    {
+                        out.at(&RULE, at(field), format!("\"{key}\".\"{field}\" is empty"));
+                    }
                     (None, Wanted::OptionalObject)
                     | (Some((_, Value::Object(_))), Wanted::Object | Wanted::OptionalObject)
                     | (Some((_, Value::String(_))), Wanted::String) => {}
@@ -169,6 +175,8 @@ mod tests {
                 r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png"}}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": "not base64!"}}]}]}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"inline_data": {"mime_type": "image/png", "data": "%%%"}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "", "data": "iVBORw0KGgo="}}]}]}"#,
+                r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": ""}}]}]}"#,
             ],
         );
     }

@@ -63,7 +63,7 @@ mod tests {
     fn points_at_the_second_spelling() {
         let found = vertex_findings(
             &RULE,
-            r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": ""}, "inline_data": {"mimeType": "image/png", "data": ""}}]}]}"#,
+            r#"{"contents": [{"role": "user", "parts": [{"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}, "inline_data": {"mimeType": "image/png", "data": "iVBORw0KGgo="}}]}]}"#,
         );
         assert_eq!(
             found,

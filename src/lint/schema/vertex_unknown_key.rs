@@ -102,7 +102,7 @@ mod tests {
             &[
                 r#"{"systemInstruction": {"role": "system", "parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "tools": []}"#,
                 r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": [{"score": 1, "completion": {"role": "model", "parts": [{"text": "Hello"}]}}]}"#,
-                r#"{"system_instruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"file_data": {"mime_type": "image/png", "file_uri": "gs://b/c.png"}}, {"inline_data": {"mime_type": "image/png", "data": ""}}]}, {"role": "model", "parts": [{"function_call": {"name": "f"}, "thought_signature": "x"}]}, {"role": "user", "parts": [{"function_response": {"name": "f", "response": {}}}]}], "tools": [{"function_declarations": [{"name": "f"}]}], "tool_config": {}}"#,
+                r#"{"system_instruction": {"parts": [{"text": "Be brief"}]}, "contents": [{"role": "user", "parts": [{"file_data": {"mime_type": "image/png", "file_uri": "gs://b/c.png"}}, {"inline_data": {"mime_type": "image/png", "data": "iVBORw0KGgo="}}]}, {"role": "model", "parts": [{"function_call": {"name": "f"}, "thought_signature": "x"}]}, {"role": "user", "parts": [{"function_response": {"name": "f", "response": {}}}]}], "tools": [{"function_declarations": [{"name": "f"}]}], "tool_config": {}}"#,
             ],
             &[
                 r#"{"contents": [], "id": 7}"#,

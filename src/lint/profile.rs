@@ -56,6 +56,10 @@ pub enum Conversations {
     /// Vertex AI's Gemini tuning format: `contents` of `role`/`parts` turns, or `contents` and
     /// `completions` for preference tuning; an OpenAI line is an error (FT156).
     Vertex,
+    /// Amazon Bedrock's conversation format for Nova: `schemaVersion`, `system` and `messages`
+    /// of `user`/`assistant` turns whose `content` is a list of blocks (`{"text": …}`,
+    /// `{"image": …}`, `{"video": …}`); an OpenAI line is an error (FT175).
+    Bedrock,
 }
 
 /// The dataset rules of one training platform.
@@ -120,6 +124,11 @@ impl RuleProfile {
     /// Whether the platform reads Vertex AI's `contents`/`parts` format rather than OpenAI's.
     pub fn reads_vertex(&self) -> bool {
         self.conversations == Conversations::Vertex
+    }
+
+    /// Whether the platform reads Amazon Bedrock's conversation format rather than OpenAI's.
+    pub fn reads_bedrock(&self) -> bool {
+        self.conversations == Conversations::Bedrock
     }
 
     /// Whether a weight on a message of `role` is allowed.

@@ -1,6 +1,7 @@
 //! The integration tests: the `finetune` binary and the library's public API.
 
 mod api;
+mod bedrock;
 mod check;
 mod convert;
 mod export;
@@ -57,6 +58,25 @@ pub fn finetune() -> Command {
         .arg("--color")
         .arg("never");
     command
+}
+
+/// Bytes the binary wrote, as text.
+pub fn output_text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Runs `check` with `args` and a JSON report: the exit code and the report.
+pub fn json_check(args: &[&str]) -> (i32, serde_json::Value) {
+    let output = finetune()
+        .arg("check")
+        .args(args)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).expect("one JSON document"),
+    )
 }
 
 /// A valid example whose assistant reply carries `tag`, so examples differ.

@@ -6,24 +6,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use crate::finetune;
-
-fn output_text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn json_check(args: &[&str]) -> (i32, Value) {
-    let output = finetune()
-        .arg("check")
-        .args(args)
-        .args(["--output-format", "json"])
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        serde_json::from_slice(&output.stdout).expect("one JSON document"),
-    )
-}
+use crate::{finetune, json_check, output_text};
 
 #[test]
 fn the_bundled_vertex_dataset_passes_under_vertex() {

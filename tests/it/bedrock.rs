@@ -6,7 +6,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use crate::{finetune, json_check, output_text};
+use crate::{assert_checks_clean, convert_file, finetune, json_check, output_text, unconverted};
 
 fn codes(report: &Value) -> Vec<String> {
     report["files"][0]["diagnostics"]
@@ -193,4 +193,86 @@ fn mixed_images_and_videos_in_a_file_are_an_error() {
     .unwrap();
     let (code, report) = json_check(&[same.to_str().unwrap(), "--provider", "bedrock"]);
     assert_eq!(code, 0, "{report}");
+}
+
+#[test]
+fn convert_to_bedrock_reports_what_nova_does_not_take_and_passes_its_check() {
+    let (code, report, written) = convert_file("datasets/sarcastic.jsonl", &["--to", "bedrock"]);
+    // Weight-0 replies and tool use have no equivalent: their lines are left out, each named.
+    assert_eq!(code, 1, "{report}");
+    let left_out = unconverted(&report);
+    assert_eq!(
+        left_out,
+        [
+            (28, "/messages/2/weight"),
+            (29, "/messages/2/weight"),
+            (31, "/tools"),
+            (32, "/tools")
+        ]
+    );
+    assert_eq!(report["converted"], 31);
+    assert!(
+        written
+            .lines()
+            .all(|line| line.contains(r#""schemaVersion":"bedrock-conversation-2024""#))
+    );
+    assert_checks_clean(&written, &["--provider", "bedrock"]);
+}
+
+#[test]
+fn convert_from_bedrock_passes_openai_s_check_and_refuses_media() {
+    let (code, report, written) = convert_file("datasets/bedrock.jsonl", &["--from", "bedrock"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(written.lines().count(), 6);
+    assert!(written.starts_with(r#"{"messages":[{"content":"You are a support assistant"#));
+    assert_checks_clean(&written, &[]);
+    let (code, report, _) = convert_file("datasets/broken-bedrock.jsonl", &["--from", "bedrock"]);
+    assert_eq!(code, 1);
+    let rows = report["unconverted"].as_array().unwrap();
+    let video = rows.iter().find(|row| row["row"] == 11).unwrap();
+    assert_eq!(video["pointer"], "/messages/0/content/0/video");
+}
+
+#[test]
+fn convert_to_bedrock_leaves_out_an_https_image_and_keeps_an_s3_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let line = |url: &str| {
+        format!(
+            r#"{{"messages": [{{"role": "user", "content": [{{"type": "text", "text": "What is this?"}}, {{"type": "image_url", "image_url": {{"url": "{url}"}}}}]}}, {{"role": "assistant", "content": "A cat."}}]}}"#
+        )
+    };
+    fs::write(
+        &input,
+        format!(
+            "{}\n{}\n",
+            line("s3://photos/cat.png"),
+            line("https://example.com/cat.png")
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out.jsonl");
+    let output = finetune()
+        .arg("convert")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--to", "bedrock"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = output_text(&output.stdout);
+    assert!(
+        text.contains(":2: not converted: the image is left out: not an s3:// URL")
+            && text.contains("(at /messages/0/content/1/image_url/url)"),
+        "{text}"
+    );
+    let written = fs::read_to_string(&out).unwrap();
+    assert!(
+        written.contains(
+            r#"{"image":{"format":"png","source":{"s3Location":{"uri":"s3://photos/cat.png"}}}}"#
+        ),
+        "{written}"
+    );
+    assert_eq!(written.lines().count(), 1);
 }

@@ -1,5 +1,5 @@
 use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::lint::{Family, Rule};
+use crate::lint::{Family, Rule, with_article};
 
 pub static RULE: Rule = Rule {
     code: "FT407",
@@ -51,16 +51,6 @@ pub fn diagnostic(image: &(u64, String), video: &(u64, String)) -> Diagnostic {
         message: format!("first {other}"),
     });
     diagnostic
-}
-
-/// "an image", "a video".
-fn with_article(kind: &str) -> String {
-    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {kind}")
 }
 
 #[cfg(test)]

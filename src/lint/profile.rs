@@ -100,6 +100,9 @@ pub struct RuleProfile {
     /// Whether the platform has a reinforcement method; where not, `--method reinforcement`
     /// is a usage error.
     pub reinforcement: bool,
+    /// Whether the platform has a preference (DPO) method; where not, `--method dpo` is a
+    /// usage error.
+    pub preference: bool,
 }
 
 impl RuleProfile {
@@ -119,7 +122,18 @@ impl RuleProfile {
         max_examples: None,
         max_validation_examples: None,
         reinforcement: true,
+        preference: true,
     };
+
+    /// Whether the platform tunes with `method`.
+    pub fn tunes(&self, method: crate::dataset::Method) -> bool {
+        use crate::dataset::Method;
+        match method {
+            Method::Supervised => true,
+            Method::Dpo => self.preference,
+            Method::Reinforcement => self.reinforcement,
+        }
+    }
 
     /// Whether the platform reads Vertex AI's `contents`/`parts` format rather than OpenAI's.
     pub fn reads_vertex(&self) -> bool {

@@ -297,6 +297,7 @@ pub(super) const FACTS: [ProviderFacts; 7] = [
             max_examples: None,
             max_validation_examples: None,
             reinforcement: true,
+            preference: true,
         },
         job_id: JobIdShape {
             prefix: "ft-",
@@ -527,6 +528,7 @@ pub(super) const FACTS: [ProviderFacts; 7] = [
             min_examples: 1,
             // Supervised fine-tuning only.
             reinforcement: false,
+            preference: false,
             ..RuleProfile::BASELINE
         },
         job_id: JobIdShape {

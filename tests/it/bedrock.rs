@@ -276,3 +276,23 @@ fn convert_to_bedrock_leaves_out_an_https_image_and_keeps_an_s3_one() {
     );
     assert_eq!(written.lines().count(), 1);
 }
+
+#[test]
+fn preference_and_reinforcement_under_bedrock_are_usage_errors() {
+    for method in ["dpo", "reinforcement"] {
+        let output = finetune()
+            .args(["check", "datasets/bedrock.jsonl", "--provider", "bedrock"])
+            .args(["--method", method])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{method}");
+        assert!(output.stdout.is_empty());
+        let text = output_text(&output.stderr);
+        assert!(
+            text.contains(&format!(
+                "--method {method}: Amazon Bedrock has no {method} tuning; use --method supervised or auto"
+            )),
+            "{text}"
+        );
+    }
+}

@@ -31,10 +31,8 @@ impl Client {
             Provider::Fireworks => Arc::new(Fireworks::new(config)?),
             Provider::OpenAiCompatible => Arc::new(OpenAi::new(config, Dialect::Compatible)?),
             // No module speaks its tuning API yet; the commands refuse before they get here.
-            Provider::Vertex => {
-                return Err(ApiError::Other(
-                    Provider::Vertex.api_refusal().unwrap_or_default(),
-                ));
+            provider @ (Provider::Vertex | Provider::Bedrock) => {
+                return Err(ApiError::Other(provider.api_refusal().unwrap_or_default()));
             }
         };
         Ok(Self { api })

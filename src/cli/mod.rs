@@ -541,7 +541,8 @@ pub struct ConvertArgs {
     /// Write through an output that is a symbolic link, replacing the file it points to (a link is refused otherwise).
     #[arg(long)]
     pub follow_symlinks: bool,
-    /// The input's shape (`vertex`: Vertex AI's lines, written as OpenAI's).
+    /// The input's shape (`vertex`, `bedrock`: Vertex AI's or Amazon Bedrock's lines, written
+    /// as OpenAI's).
     #[arg(
         long,
         value_enum,
@@ -550,7 +551,7 @@ pub struct ConvertArgs {
     )]
     pub from: Option<ConvertFrom>,
     /// Write OpenAI chat and preference lines in another platform's format (`vertex`: Vertex
-    /// AI's Gemini tuning format).
+    /// AI's Gemini tuning format; `bedrock`: Amazon Bedrock's Nova conversation format).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub to: Option<ConvertTo>,
     /// A system message to start every example with (unless it has one).
@@ -574,6 +575,8 @@ pub enum ConvertFrom {
     Csv,
     /// Vertex AI's {"contents": [...]} lines (and preference lines with "completions").
     Vertex,
+    /// Amazon Bedrock's {"schemaVersion": ..., "messages": [...]} Nova conversation lines.
+    Bedrock,
 }
 
 /// The formats `convert --to` writes OpenAI's lines in.
@@ -581,6 +584,9 @@ pub enum ConvertFrom {
 pub enum ConvertTo {
     /// Vertex AI's Gemini tuning lines: {"contents": [...]}, or "contents" and "completions".
     Vertex,
+    /// Amazon Bedrock's Nova conversation lines: {"schemaVersion": ..., "system": [...],
+    /// "messages": [...]}.
+    Bedrock,
 }
 
 /// Arguments of `finetune prepare`.

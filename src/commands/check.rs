@@ -40,12 +40,21 @@ pub fn run(args: &CheckArgs, printer: &mut Printer) -> io::Result<ExitStatus> {
             return Ok(ExitStatus::Error);
         }
     };
-    if args.method.method() == Some(Method::Reinforcement)
-        && !args.provider.dataset_rules().reinforcement
+    let rules = args.provider.dataset_rules();
+    if let Some(method) = args.method.method()
+        && !rules.tunes(method)
     {
+        let others: Vec<&str> = [Method::Supervised, Method::Dpo, Method::Reinforcement]
+            .into_iter()
+            .filter(|other| rules.tunes(*other))
+            .map(Method::as_str)
+            .collect();
         printer.error(&format!(
-            "--method reinforcement: {} has no reinforcement tuning; use --method supervised, dpo or auto",
-            args.provider.label()
+            "--method {}: {} has no {} tuning; use --method {} or auto",
+            method.as_str(),
+            args.provider.label(),
+            method.as_str(),
+            others.join(", ")
         ));
         return Ok(ExitStatus::Error);
     }

@@ -19,7 +19,9 @@ pub fn run(args: &ConvertArgs, printer: &mut Printer) -> io::Result<ExitStatus> 
         (Some(ConvertFrom::Alpaca), _) => SourceFormat::Alpaca,
         (Some(ConvertFrom::Csv), _) => SourceFormat::Csv,
         (Some(ConvertFrom::Vertex), _) => SourceFormat::Vertex,
+        (Some(ConvertFrom::Bedrock), _) => SourceFormat::Bedrock,
         (None, Some(ConvertTo::Vertex) | None) => SourceFormat::OpenAi,
+        (None, Some(ConvertTo::Bedrock)) => SourceFormat::OpenAiForBedrock,
     };
     let policy = TargetPolicy {
         follow_symlinks: args.follow_symlinks,

@@ -17,7 +17,8 @@ pub fn exact_fingerprint(example: &Map<String, Value>) -> u128 {
 /// The identity of the prompt: every message before the last assistant message, and the tools;
 /// a prompt/completion example's `prompt`; for a Vertex AI example, the turns of `contents`
 /// before the last `model` turn (all of them in a preference example, whose answers are its
-/// `completions`), the system instruction and the tools. `None` when the example has no
+/// `completions`), the system instruction and the tools; for an Amazon Bedrock example, the
+/// messages before the last assistant message and its `system` list. `None` when the example has no
 /// assistant message, no `prompt` and no `contents`.
 pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
     if let (Some(Value::Array(contents)), None) = (example.get("contents"), example.get("messages"))
@@ -55,7 +56,8 @@ pub fn prompt_fingerprint(example: &Map<String, Value>) -> Option<u128> {
         .rposition(|m| m.get("role").and_then(Value::as_str) == Some("assistant"))?;
     let mut hasher = Xxh3::new();
     hash_value(&Value::Array(messages[..last_reply].to_vec()), &mut hasher);
-    for key in ["tools", "functions"] {
+    // `system` is a Bedrock line's system prompt, a list of its own beside the messages.
+    for key in ["tools", "functions", "system"] {
         if let Some(value) = example.get(key) {
             hasher.update(key.as_bytes());
             hash_value(value, &mut hasher);
@@ -182,5 +184,21 @@ mod tests {
             r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}], "completions": []}"#,
         );
         assert!(prompt_fingerprint(&preference).is_some());
+    }
+
+    #[test]
+    fn a_bedrock_prompt_holds_its_system_blocks() {
+        let line = |system: &str, reply: &str| {
+            object(&format!(
+                r#"{{"schemaVersion": "x", "system": [{{"text": "{system}"}}], "messages": [{{"role": "user", "content": [{{"text": "Hi"}}]}}, {{"role": "assistant", "content": [{{"text": "{reply}"}}]}}]}}"#
+            ))
+        };
+        let (a, b, c) = (
+            line("Be brief", "Hello"),
+            line("Be brief", "Hey"),
+            line("Be kind", "Hello"),
+        );
+        assert_eq!(prompt_fingerprint(&a), prompt_fingerprint(&b));
+        assert_ne!(prompt_fingerprint(&a), prompt_fingerprint(&c));
     }
 }

@@ -94,6 +94,10 @@ pub enum Format {
     /// A Vertex AI preference example: `{"contents": [...], "completions": [{"score": 1,
     /// "completion": {...}}, {"score": 0, "completion": {...}}]}`, the completions trained.
     VertexPreference,
+    /// An Amazon Bedrock (Nova) conversation: `{"schemaVersion": "bedrock-conversation-2024",
+    /// "system": [{"text": ...}], "messages": [{"role": "user"|"assistant", "content":
+    /// [{"text": ...}, {"image": {...}}]}]}`, the assistant turns trained.
+    BedrockConversation,
 }
 
 /// The top-level keys of each plain format.
@@ -104,7 +108,7 @@ const PLAIN_KEYS: [(Format, &[&str]); 2] = [
 
 impl Format {
     /// Every format, in the order reports list them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Chat,
         Format::Preference,
         Format::Reinforcement,
@@ -112,6 +116,7 @@ impl Format {
         Format::PromptCompletion,
         Format::VertexSupervised,
         Format::VertexPreference,
+        Format::BedrockConversation,
     ];
 
     /// The chat format of `method`: the format of its lines that have messages.
@@ -126,9 +131,11 @@ impl Format {
     /// The method a job trains lines of this format with.
     pub const fn method(self) -> Method {
         match self {
-            Format::Chat | Format::Text | Format::PromptCompletion | Format::VertexSupervised => {
-                Method::Supervised
-            }
+            Format::Chat
+            | Format::Text
+            | Format::PromptCompletion
+            | Format::VertexSupervised
+            | Format::BedrockConversation => Method::Supervised,
             Format::Preference | Format::VertexPreference => Method::Dpo,
             Format::Reinforcement => Method::Reinforcement,
         }
@@ -136,13 +143,14 @@ impl Format {
 
     /// The format's name in messages and reports: the method's for the chat formats (as
     /// `--method` spells them), `text` and `prompt-completion` for the plain ones, `vertex`
-    /// and `vertex-preference` for Vertex AI's.
+    /// and `vertex-preference` for Vertex AI's, `bedrock` for Amazon Bedrock's.
     pub const fn as_str(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::PromptCompletion => "prompt-completion",
             Format::VertexSupervised => "vertex",
             Format::VertexPreference => "vertex-preference",
+            Format::BedrockConversation => "bedrock",
             other => other.method().as_str(),
         }
     }
@@ -205,6 +213,48 @@ impl Format {
             Some(Method::Dpo) => Format::VertexPreference,
             None if line.contains_key("completions") => Format::VertexPreference,
             Some(Method::Supervised) | None => Format::VertexSupervised,
+        }
+    }
+}
+
+impl Format {
+    /// Whether a parsed line is in Amazon Bedrock's conversation format: it has
+    /// `schemaVersion`, or `messages` whose every `content` is a list of blocks without the
+    /// `type` of OpenAI's content parts (`{"text": ...}`, `{"image": ...}`).
+    pub fn is_bedrock_line(line: &Map<String, Value>) -> bool {
+        if line.contains_key("schemaVersion") {
+            return true;
+        }
+        let Some(Value::Array(messages)) = line.get("messages") else {
+            return false;
+        };
+        let blocks = |message: &Value| match message.get("content") {
+            Some(Value::Array(blocks)) => {
+                !blocks.is_empty()
+                    && blocks
+                        .iter()
+                        .all(|block| block.as_object().is_some_and(|b| !b.contains_key("type")))
+            }
+            _ => false,
+        };
+        !messages.is_empty() && messages.iter().all(blocks)
+    }
+
+    /// The format of a parsed line for a platform that reads Amazon Bedrock's format: a
+    /// Bedrock line ([`Format::is_bedrock_line`]) unless it is in one of OpenAI's formats
+    /// (which such a platform rejects), or a preference or reinforcement line where `method`
+    /// asks for one (Bedrock's format has neither).
+    pub fn detect_bedrock(line: &Map<String, Value>, method: Option<Method>) -> Self {
+        let openai = !Self::is_bedrock_line(line)
+            && (line.contains_key("messages")
+                || PREFERENCE_KEYS.iter().any(|key| line.contains_key(*key))
+                || PLAIN_KEYS
+                    .iter()
+                    .any(|(_, keys)| keys.iter().any(|key| line.contains_key(*key))));
+        match method {
+            _ if openai => Self::detect(line, method, &[Format::Text, Format::PromptCompletion]),
+            Some(Method::Dpo | Method::Reinforcement) => Self::detect(line, method, &[]),
+            Some(Method::Supervised) | None => Format::BedrockConversation,
         }
     }
 }
@@ -289,6 +339,37 @@ mod tests {
             Format::detect(&text, Some(Method::Dpo), &plain),
             Format::Preference
         );
+    }
+
+    #[test]
+    fn bedrock_lines_are_told_from_openai_lines() {
+        let object = |line: &str| serde_json::from_str::<Map<String, Value>>(line).unwrap();
+        let versioned = object(r#"{"schemaVersion": "bedrock-conversation-2024", "messages": []}"#);
+        let blocks = object(
+            r#"{"messages": [{"role": "user", "content": [{"text": "Hi"}]}, {"role": "assistant", "content": [{"text": "Hello"}]}]}"#,
+        );
+        let openai = object(
+            r#"{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": [{"type": "text", "text": "Hello"}]}]}"#,
+        );
+        assert_eq!(
+            Format::detect_bedrock(&versioned, None),
+            Format::BedrockConversation
+        );
+        assert_eq!(
+            Format::detect_bedrock(&blocks, None),
+            Format::BedrockConversation
+        );
+        assert_eq!(Format::detect_bedrock(&openai, None), Format::Chat);
+        assert_eq!(
+            Format::detect_bedrock(&object(r#"{"prompt": "a", "completion": "b"}"#), None),
+            Format::PromptCompletion
+        );
+        assert_eq!(
+            Format::detect_bedrock(&object("{}"), None),
+            Format::BedrockConversation
+        );
+        assert!(Format::is_bedrock_line(&versioned));
+        assert!(!Format::is_bedrock_line(&openai));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use super::content::example_too_long;
 use super::dataset::{
-    duplicate_example, mixed_formats, no_reference_fields, too_few_examples, too_many_examples,
+    duplicate_example, mixed_formats, mixed_modalities, no_reference_fields, too_few_examples,
+    too_many_examples,
 };
 use super::syntax::{self, blank_line, byte_order_mark, invalid_utf8, not_an_object};
 use super::{Finding, Findings, RECORD_CHECKS, Record, Rule, RuleFilter, RuleProfile};
@@ -252,6 +253,9 @@ struct Merger<'a> {
     /// Lines of each format, in the order of [`Format::ALL`], and the first line of each.
     formats: [(u64, Option<u64>); Format::ALL.len()],
     reference_fields: bool,
+    /// The first line holding each kind of media of [`crate::lint::bedrock::MEDIA_KEYS`],
+    /// with the pointer of its first block of that kind.
+    first_media: [Option<(u64, String)>; 2],
     summary: FileSummary,
 }
 
@@ -283,6 +287,7 @@ impl<'a> Merger<'a> {
             tally: TokenTally::default(),
             formats: [(0, None); Format::ALL.len()],
             reference_fields: false,
+            first_media: [None, None],
             summary: FileSummary::default(),
         }
     }
@@ -297,6 +302,10 @@ impl<'a> Merger<'a> {
                 first.get_or_insert(report.number);
             }
             self.reference_fields |= example.has_reference_field;
+            for (kind, pointer) in &example.media {
+                let index = usize::from(*kind == "video");
+                self.first_media[index].get_or_insert_with(|| (report.number, pointer.clone()));
+            }
             if let (Some(tokens), Some(settings)) = (example.tokens, &self.options.tokens) {
                 self.lengths.push(tokens.total);
                 let tally = &mut self.tally;
@@ -395,6 +404,11 @@ impl<'a> Merger<'a> {
                 self.emit(mixed_formats::diagnostic(format, first, count))?;
             }
         }
+        if let [Some(image), Some(video)] = &self.first_media
+            && self.options.filter.is_enabled(&mixed_modalities::RULE)
+        {
+            self.emit(mixed_modalities::diagnostic(image, video))?;
+        }
         if format == Format::Reinforcement
             && !self.reference_fields
             && self.summary.examples > 0
@@ -464,6 +478,7 @@ struct Example {
     fingerprint: Option<u128>,
     span: Span,
     tokens: Option<ExampleTokens>,
+    media: Vec<(&'static str, String)>,
 }
 
 fn lint_chunk(chunk: &Chunk, options: &CheckOptions) -> Vec<LineReport> {
@@ -484,6 +499,7 @@ fn line_report(result: LineResult, line: &Line<'_>) -> LineReport {
         has_reference_field: result.has_reference_field,
         fingerprint: result.fingerprint,
         tokens: result.tokens,
+        media: result.media,
         span: Span {
             offset: line.offset + start as u64,
             length: (end - start) as u64,
@@ -759,6 +775,8 @@ pub(crate) struct LineResult {
     pub format: Option<Format>,
     /// Whether a reinforcement line has a top-level key besides the chat keys.
     pub has_reference_field: bool,
+    /// The kinds of media a Bedrock line holds, each with the pointer of its first block.
+    pub media: Vec<(&'static str, String)>,
     /// Byte range of the line's content, without a byte order mark or a final `\r`.
     pub content: (usize, usize),
 }
@@ -811,6 +829,7 @@ struct ObjectResult {
     has_reference_field: bool,
     fingerprint: u128,
     tokens: Option<ExampleTokens>,
+    media: Vec<(&'static str, String)>,
 }
 
 /// Runs the checks of one example's record, and counts its tokens.
@@ -822,6 +841,8 @@ fn lint_object(
     let format = options.format.unwrap_or_else(|| {
         if options.profile.reads_vertex() {
             Format::detect_vertex(root, options.method)
+        } else if options.profile.reads_bedrock() {
+            Format::detect_bedrock(root, options.method)
         } else {
             Format::detect(root, options.method, options.profile.plain_formats)
         }
@@ -843,11 +864,18 @@ fn lint_object(
             example_too_long::report(counted.total, limit, settings.approximate, findings);
         }
     }
+    // A Bedrock dataset takes one kind of media (FT407), told once the file is read.
+    let media = if format == Format::BedrockConversation {
+        crate::lint::bedrock::media(&record)
+    } else {
+        Vec::new()
+    };
     ObjectResult {
         format,
         has_reference_field,
         fingerprint: duplicate_example::fingerprint(root),
         tokens,
+        media,
     }
 }
 
@@ -872,7 +900,10 @@ fn line_result(
         fingerprint: object.as_ref().map(|object| object.fingerprint),
         tokens: object.as_ref().and_then(|object| object.tokens),
         format: object.as_ref().map(|object| object.format),
-        has_reference_field: object.is_some_and(|object| object.has_reference_field),
+        has_reference_field: object
+            .as_ref()
+            .is_some_and(|object| object.has_reference_field),
+        media: object.map(|object| object.media).unwrap_or_default(),
         content,
     }
 }

@@ -6,6 +6,7 @@
 //! parallel), and per dataset (counts, duplicates). Rules never print: they push [`Finding`]s,
 //! which [`checker`] turns into sorted [`Diagnostic`](crate::diagnostic::Diagnostic)s.
 
+pub mod bedrock;
 pub mod checker;
 pub mod content;
 pub mod conversation;
@@ -225,6 +226,12 @@ pub static RULES: &[&Rule] = &[
     &schema::vertex_invalid_tools::RULE,
     &schema::vertex_missing_role::RULE,
     &schema::vertex_key_spelled_twice::RULE,
+    &schema::bedrock_invalid_schema_version::RULE,
+    &schema::bedrock_invalid_message::RULE,
+    &schema::bedrock_invalid_content_block::RULE,
+    &schema::bedrock_unknown_key::RULE,
+    &schema::openai_format_for_bedrock::RULE,
+    &schema::bedrock_format_elsewhere::RULE,
     &conversation::no_assistant_message::RULE,
     &conversation::nothing_trained::RULE,
     &conversation::system_not_first::RULE,
@@ -245,6 +252,8 @@ pub static RULES: &[&Rule] = &[
     &conversation::vertex_last_not_model::RULE,
     &conversation::vertex_undefined_function::RULE,
     &conversation::vertex_prompt_not_ending_with_user::RULE,
+    &conversation::bedrock_turn_order::RULE,
+    &conversation::bedrock_media_outside_user::RULE,
     &content::empty_content::RULE,
     &content::special_token::RULE,
     &content::image_outside_user::RULE,
@@ -256,12 +265,15 @@ pub static RULES: &[&Rule] = &[
     &content::identical_preference_outputs::RULE,
     &content::remote_image_url::RULE,
     &content::vertex_preference_not_text::RULE,
+    &content::bedrock_reserved_keyword::RULE,
+    &content::bedrock_too_many_videos::RULE,
     &dataset::too_few_examples::RULE,
     &dataset::duplicate_example::RULE,
     &dataset::mixed_formats::RULE,
     &dataset::no_reference_fields::RULE,
     &dataset::train_validation_leakage::RULE,
     &dataset::too_many_examples::RULE,
+    &dataset::mixed_modalities::RULE,
 ];
 
 /// Every format with messages.
@@ -286,6 +298,8 @@ const OPENAI: &[Format] = &[
 ];
 /// Vertex AI's formats.
 const VERTEX: &[Format] = &[Format::VertexSupervised, Format::VertexPreference];
+/// Amazon Bedrock's format.
+const BEDROCK: &[Format] = &[Format::BedrockConversation];
 /// Vertex AI supervised examples only.
 const VERTEX_SUPERVISED: &[Format] = &[Format::VertexSupervised];
 /// Vertex AI preference examples only.
@@ -371,6 +385,17 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
         content::identical_preference_outputs::check_vertex,
         VERTEX_PREFERENCE,
     ),
+    (schema::openai_format_for_bedrock::check, OPENAI),
+    (schema::bedrock_format_elsewhere::check, ALL),
+    (schema::bedrock_invalid_schema_version::check, BEDROCK),
+    (schema::bedrock_invalid_message::check, BEDROCK),
+    (schema::bedrock_invalid_content_block::check, BEDROCK),
+    (schema::bedrock_unknown_key::check, BEDROCK),
+    (conversation::bedrock_turn_order::check, BEDROCK),
+    (conversation::bedrock_media_outside_user::check, BEDROCK),
+    (content::empty_content::check_bedrock, BEDROCK),
+    (content::bedrock_reserved_keyword::check, BEDROCK),
+    (content::bedrock_too_many_videos::check, BEDROCK),
 ];
 
 /// Looks a rule up by its code (`FT103`, case-insensitive) or its name (`unknown-role`).

@@ -56,6 +56,10 @@ pub enum Conversations {
     /// Vertex AI's Gemini tuning format: `contents` of `role`/`parts` turns, or `contents` and
     /// `completions` for preference tuning; an OpenAI line is an error (FT156).
     Vertex,
+    /// Amazon Bedrock's conversation format for Nova: `schemaVersion`, `system` and `messages`
+    /// of `user`/`assistant` turns whose `content` is a list of blocks (`{"text": …}`,
+    /// `{"image": …}`, `{"video": …}`); an OpenAI line is an error (FT175).
+    Bedrock,
 }
 
 /// The dataset rules of one training platform.
@@ -96,6 +100,9 @@ pub struct RuleProfile {
     /// Whether the platform has a reinforcement method; where not, `--method reinforcement`
     /// is a usage error.
     pub reinforcement: bool,
+    /// Whether the platform has a preference (DPO) method; where not, `--method dpo` is a
+    /// usage error.
+    pub preference: bool,
 }
 
 impl RuleProfile {
@@ -115,11 +122,27 @@ impl RuleProfile {
         max_examples: None,
         max_validation_examples: None,
         reinforcement: true,
+        preference: true,
     };
+
+    /// Whether the platform tunes with `method`.
+    pub fn tunes(&self, method: crate::dataset::Method) -> bool {
+        use crate::dataset::Method;
+        match method {
+            Method::Supervised => true,
+            Method::Dpo => self.preference,
+            Method::Reinforcement => self.reinforcement,
+        }
+    }
 
     /// Whether the platform reads Vertex AI's `contents`/`parts` format rather than OpenAI's.
     pub fn reads_vertex(&self) -> bool {
         self.conversations == Conversations::Vertex
+    }
+
+    /// Whether the platform reads Amazon Bedrock's conversation format rather than OpenAI's.
+    pub fn reads_bedrock(&self) -> bool {
+        self.conversations == Conversations::Bedrock
     }
 
     /// Whether a weight on a message of `role` is allowed.

@@ -78,7 +78,8 @@ impl<'a> Record<'a> {
             Format::Chat
             | Format::Reinforcement
             | Format::VertexSupervised
-            | Format::VertexPreference => (Some(line), ""),
+            | Format::VertexPreference
+            | Format::BedrockConversation => (Some(line), ""),
             Format::Text | Format::PromptCompletion => (None, ""),
         };
         Self {

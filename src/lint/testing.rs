@@ -97,6 +97,23 @@ pub(crate) fn assert_rule_vertex(rule: &Rule, pass: &[&str], fail: &[&str]) {
     assert_rule_with(&options, rule, pass, fail);
 }
 
+/// The rules of a platform that reads Amazon Bedrock's format, as `--provider bedrock` has
+/// them.
+pub(crate) const BEDROCK: RuleProfile = RuleProfile {
+    conversations: Conversations::Bedrock,
+    ..RuleProfile::BASELINE
+};
+
+/// [`assert_rule`] with every line's format decided from its keys, by Bedrock's rules.
+#[track_caller]
+pub(crate) fn assert_rule_bedrock(rule: &Rule, pass: &[&str], fail: &[&str]) {
+    let options = CheckOptions {
+        profile: BEDROCK,
+        ..CheckOptions::default()
+    };
+    assert_rule_with(&options, rule, pass, fail);
+}
+
 /// The codes every rule reports for one line checked by Vertex AI's rules, in report order.
 pub(crate) fn vertex_codes(line: &str) -> Vec<&'static str> {
     let options = CheckOptions {

@@ -1,5 +1,5 @@
 //! `convert`: other common dataset shapes to chat JSONL, and OpenAI's lines to and from Vertex
-//! AI's (see [`super::vertex`]).
+//! AI's (see [`super::vertex`]) and Amazon Bedrock's (see [`super::bedrock`]).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::PrepareError;
+use super::bedrock::{from_bedrock, to_bedrock};
 use super::output::{OutputSet, TargetPolicy};
 use super::vertex::{Refusal, from_vertex, inexact_number, to_vertex};
 use crate::diagnostic::Severity;
@@ -34,6 +35,11 @@ pub enum SourceFormat {
     /// Vertex AI's supervised and preference JSONL, written as OpenAI's (`convert --from
     /// vertex`).
     Vertex,
+    /// OpenAI's chat JSONL, written as Amazon Bedrock's conversation lines (`convert --to
+    /// bedrock`).
+    OpenAiForBedrock,
+    /// Amazon Bedrock's conversation JSONL, written as OpenAI's (`convert --from bedrock`).
+    Bedrock,
 }
 
 /// A row that could not be converted.
@@ -161,7 +167,10 @@ pub fn convert(
             }
             let result = match crate::lint::syntax::read_line(text) {
                 Ok((Value::Object(object), None)) => match from {
-                    SourceFormat::OpenAi | SourceFormat::Vertex
+                    SourceFormat::OpenAi
+                    | SourceFormat::Vertex
+                    | SourceFormat::OpenAiForBedrock
+                    | SourceFormat::Bedrock
                         if let Some(number) = inexact_number(text) =>
                     {
                         Err(whole_row(format!(
@@ -170,6 +179,8 @@ pub fn convert(
                     }
                     SourceFormat::OpenAi => to_vertex(&object),
                     SourceFormat::Vertex => from_vertex(&object),
+                    SourceFormat::OpenAiForBedrock => to_bedrock(&object),
+                    SourceFormat::Bedrock => from_bedrock(&object),
                     _ => convert_object(&object, from)
                         .map(chat_line)
                         .map_err(whole_row),
@@ -195,11 +206,17 @@ pub fn convert(
 }
 
 /// The rules a line converted from `from` is held to, with the command that applies them:
-/// Vertex AI's for `--to vertex`, OpenAI's for `--from vertex`.
+/// Vertex AI's for `--to vertex`, Bedrock's for `--to bedrock`, OpenAI's for `--from`.
 fn target_rules(from: SourceFormat) -> Option<(RuleProfile, &'static str)> {
     match from {
         SourceFormat::OpenAi => Some((Provider::Vertex.dataset_rules(), "check --provider vertex")),
-        SourceFormat::Vertex => Some((Provider::OpenAi.dataset_rules(), "check")),
+        SourceFormat::OpenAiForBedrock => Some((
+            Provider::Bedrock.dataset_rules(),
+            "check --provider bedrock",
+        )),
+        SourceFormat::Vertex | SourceFormat::Bedrock => {
+            Some((Provider::OpenAi.dataset_rules(), "check"))
+        }
         _ => None,
     }
 }
@@ -248,11 +265,16 @@ fn whole_row(reason: String) -> Refusal {
 
 /// Starts the example with `system` unless it has a system message (or instruction) already:
 /// a chat line's first message, a preference line's first input message, a Vertex AI line's
-/// `systemInstruction`.
+/// `systemInstruction`, a Bedrock line's `system`.
 fn add_system(line: &mut Value, system: &str) {
     let Value::Object(line) = line else {
         return;
     };
+    if line.contains_key("schemaVersion") {
+        line.entry("system")
+            .or_insert_with(|| json!([{ "text": system }]));
+        return;
+    }
     if line.contains_key("contents") {
         if !SYSTEM_KEYS.iter().any(|key| line.contains_key(*key)) {
             line.insert(
@@ -358,8 +380,11 @@ fn convert_object(object: &Map<String, Value>, from: SourceFormat) -> Result<Vec
             Ok(messages)
         }
         SourceFormat::Csv => Err("CSV rows are converted by their columns".to_owned()),
-        SourceFormat::OpenAi | SourceFormat::Vertex => {
-            Err("Vertex AI lines are converted as whole lines".to_owned())
+        SourceFormat::OpenAi
+        | SourceFormat::Vertex
+        | SourceFormat::OpenAiForBedrock
+        | SourceFormat::Bedrock => {
+            Err("Vertex AI and Bedrock lines are converted as whole lines".to_owned())
         }
     }
 }

@@ -5,6 +5,7 @@
 //! [`output::OutputSet`]: to temporary files beside them, renamed into place only when all are
 //! complete.
 
+pub mod bedrock;
 pub mod convert;
 pub mod dedupe;
 pub mod fix;

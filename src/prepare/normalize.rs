@@ -6,7 +6,8 @@ pub use crate::dataset::fingerprint::{exact_fingerprint, prompt_fingerprint};
 
 /// The example's text for near-duplicate detection: every message's role and text, in order;
 /// for the plain formats, the `text`, or the `prompt` and the `completion`; for a Vertex AI
-/// example, the system instruction's text, each turn's role and text, and the completions'.
+/// example, the system instruction's text, each turn's role and text, and the completions';
+/// for an Amazon Bedrock example, its `system` blocks' text and then its messages'.
 pub fn text_of(example: &Map<String, Value>) -> String {
     let mut text = String::new();
     for key in ["systemInstruction", "system_instruction"] {
@@ -28,7 +29,8 @@ pub fn text_of(example: &Map<String, Value>) -> String {
     {
         push_turn(item.get("completion"), false, &mut text);
     }
-    for key in ["text", "prompt", "completion"] {
+    // A Bedrock line's `system` is a list of text blocks, read as content parts are.
+    for key in ["text", "prompt", "completion", "system"] {
         push_content(example.get(key), &mut text);
     }
     let messages = example

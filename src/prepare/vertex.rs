@@ -31,7 +31,11 @@ pub struct Refusal {
     pub reason: String,
 }
 
-fn refuse<T>(pointer: impl Into<String>, reason: impl Into<String>) -> Result<T, Refusal> {
+/// Refuses the line at `pointer` for `reason`.
+pub(crate) fn refuse<T>(
+    pointer: impl Into<String>,
+    reason: impl Into<String>,
+) -> Result<T, Refusal> {
     Err(Refusal {
         pointer: pointer.into(),
         reason: reason.into(),
@@ -297,7 +301,8 @@ impl Conversation {
             }
             let (turn_role, parts) = match role {
                 "system" if conversation.system.is_none() && conversation.turns.is_empty() => {
-                    let parts = content_parts(message.get("content"), &pointer, false)?;
+                    let parts =
+                        content_parts(message.get("content"), &pointer, None, VERTEX_FORMAT)?;
                     conversation.system = Some(json!({ "parts": parts }));
                     continue;
                 }
@@ -309,7 +314,12 @@ impl Conversation {
                 }
                 "user" => (
                     "user",
-                    content_parts(message.get("content"), &pointer, true)?,
+                    content_parts(
+                        message.get("content"),
+                        &pointer,
+                        Some(image_part),
+                        VERTEX_FORMAT,
+                    )?,
                 ),
                 "assistant" => {
                     if let Some(weight) = message.get("weight")
@@ -324,7 +334,7 @@ impl Conversation {
                     }
                     let mut parts = match message.get("content") {
                         None | Some(Value::Null) => Vec::new(),
-                        content => content_parts(content, &pointer, false)?,
+                        content => content_parts(content, &pointer, None, VERTEX_FORMAT)?,
                     };
                     parts.extend(calls_to_parts(
                         message.get("tool_calls"),
@@ -360,11 +370,20 @@ impl Conversation {
     }
 }
 
-/// A message's `content` as parts; `images` where images may be carried (user messages).
-fn content_parts(
+/// How the target format names itself in a refusal.
+const VERTEX_FORMAT: &str = "Vertex AI's format";
+
+/// Converts an OpenAI `image_url` part (at the pointer given) into the target's image part.
+pub(crate) type ImagePart = fn(&Value, &str) -> Result<Value, Refusal>;
+
+/// A message's `content` as `{"text": …}` parts (Vertex AI's parts and Bedrock's blocks alike),
+/// with `image` converting the images where they may be carried (user messages); `format`
+/// names the target in refusals.
+pub(crate) fn content_parts(
     content: Option<&Value>,
     pointer: &str,
-    images: bool,
+    image: Option<ImagePart>,
+    format: &str,
 ) -> Result<Vec<Value>, Refusal> {
     let pointer = format!("{pointer}/content");
     match content {
@@ -379,11 +398,11 @@ fn content_parts(
                         Some(Value::String(text)) => Ok(json!({ "text": text })),
                         _ => refuse(pointer, "a text part without a string \"text\""),
                     },
-                    Some("image_url") if images => image_part(part, &pointer),
+                    Some("image_url") if let Some(image) = image => image(part, &pointer),
                     Some(kind) => refuse(
                         pointer,
                         format!(
-                            "{} part here has no equivalent in Vertex AI's format",
+                            "{} part here has no equivalent in {format}",
                             with_article(kind)
                         ),
                     ),
@@ -398,23 +417,32 @@ fn content_parts(
     }
 }
 
-/// An `image_url` part as a `fileData` or `inlineData` part.
-fn image_part(part: &Value, pointer: &str) -> Result<Value, Refusal> {
-    // Vertex AI's parts have no per-image detail; only the default carries over unchanged.
+/// The URL of an OpenAI `image_url` part at `pointer`, with its pointer; a `detail` other than
+/// the default is refused, since `parts` (the target's image parts, for the message) have no
+/// per-image detail.
+pub(crate) fn image_url<'a>(
+    part: &'a Value,
+    pointer: &str,
+    parts: &str,
+) -> Result<(&'a str, String), Refusal> {
     if let Some(detail) = part.pointer("/image_url/detail")
         && detail != "auto"
     {
         return refuse(
             format!("{pointer}/image_url/detail"),
-            format!(
-                "an image \"detail\" of {detail}: Vertex AI's file and inline parts have no detail setting"
-            ),
+            format!("an image \"detail\" of {detail}: {parts} have no detail setting"),
         );
     }
     let pointer = format!("{pointer}/image_url/url");
-    let Some(url) = part.pointer("/image_url/url").and_then(Value::as_str) else {
-        return refuse(pointer, "an image part without a URL");
-    };
+    match part.pointer("/image_url/url").and_then(Value::as_str) {
+        Some(url) => Ok((url, pointer)),
+        None => refuse(pointer, "an image part without a URL"),
+    }
+}
+
+/// An `image_url` part as a `fileData` or `inlineData` part.
+fn image_part(part: &Value, pointer: &str) -> Result<Value, Refusal> {
+    let (url, pointer) = image_url(part, pointer, "Vertex AI's file and inline parts")?;
     if let Some(data) = parse_data_url(url) {
         if !data.base64 {
             return refuse(pointer, "a data URL that is not base64");

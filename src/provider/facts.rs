@@ -163,7 +163,7 @@ pub struct ProviderFacts {
 pub const AZURE_API_VERSION: &str = "2024-10-21";
 
 /// Every provider's facts, in [`Provider::ALL`]'s order.
-pub(super) const FACTS: [ProviderFacts; 6] = [
+pub(super) const FACTS: [ProviderFacts; 7] = [
     ProviderFacts {
         id: "openai",
         label: "OpenAI",
@@ -297,6 +297,7 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
             max_examples: None,
             max_validation_examples: None,
             reinforcement: true,
+            preference: true,
         },
         job_id: JobIdShape {
             prefix: "ft-",
@@ -476,6 +477,67 @@ pub(super) const FACTS: [ProviderFacts; 6] = [
         tuning: Tuning::Multiplier,
         deployments: false,
         deployment_hint: "",
+        open_models: None,
+        stops_new_jobs: None,
+        drives_api: false,
+    },
+    ProviderFacts {
+        id: "bedrock",
+        label: "Amazon Bedrock",
+        env: EnvVars {
+            // AWS's own tools sign requests with the keys of this variable and its secret
+            // partner; finetune reads none of them, as it calls no AWS API.
+            api_key: "AWS_ACCESS_KEY_ID",
+            base_url: "AWS_ENDPOINT_URL_BEDROCK",
+            organization: None,
+            project: None,
+            api_version: None,
+        },
+        // Customization is regional: the control-plane endpoint of one region.
+        default_base_url: Some("https://bedrock.us-east-1.amazonaws.com"),
+        base_url_example: "https://bedrock.us-east-1.amazonaws.com",
+        dated_api_path: None,
+        default_api_version: None,
+        unversioned_api_path: None,
+        default_model: "amazon.nova-micro-v1:0:128k",
+        trains_models_of: &[Provider::Bedrock],
+        models_are: "a Nova model",
+        models_plural: "Nova models",
+        trains_unlisted_models: false,
+        // Nova's tokenizer is not tiktoken's: counts use the closest encoding.
+        approximate_tokens: true,
+        pricing: Pricing::Reference {
+            note: "Amazon Bedrock bills customization per training token at its own rates, plus storage of the custom model",
+        },
+        publishes_model_limits: false,
+        multipart_uploads: false,
+        pause_resume: false,
+        job_metadata: false,
+        job_seed: false,
+        job_context_length: false,
+        losses: LossSource::Metrics,
+        // `epochCount`: 1 to 5, default 2
+        // (https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-nova-mm.html).
+        default_epochs: DefaultEpochs::Fixed(2),
+        // https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html:
+        // the Bedrock conversation format. The page recommends at least 100 samples per task
+        // but states no minimum, so only an empty file is refused; no record-count limit was
+        // found on Bedrock's quota pages, so none is applied.
+        dataset_rules: RuleProfile {
+            conversations: Conversations::Bedrock,
+            min_examples: 1,
+            // Supervised fine-tuning only.
+            reinforcement: false,
+            preference: false,
+            ..RuleProfile::BASELINE
+        },
+        job_id: JobIdShape {
+            prefix: "arn:aws:bedrock:",
+            no_slash: false,
+        },
+        tuning: Tuning::Multiplier,
+        deployments: true,
+        deployment_hint: "a custom Nova model answers through a custom model deployment or Provisioned Throughput that you create in Amazon Bedrock",
         open_models: None,
         stops_new_jobs: None,
         drives_api: false,

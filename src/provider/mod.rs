@@ -39,17 +39,23 @@ pub enum Provider {
     /// `check`, `prepare`, `dedupe`, `split` and `convert` apply its rules; its tuning API is
     /// not driven yet ([`ProviderFacts::drives_api`]).
     Vertex,
+    /// Amazon Bedrock: Nova model customization, whose datasets are in the Bedrock conversation
+    /// format (`schemaVersion`, `system`, `messages` of content blocks). `check`, `prepare`,
+    /// `dedupe`, `split` and `convert` apply its rules; its customization API is not driven
+    /// ([`ProviderFacts::drives_api`]).
+    Bedrock,
 }
 
 impl Provider {
     /// Every provider, in the order the documentation lists them.
-    pub const ALL: [Provider; 6] = [
+    pub const ALL: [Provider; 7] = [
         Provider::OpenAi,
         Provider::Azure,
         Provider::Together,
         Provider::Fireworks,
         Provider::OpenAiCompatible,
         Provider::Vertex,
+        Provider::Bedrock,
     ];
 
     /// Everything known about the provider.

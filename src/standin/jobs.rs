@@ -343,7 +343,10 @@ impl World {
         let short = &job.id[job.id.find('-').map_or(0, |i| i + 1)..];
         match self.provider {
             // The stand-in never routes to a provider whose API is not driven; OpenAI's shape.
-            Provider::OpenAi | Provider::OpenAiCompatible | Provider::Vertex => format!(
+            Provider::OpenAi
+            | Provider::OpenAiCompatible
+            | Provider::Vertex
+            | Provider::Bedrock => format!(
                 "ft:{}:standin:{}:{short}",
                 job.model,
                 job.suffix.as_deref().unwrap_or("")

@@ -25,6 +25,12 @@
 //! compact JSON and the reply priming once. Trained tokens are those of the `model` turns of
 //! a supervised example, and of the two completions of a preference example. Gemini's
 //! tokenizer is not tiktoken's, so these counts are approximate.
+//!
+//! An Amazon Bedrock example likewise: 3 per message, its role, each `text` block (and an
+//! assistant's `reasoningContent` text), an image or video block as an image of unknown size
+//! (estimated: Nova's media token counts are not published); the `system` blocks and the reply
+//! priming once. Trained tokens are those of the assistant messages. Nova's tokenizer is not
+//! tiktoken's either.
 
 use serde_json::Value;
 
@@ -72,6 +78,9 @@ pub fn count_example(record: &Record<'_>, counter: &TokenCounter) -> Option<Exam
     }
     if record.format().is_vertex() {
         return vertex_tokens(record, counter);
+    }
+    if record.format() == crate::dataset::Format::BedrockConversation {
+        return bedrock_tokens(record, counter);
     }
     let messages = record.messages()?;
     let mut tokens = ExampleTokens {
@@ -230,6 +239,53 @@ fn vertex_parts_tokens(turn: &Value, counter: &TokenCounter) -> u32 {
     count
 }
 
+fn bedrock_tokens(record: &Record<'_>, counter: &TokenCounter) -> Option<ExampleTokens> {
+    let messages = record.line().get("messages")?.as_array()?;
+    let mut tokens = ExampleTokens {
+        total: REPLY_PRIMING,
+        ..ExampleTokens::default()
+    };
+    if let Some(system) = record.line().get("system") {
+        tokens.total += bedrock_blocks_tokens(system, counter, &mut tokens.estimated_images);
+    }
+    for message in messages {
+        let role = message.get("role").and_then(Value::as_str);
+        let content = message.get("content").map_or(0, |blocks| {
+            bedrock_blocks_tokens(blocks, counter, &mut tokens.estimated_images)
+        });
+        let count = TOKENS_PER_MESSAGE + role.map_or(0, |role| counter.count(role)) + content;
+        tokens.total += count;
+        if role == Some("assistant") {
+            tokens.trained += count;
+        }
+    }
+    Some(tokens)
+}
+
+/// The content blocks of a Bedrock message (or its `system`): text, reasoning text, and media
+/// blocks as images of unknown size, each counted in `estimated`.
+fn bedrock_blocks_tokens(blocks: &Value, counter: &TokenCounter, estimated: &mut u32) -> u32 {
+    let mut count = 0;
+    for block in blocks.as_array().into_iter().flatten() {
+        if let Some(text) = block.get("text").and_then(Value::as_str) {
+            count += counter.count(text);
+        }
+        if let Some(text) = block
+            .pointer("/reasoningContent/reasoningText/text")
+            .and_then(Value::as_str)
+        {
+            count += counter.count(text);
+        }
+        for key in crate::lint::bedrock::MEDIA_KEYS {
+            if block.get(*key).is_some() {
+                count += image_tokens("", None).0;
+                *estimated += 1;
+            }
+        }
+    }
+    count
+}
+
 fn plain_tokens(record: &Record<'_>, counter: &TokenCounter) -> ExampleTokens {
     let mut tokens = ExampleTokens::default();
     for key in record.format().plain_keys() {
@@ -348,6 +404,22 @@ mod tests {
             counter,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn bedrock_examples_train_the_assistant_turns() {
+        let counter = TokenCounter::new(crate::tokens::Encoding::O200kBase);
+        let line: serde_json::Map<String, Value> = serde_json::from_str(
+            r#"{"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}], "messages": [{"role": "user", "content": [{"text": "Hi"}, {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/k.png"}}}}]}, {"role": "assistant", "content": [{"text": "Hello there"}]}]}"#,
+        )
+        .unwrap();
+        let record = Record::with_format(&line, crate::dataset::Format::BedrockConversation);
+        let tokens = count_example(&record, &counter).unwrap();
+        let assistant =
+            TOKENS_PER_MESSAGE + counter.count("assistant") + counter.count("Hello there");
+        assert_eq!(tokens.trained, assistant);
+        assert_eq!(tokens.estimated_images, 1);
+        assert!(tokens.total > tokens.trained + counter.count("Be brief."));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The integration tests: the `finetune` binary and the library's public API.
 
 mod api;
+mod bedrock;
 mod check;
 mod convert;
 mod export;
@@ -57,6 +58,85 @@ pub fn finetune() -> Command {
         .arg("--color")
         .arg("never");
     command
+}
+
+/// Bytes the binary wrote, as text.
+pub fn output_text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Runs `check` with `args` and a JSON report: the exit code and the report.
+pub fn json_check(args: &[&str]) -> (i32, serde_json::Value) {
+    let output = finetune()
+        .arg("check")
+        .args(args)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).expect("one JSON document"),
+    )
+}
+
+/// Converts `input` with `direction` (`--to vertex`, `--from bedrock`, …) into a temporary
+/// folder: the exit code, the JSON report, and the lines written; the input is never modified.
+pub fn convert_file(input: &str, direction: &[&str]) -> (i32, serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let before = std::fs::read(project_file(input)).unwrap();
+    let output = finetune()
+        .arg("convert")
+        .arg(input)
+        .arg("-o")
+        .arg(&out)
+        .args(direction)
+        .args(["--output-format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(std::fs::read(project_file(input)).unwrap(), before);
+    let written = std::fs::read_to_string(&out).unwrap();
+    (
+        output.status.code().unwrap(),
+        serde_json::from_slice(&output.stdout).unwrap(),
+        written,
+    )
+}
+
+/// Checks `lines` with `args`, asserting no errors.
+pub fn assert_checks_clean(lines: &str, args: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("converted.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let output = finetune()
+        .arg("check")
+        .arg(&path)
+        .args(args)
+        .args(["--ignore", "FT401", "--output-format", "concise"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        output_text(&output.stdout)
+    );
+}
+
+/// The rows a `convert` JSON report left out, each with the pointer of the value that stops
+/// it (empty for a whole row).
+pub fn unconverted(report: &serde_json::Value) -> Vec<(u64, &str)> {
+    report["unconverted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["row"].as_u64().unwrap(),
+                row["pointer"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// A valid example whose assistant reply carries `tag`, so examples differ.

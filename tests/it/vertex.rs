@@ -6,24 +6,9 @@ use std::fs;
 
 use serde_json::Value;
 
-use crate::finetune;
-
-fn output_text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
-fn json_check(args: &[&str]) -> (i32, Value) {
-    let output = finetune()
-        .arg("check")
-        .args(args)
-        .args(["--output-format", "json"])
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap(),
-        serde_json::from_slice(&output.stdout).expect("one JSON document"),
-    )
-}
+use crate::{
+    assert_checks_clean, convert_file as convert, finetune, json_check, output_text, unconverted,
+};
 
 #[test]
 fn the_bundled_vertex_dataset_passes_under_vertex() {
@@ -195,50 +180,6 @@ fn dedupe_and_split_work_on_vertex_lines() {
         "{text}"
     );
     assert_eq!(fs::read_to_string(&out).unwrap(), data);
-}
-
-/// Converts `input` with `direction` (`--to vertex` or `--from vertex`) into a temporary
-/// folder: the exit code, the JSON report, and the lines written; the input is never modified.
-fn convert(input: &str, direction: &[&str]) -> (i32, Value, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.jsonl");
-    let before = fs::read(crate::project_file(input)).unwrap();
-    let output = finetune()
-        .arg("convert")
-        .arg(input)
-        .arg("-o")
-        .arg(&out)
-        .args(direction)
-        .args(["--output-format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(fs::read(crate::project_file(input)).unwrap(), before);
-    let written = fs::read_to_string(&out).unwrap();
-    (
-        output.status.code().unwrap(),
-        serde_json::from_slice(&output.stdout).unwrap(),
-        written,
-    )
-}
-
-/// Checks `lines` with `args`, asserting no errors.
-fn assert_checks_clean(lines: &str, args: &[&str]) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("converted.jsonl");
-    fs::write(&path, lines).unwrap();
-    let output = finetune()
-        .arg("check")
-        .arg(&path)
-        .args(args)
-        .args(["--ignore", "FT401", "--output-format", "concise"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        output_text(&output.stdout)
-    );
 }
 
 #[test]
@@ -643,17 +584,7 @@ fn convert_never_writes_a_line_its_target_rejects() {
     // The edge cases are left out, each with the value that stops it.
     let (code, report, written) = convert_lines(CONVERSION_EDGES, &["--to", "vertex"]);
     assert_eq!(code, 1);
-    let left_out: Vec<(u64, &str)> = report["unconverted"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            (
-                row["row"].as_u64().unwrap(),
-                row["pointer"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let left_out = unconverted(&report);
     assert_eq!(
         left_out,
         [

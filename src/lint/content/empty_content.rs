@@ -62,21 +62,44 @@ pub fn check_vertex(record: &Record<'_>, out: &mut Findings) {
             TurnPlace::Completion => "a completion's".to_owned(),
         };
         for (pointer, part) in turn.parts() {
-            if let Some(Value::String(text)) = part.get("text")
-                && text.trim().is_empty()
-            {
-                let what = if text.is_empty() {
-                    "empty"
-                } else {
-                    "only white space"
-                };
-                out.at(
-                    &RULE,
-                    format!("{pointer}/text"),
-                    format!("{whose} text is {what}"),
-                );
-            }
+            report_blank_text(part, &pointer, &whose, out);
         }
+    }
+}
+
+/// The same check on the `text` blocks of an Amazon Bedrock line (`system` and messages).
+pub fn check_bedrock(record: &Record<'_>, out: &mut Findings) {
+    for (pointer, block) in crate::lint::bedrock::system_blocks(record) {
+        report_blank_text(block, &pointer, "a system block's", out);
+    }
+    for turn in crate::lint::bedrock::turns(record) {
+        let whose = format!("{} message {}", turn.role().unwrap_or("a"), turn.index);
+        for (pointer, block) in turn.blocks() {
+            report_blank_text(block, &pointer, &whose, out);
+        }
+    }
+}
+
+/// Reports the `text` of a part or block at `pointer` that is empty or only white space.
+fn report_blank_text(
+    part: &serde_json::Map<String, Value>,
+    pointer: &str,
+    whose: &str,
+    out: &mut Findings,
+) {
+    if let Some(Value::String(text)) = part.get("text")
+        && text.trim().is_empty()
+    {
+        let what = if text.is_empty() {
+            "empty"
+        } else {
+            "only white space"
+        };
+        out.at(
+            &RULE,
+            format!("{pointer}/text"),
+            format!("{whose} text is {what}"),
+        );
     }
 }
 
@@ -99,6 +122,18 @@ mod tests {
                 r#"{"messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]}"#,
             ],
         );
+    }
+
+    #[test]
+    fn bedrock_text_blocks() {
+        use crate::lint::testing::assert_rule_bedrock;
+        let line = |system: &str, user: &str| {
+            format!(
+                r#"{{"schemaVersion": "x", "system": [{{"text": "{system}"}}], "messages": [{{"role": "user", "content": [{{"text": "{user}"}}]}}, {{"role": "assistant", "content": [{{"text": "ok"}}]}}]}}"#
+            )
+        };
+        let (pass, blank_user, blank_system) = (line("s", "u"), line("s", " "), line("", "u"));
+        assert_rule_bedrock(&RULE, &[&pass], &[&blank_user, &blank_system]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! FT3xx: text and image content.
 
+pub mod bedrock_reserved_keyword;
+pub mod bedrock_too_many_videos;
 pub mod empty_content;
 pub mod example_too_long;
 pub mod identical_preference_outputs;

@@ -1,5 +1,7 @@
 //! FT2xx: the shape of the conversation: role order, training targets and tool-call pairing.
 
+pub mod bedrock_media_outside_user;
+pub mod bedrock_turn_order;
 pub mod input_ends_with_assistant;
 pub mod invalid_tool_definition;
 pub mod last_not_assistant;

@@ -38,6 +38,7 @@ fn noun(format: Format) -> &'static str {
         Format::PromptCompletion => "prompt/completion",
         Format::VertexSupervised => "Vertex AI supervised",
         Format::VertexPreference => "Vertex AI preference",
+        Format::BedrockConversation => "Amazon Bedrock conversation",
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod duplicate_example;
 pub mod mixed_formats;
+pub mod mixed_modalities;
 pub mod no_reference_fields;
 pub mod too_few_examples;
 pub mod too_many_examples;

@@ -18,6 +18,9 @@ for OpenAI and Azure OpenAI, 1 for Together AI (`MIN_SAMPLES` in the `together` 
 `lib/constants.py`, checked by its `check_file`), 1 for Vertex AI, whose docs recommend
 starting with about 100 examples but state no minimum
 (https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/tuning/supervised-tuning/prepare-data),
+and 1 for Amazon Bedrock, whose Nova page recommends at least 100 samples per task but
+states no minimum
+(https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html),
 so only an empty file is refused there.
 
 ## Why it matters

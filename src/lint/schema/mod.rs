@@ -1,6 +1,11 @@
 //! FT1xx: keys, types and roles of a chat example.
 
 pub mod assistant_without_content;
+pub mod bedrock_format_elsewhere;
+pub mod bedrock_invalid_content_block;
+pub mod bedrock_invalid_message;
+pub mod bedrock_invalid_schema_version;
+pub mod bedrock_unknown_key;
 pub mod empty_messages;
 pub mod invalid_content_part;
 pub mod invalid_content_type;
@@ -15,6 +20,7 @@ pub mod missing_input;
 pub mod missing_messages;
 pub mod missing_role;
 pub mod mixed_content_forms;
+pub mod openai_format_for_bedrock;
 pub mod openai_format_for_vertex;
 pub mod unknown_message_key;
 pub mod unknown_role;

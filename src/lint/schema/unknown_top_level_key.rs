@@ -65,8 +65,11 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
             }
         }
         // Every other key of a reinforcement example is a reference field for the graders.
-        // Vertex AI lines have a rule of their own (FT155).
-        Format::Reinforcement | Format::VertexSupervised | Format::VertexPreference => {}
+        // Vertex AI and Bedrock lines have rules of their own (FT155, FT173).
+        Format::Reinforcement
+        | Format::VertexSupervised
+        | Format::VertexPreference
+        | Format::BedrockConversation => {}
         plain @ (Format::Text | Format::PromptCompletion) => {
             report_unknown(record.line(), "", plain.plain_keys(), &[], out);
         }

@@ -1,7 +1,7 @@
 use serde_json::Value;
 
 use crate::diagnostic::Severity;
-use crate::lint::vertex::{TurnPlace, all_turns};
+use crate::lint::vertex::{DEFAULT_ROLE, TurnPlace, all_turns};
 use crate::lint::{Family, Findings, Record, Rule};
 
 pub static RULE: Rule = Rule {
@@ -56,13 +56,21 @@ pub fn check(record: &Record<'_>, out: &mut Findings) {
 /// The same check on the `text` parts of a Vertex AI line.
 pub fn check_vertex(record: &Record<'_>, out: &mut Findings) {
     for turn in all_turns(record) {
+        // The turn's place in `contents`, or the completion's in `completions`.
+        let index = turn
+            .pointer
+            .split('/')
+            .find_map(|segment| segment.parse::<usize>().ok())
+            .unwrap_or_default();
         let whose = match turn.place {
-            TurnPlace::System => "the system instruction's".to_owned(),
-            TurnPlace::Contents => format!("{} turn", turn.role().unwrap_or("a")),
-            TurnPlace::Completion => "a completion's".to_owned(),
+            TurnPlace::System => "the system instruction".to_owned(),
+            TurnPlace::Contents => {
+                format!("{} turn {index}", turn.role().unwrap_or(DEFAULT_ROLE))
+            }
+            TurnPlace::Completion => format!("completion {index}"),
         };
         for (pointer, part) in turn.parts() {
-            report_blank_text(part, &pointer, &whose, out);
+            report_blank_text(part, &pointer, "part", &whose, out);
         }
     }
 }
@@ -70,20 +78,22 @@ pub fn check_vertex(record: &Record<'_>, out: &mut Findings) {
 /// The same check on the `text` blocks of an Amazon Bedrock line (`system` and messages).
 pub fn check_bedrock(record: &Record<'_>, out: &mut Findings) {
     for (pointer, block) in crate::lint::bedrock::system_blocks(record) {
-        report_blank_text(block, &pointer, "a system block's", out);
+        report_blank_text(block, &pointer, "block", "the system prompt", out);
     }
     for turn in crate::lint::bedrock::turns(record) {
         let whose = format!("{} message {}", turn.role().unwrap_or("a"), turn.index);
         for (pointer, block) in turn.blocks() {
-            report_blank_text(block, &pointer, &whose, out);
+            report_blank_text(block, &pointer, "block", &whose, out);
         }
     }
 }
 
-/// Reports the `text` of a part or block at `pointer` that is empty or only white space.
+/// Reports the `text` of a part or block at `pointer` that is empty or only white space,
+/// naming it as text `kind` N of `whose` (a turn may hold other parts with text).
 fn report_blank_text(
     part: &serde_json::Map<String, Value>,
     pointer: &str,
+    kind: &str,
     whose: &str,
     out: &mut Findings,
 ) {
@@ -98,7 +108,10 @@ fn report_blank_text(
         out.at(
             &RULE,
             format!("{pointer}/text"),
-            format!("{whose} text is {what}"),
+            format!(
+                "text {kind} {} of {whose} is {what}",
+                pointer.rsplit('/').next().unwrap_or_default()
+            ),
         );
     }
 }
@@ -157,7 +170,7 @@ mod tests {
             ),
             [(
                 "/contents/1/parts/0/text".to_owned(),
-                "model turn text is only white space".to_owned()
+                "text part 0 of model turn 1 is only white space".to_owned()
             )]
         );
     }

@@ -119,10 +119,11 @@ fn unanswered_responses(record: &Record<'_>, out: &mut Findings) {
                 Some(at) => {
                     pending.remove(at);
                 }
-                None => out.at(
+                None => out.at_with_help(
                     &RULE,
                     format!("{pointer}/{key}/name"),
                     format!("a response of {} answers no earlier call", quote(name)),
+                    "put the model's functionCall of that name in the model turn before this response, or remove the response".to_owned(),
                 ),
             }
         }
@@ -166,6 +167,30 @@ mod tests {
         assert_eq!(
             found[0].1,
             "function \"wether\" is not declared (declared: weather)"
+        );
+    }
+
+    #[test]
+    fn a_response_to_no_call_is_helped_to_its_call_not_to_a_declaration() {
+        use crate::lint::{CheckOptions, checker::lint_line};
+        let options = CheckOptions {
+            profile: crate::provider::Provider::Vertex.facts().dataset_rules,
+            ..CheckOptions::default()
+        };
+        let line = r#"{"contents": [{"role": "user", "parts": [{"text": "Hi"}]}, {"role": "user", "parts": [{"functionResponse": {"name": "w", "response": {}}}]}, {"role": "model", "parts": [{"text": "Hello"}]}], "tools": [{"functionDeclarations": [{"name": "w"}]}]}"#;
+        let outcome = lint_line(line.as_bytes(), false, &options);
+        let finding = outcome
+            .findings
+            .iter()
+            .find(|f| f.rule.code == RULE.code)
+            .expect("the response is reported");
+        assert!(
+            finding
+                .help
+                .as_deref()
+                .is_some_and(|help| help.contains("functionCall of that name")),
+            "{:?}",
+            finding.help
         );
     }
 }

@@ -142,15 +142,10 @@ impl StatusError {
         }
         if let Some(reason) = self.wind_down(today) {
             let facts = self.provider.facts();
-            let others: Vec<String> = Provider::ALL
+            let others: Vec<String> = self
+                .provider
+                .alternatives()
                 .into_iter()
-                // Where the same commands take the same file.
-                .filter(|other| {
-                    *other != self.provider
-                        && other.facts().stops_new_jobs.is_none()
-                        && other.facts().drives_api
-                        && !other.dataset_rules().reads_vertex()
-                })
                 .map(|other| {
                     let other = other.facts();
                     format!(

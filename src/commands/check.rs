@@ -299,15 +299,9 @@ fn model_warnings(model: &ModelEntry, provider: Provider, printer: &mut Printer)
         printer.note(&format!("warning: {warning}"));
     }
     if !warnings.is_empty() {
-        let others: Vec<String> = Provider::ALL
+        let others: Vec<String> = provider
+            .alternatives()
             .into_iter()
-            // Where the same file trains through the same commands.
-            .filter(|other| {
-                *other != provider
-                    && other.facts().stops_new_jobs.is_none()
-                    && other.facts().drives_api
-                    && !other.dataset_rules().reads_vertex()
-            })
             .map(|other| {
                 let facts = other.facts();
                 format!(

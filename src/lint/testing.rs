@@ -87,14 +87,20 @@ pub(crate) const VERTEX: RuleProfile = RuleProfile {
     ..RuleProfile::BASELINE
 };
 
-/// [`assert_rule`] with every line's format decided from its keys, by Vertex AI's rules.
+/// [`assert_rule`] with every line's format decided from its keys, by `profile`'s rules.
 #[track_caller]
-pub(crate) fn assert_rule_vertex(rule: &Rule, pass: &[&str], fail: &[&str]) {
+fn assert_rule_detected(profile: RuleProfile, rule: &Rule, pass: &[&str], fail: &[&str]) {
     let options = CheckOptions {
-        profile: VERTEX,
+        profile,
         ..CheckOptions::default()
     };
     assert_rule_with(&options, rule, pass, fail);
+}
+
+/// [`assert_rule`] with every line's format decided from its keys, by Vertex AI's rules.
+#[track_caller]
+pub(crate) fn assert_rule_vertex(rule: &Rule, pass: &[&str], fail: &[&str]) {
+    assert_rule_detected(VERTEX, rule, pass, fail);
 }
 
 /// The rules of a platform that reads Amazon Bedrock's format, as `--provider bedrock` has
@@ -107,11 +113,7 @@ pub(crate) const BEDROCK: RuleProfile = RuleProfile {
 /// [`assert_rule`] with every line's format decided from its keys, by Bedrock's rules.
 #[track_caller]
 pub(crate) fn assert_rule_bedrock(rule: &Rule, pass: &[&str], fail: &[&str]) {
-    let options = CheckOptions {
-        profile: BEDROCK,
-        ..CheckOptions::default()
-    };
-    assert_rule_with(&options, rule, pass, fail);
+    assert_rule_detected(BEDROCK, rule, pass, fail);
 }
 
 /// The codes every rule reports for one line checked by Vertex AI's rules, in report order.

@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::vertex::{ImagePart, Refusal, content_parts, image_url, refuse};
+use super::vertex::{ImagePart, Refusal, content_parts, image_url, openai_content, refuse};
 use crate::lint::bedrock::S3_SCHEME;
 use crate::lint::with_article;
 
@@ -265,15 +265,7 @@ fn content_of(blocks: &[Value], pointer: &str) -> Result<Value, Refusal> {
             }
         }
     }
-    Ok(match texts.as_slice() {
-        [one] => json!(one),
-        _ => Value::Array(
-            texts
-                .into_iter()
-                .map(|text| json!({"type": "text", "text": text}))
-                .collect(),
-        ),
-    })
+    Ok(openai_content(&texts))
 }
 
 #[cfg(test)]

@@ -778,15 +778,22 @@ fn text_content(turn: &Value, pointer: &str) -> Result<Value, Refusal> {
             }
         }
     }
-    match texts.as_slice() {
-        [] => refuse(pointer, "the turn has no text"),
-        [text] => Ok(json!(text)),
-        several => Ok(Value::Array(
+    if texts.is_empty() {
+        return refuse(pointer, "the turn has no text");
+    }
+    Ok(openai_content(&texts))
+}
+
+/// Texts as an OpenAI message's content: a string for one, text parts for several.
+pub(crate) fn openai_content(texts: &[impl AsRef<str>]) -> Value {
+    match texts {
+        [text] => json!(text.as_ref()),
+        several => Value::Array(
             several
                 .iter()
-                .map(|text| json!({"type": "text", "text": text}))
+                .map(|text| json!({"type": "text", "text": text.as_ref()}))
                 .collect(),
-        )),
+        ),
     }
 }
 

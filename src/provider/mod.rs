@@ -108,6 +108,22 @@ impl Provider {
         )
     }
 
+    /// Where a dataset this provider can no longer train still trains as it is: the other
+    /// providers that take new jobs, whose API finetune drives, and that read OpenAI's format.
+    /// The wind-down hints name them.
+    pub fn alternatives(self) -> Vec<Provider> {
+        Provider::ALL
+            .into_iter()
+            .filter(|other| {
+                let facts = other.facts();
+                *other != self
+                    && facts.stops_new_jobs.is_none()
+                    && facts.drives_api
+                    && facts.dataset_rules.conversations == crate::lint::Conversations::OpenAi
+            })
+            .collect()
+    }
+
     /// The dataset rules `check` applies for this provider.
     pub const fn dataset_rules(self) -> crate::lint::RuleProfile {
         self.facts().dataset_rules
@@ -205,6 +221,22 @@ impl fmt::Display for Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_alternatives_train_the_same_file_through_the_same_commands() {
+        // Not OpenAI itself (it stops taking jobs), nor Vertex AI or Bedrock (another format,
+        // and an API finetune does not drive).
+        assert_eq!(
+            Provider::OpenAi.alternatives(),
+            [
+                Provider::Azure,
+                Provider::Together,
+                Provider::Fireworks,
+                Provider::OpenAiCompatible
+            ]
+        );
+        assert!(!Provider::Azure.alternatives().contains(&Provider::Azure));
+    }
 
     #[test]
     fn azure_base_urls_end_in_openai_once() {

@@ -843,6 +843,11 @@ fn lint_object(
             Format::detect_vertex(root, options.method)
         } else if options.profile.reads_bedrock() {
             Format::detect_bedrock(root, options.method)
+        } else if root.contains_key("schemaVersion") {
+            // A Bedrock line is checked as what it is, as an OpenAI line is under Bedrock's
+            // rules: read by OpenAI's, each of its content blocks would be a wrong OpenAI part.
+            // FT176 says it is not OpenAI's.
+            Format::BedrockConversation
         } else {
             Format::detect(root, options.method, options.profile.plain_formats)
         }

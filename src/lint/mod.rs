@@ -386,7 +386,7 @@ pub(crate) static RECORD_CHECKS: &[(RecordCheck, &[Format])] = &[
         VERTEX_PREFERENCE,
     ),
     (schema::openai_format_for_bedrock::check, OPENAI),
-    (schema::bedrock_format_elsewhere::check, ALL),
+    (schema::bedrock_format_elsewhere::check, BEDROCK),
     (schema::bedrock_invalid_schema_version::check, BEDROCK),
     (schema::bedrock_invalid_message::check, BEDROCK),
     (schema::bedrock_invalid_content_block::check, BEDROCK),

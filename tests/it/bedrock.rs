@@ -81,6 +81,20 @@ fn a_bedrock_file_elsewhere_names_the_conversion() {
                 .contains("finetune convert FILE -o OUT --from bedrock"),
             "{first}"
         );
+        // The line is checked as the Bedrock line it is: OpenAI's rules do not misread its
+        // keys and content blocks as unknown keys and untyped parts (the file's own findings,
+        // such as too few examples, are not the lines').
+        let codes: Vec<&str> = report["files"][0]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["line"].is_number())
+            .map(|d| d["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            codes.iter().all(|code| *code == "FT176"),
+            "{provider}: {codes:?}"
+        );
     }
 }
 

@@ -16,7 +16,7 @@ const STRUCTURAL: &[&str] = &[
     "FT003", "FT101", "FT102", "FT103", "FT104", "FT105", "FT106", "FT107", "FT108", "FT109",
     "FT110", "FT111", "FT113", "FT114", "FT115", "FT116", "FT117", "FT206", "FT207", "FT208",
     "FT119", "FT211", "FT303", "FT150", "FT151", "FT152", "FT153", "FT154", "FT157", "FT158",
-    "FT170", "FT171", "FT172",
+    "FT170", "FT171", "FT172", "FT176",
 ];
 
 /// Options that check every line as an example of `method`.
